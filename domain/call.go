@@ -1,0 +1,255 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrInvalidCall is returned by NewCall and the call's commands for input
+// that would make an impossible call.
+var ErrInvalidCall = errors.New("domain: invalid call")
+
+// Recorded is an event a command produced, with when it happened and its
+// per-aggregate sequence number; the switch seals it into an Envelope.
+type Recorded struct {
+	Event Event
+	Seq   uint64
+	At    time.Time
+}
+
+// Leg is the state of one leg of a call.
+type Leg struct {
+	ID        string
+	Side      string
+	SIPCallID string
+	Peer      string
+	Target    string
+	Start     time.Time
+	Progress  time.Time
+	Answer    time.Time
+	End       time.Time
+	Code      int
+	Reason    string
+	By        string
+}
+
+// Call is the aggregate of one B2BUA call: the A-leg, its B-legs (one per
+// fork) and how it ended. The switch drives it through commands; the CDR
+// builder rebuilds it from the log through Apply. Both use the same apply.
+type Call struct {
+	id          string
+	caller      string
+	callee      string
+	source      string
+	version     uint64
+	start       time.Time
+	answer      time.Time
+	end         time.Time
+	answeredLeg string
+	code        int
+	disposition string
+	reason      string
+	endedBy     string
+	legs        []Leg
+	pending     []Recorded
+}
+
+// NewCall starts a call and records CallStarted.
+func NewCall(id, caller, callee, source string, at time.Time) (*Call, error) {
+	if id == "" || caller == "" || callee == "" {
+		return nil, fmt.Errorf("%w: call id, caller and callee are required", ErrInvalidCall)
+	}
+	c := &Call{}
+	c.record(CallStarted{CallID: id, Caller: caller, Callee: callee, Source: source}, at)
+	return c, nil
+}
+
+// ReplayCall rebuilds a call from its first event, for consumers.
+func ReplayCall() *Call { return &Call{} }
+
+// ID returns the call's id (the A-leg's SIP Call-ID).
+func (c *Call) ID() string { return c.id }
+
+// Caller and Callee return the user parts of the two parties.
+func (c *Call) Caller() string { return c.caller }
+func (c *Call) Callee() string { return c.callee }
+
+// Version is the sequence number of the last applied event.
+func (c *Call) Version() uint64 { return c.version }
+
+// Ended tells whether CallEnded was applied.
+func (c *Call) Ended() bool { return !c.end.IsZero() }
+
+// Answered tells whether a B-leg answered.
+func (c *Call) Answered() bool { return !c.answer.IsZero() }
+
+// StartedAt is when the call began.
+func (c *Call) StartedAt() time.Time { return c.start }
+
+// AnsweredAt is when the call was answered, zero if never.
+func (c *Call) AnsweredAt() time.Time { return c.answer }
+
+// Legs returns a copy of the legs.
+func (c *Call) Legs() []Leg { return append([]Leg(nil), c.legs...) }
+
+// Pending returns and clears the events recorded since the last call.
+func (c *Call) Pending() []Recorded {
+	p := c.pending
+	c.pending = nil
+	return p
+}
+
+// StartLeg records a new leg.
+func (c *Call) StartLeg(leg, side, sipCallID, peer, target string, at time.Time) error {
+	if c.Ended() {
+		return fmt.Errorf("%w: call %s has ended", ErrInvalidCall, c.id)
+	}
+	if side != SideA && side != SideB {
+		return fmt.Errorf("%w: side %q", ErrInvalidCall, side)
+	}
+	if c.leg(leg) != nil {
+		return fmt.Errorf("%w: leg %s exists", ErrInvalidCall, leg)
+	}
+	c.record(LegStarted{CallID: c.id, Leg: leg, Side: side, SIPCallID: sipCallID, Peer: peer, Target: target}, at)
+	return nil
+}
+
+// Progress records a provisional response on a leg.
+func (c *Call) Progress(leg string, code int, at time.Time) error {
+	if code < 101 || code > 199 {
+		return fmt.Errorf("%w: provisional code %d", ErrInvalidCall, code)
+	}
+	if err := c.liveLeg(leg); err != nil {
+		return err
+	}
+	c.record(LegProgress{CallID: c.id, Leg: leg, Code: code}, at)
+	return nil
+}
+
+// AnswerLeg records a leg's 2xx. Answering a B-leg answers the call.
+func (c *Call) AnswerLeg(leg string, at time.Time) error {
+	if err := c.liveLeg(leg); err != nil {
+		return err
+	}
+	l := c.leg(leg)
+	if !l.Answer.IsZero() {
+		return nil
+	}
+	c.record(LegAnswered{CallID: c.id, Leg: leg}, at)
+	if l.Side == SideB && !c.Answered() {
+		c.record(CallAnswered{CallID: c.id, Leg: leg}, at)
+	}
+	return nil
+}
+
+// EndLeg records the end of a leg; ending an ended leg does nothing.
+func (c *Call) EndLeg(leg string, code int, reason, by string, at time.Time) error {
+	l := c.leg(leg)
+	if l == nil {
+		return fmt.Errorf("%w: no leg %s", ErrInvalidCall, leg)
+	}
+	if !l.End.IsZero() {
+		return nil
+	}
+	c.record(LegEnded{CallID: c.id, Leg: leg, Code: code, Reason: reason, By: by}, at)
+	return nil
+}
+
+// End ends every open leg and the call. A nil failure means the answered
+// call was hung up normally by `by`.
+func (c *Call) End(f *CallFailure, by string, at time.Time) {
+	if c.Ended() {
+		return
+	}
+	code, disp, reason := 200, DispositionAnswered, "Normal Clearing"
+	if f != nil {
+		code, disp, reason = f.Code, f.Disposition, f.Reason
+	}
+	if c.Answered() {
+		// Once answered, a call is billed as answered whatever ended it.
+		disp = DispositionAnswered
+	}
+	for _, l := range c.legs {
+		if l.End.IsZero() {
+			c.record(LegEnded{CallID: c.id, Leg: l.ID, Code: code, Reason: reason, By: by}, at)
+		}
+	}
+	c.record(CallEnded{CallID: c.id, Code: code, Disposition: disp, Reason: reason, By: by}, at)
+}
+
+func (c *Call) liveLeg(leg string) error {
+	l := c.leg(leg)
+	if l == nil {
+		return fmt.Errorf("%w: no leg %s", ErrInvalidCall, leg)
+	}
+	if !l.End.IsZero() {
+		return fmt.Errorf("%w: leg %s has ended", ErrInvalidCall, leg)
+	}
+	return nil
+}
+
+func (c *Call) leg(id string) *Leg {
+	for i := range c.legs {
+		if c.legs[i].ID == id {
+			return &c.legs[i]
+		}
+	}
+	return nil
+}
+
+func (c *Call) record(ev Event, at time.Time) {
+	c.Apply(ev, at)
+	c.pending = append(c.pending, Recorded{Event: ev, Seq: c.version, At: at.UTC()})
+}
+
+// Apply folds one event into the call. It is the only place state changes,
+// so a replay rebuilds exactly what the switch had. Events of other types
+// (such as SIPTransaction) only advance the version.
+func (c *Call) Apply(ev Event, at time.Time) {
+	c.version++
+	switch e := deref(ev).(type) {
+	case CallStarted:
+		c.id, c.caller, c.callee, c.source, c.start = e.CallID, e.Caller, e.Callee, e.Source, at
+	case LegStarted:
+		c.legs = append(c.legs, Leg{ID: e.Leg, Side: e.Side, SIPCallID: e.SIPCallID, Peer: e.Peer, Target: e.Target, Start: at})
+	case LegProgress:
+		if l := c.leg(e.Leg); l != nil && l.Progress.IsZero() {
+			l.Progress = at
+		}
+	case LegAnswered:
+		if l := c.leg(e.Leg); l != nil {
+			l.Answer = at
+		}
+	case CallAnswered:
+		c.answer, c.answeredLeg = at, e.Leg
+	case LegEnded:
+		if l := c.leg(e.Leg); l != nil {
+			l.End, l.Code, l.Reason, l.By = at, e.Code, e.Reason, e.By
+		}
+	case CallEnded:
+		c.end, c.code, c.disposition, c.reason, c.endedBy = at, e.Code, e.Disposition, e.Reason, e.By
+	}
+}
+
+// deref lets Apply take the pointers Decode returns and the values commands
+// record.
+func deref(ev Event) Event {
+	switch e := ev.(type) {
+	case *CallStarted:
+		return *e
+	case *LegStarted:
+		return *e
+	case *LegProgress:
+		return *e
+	case *LegAnswered:
+		return *e
+	case *CallAnswered:
+		return *e
+	case *LegEnded:
+		return *e
+	case *CallEnded:
+		return *e
+	}
+	return ev
+}

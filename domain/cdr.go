@@ -1,0 +1,119 @@
+package domain
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+)
+
+// ErrCallOpen is returned by CDR for a call that has not ended.
+var ErrCallOpen = errors.New("domain: call has not ended")
+
+// Timestamp is a UTC instant that encodes as RFC 3339 with milliseconds,
+// and as null when zero.
+type Timestamp time.Time
+
+// TimestampLayout is the CDR time format: RFC 3339 with milliseconds.
+const TimestampLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	if time.Time(t).IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + time.Time(t).UTC().Format(TimestampLayout) + `"`), nil
+}
+
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*t = Timestamp{}
+		return nil
+	}
+	v, err := time.Parse(`"`+time.RFC3339Nano+`"`, string(b))
+	if err != nil {
+		return err
+	}
+	*t = Timestamp(v.UTC())
+	return nil
+}
+
+// Time returns the instant.
+func (t Timestamp) Time() time.Time { return time.Time(t) }
+
+// CDRLeg is one leg in a CDR.
+type CDRLeg struct {
+	Leg       string    `json:"leg"`
+	Side      string    `json:"side"`
+	SIPCallID string    `json:"sip_call_id"`
+	Peer      string    `json:"peer"`
+	Target    string    `json:"target,omitempty"`
+	Start     Timestamp `json:"start"`
+	Answer    Timestamp `json:"answer"`
+	End       Timestamp `json:"end"`
+	SIPCode   int       `json:"sip_code"`
+	Reason    string    `json:"reason"`
+	EndedBy   string    `json:"ended_by"`
+}
+
+// CDR is the call detail record of one call.
+type CDR struct {
+	ID          string    `json:"id"`
+	CallID      string    `json:"call_id"`
+	Caller      string    `json:"caller"`
+	Callee      string    `json:"callee"`
+	Source      string    `json:"source"`
+	Start       Timestamp `json:"start"`
+	Answer      Timestamp `json:"answer"`
+	End         Timestamp `json:"end"`
+	DurationMS  int64     `json:"duration_ms"`
+	BillableS   int64     `json:"billable_s"`
+	Disposition string    `json:"disposition"`
+	SIPCode     int       `json:"sip_code"`
+	Reason      string    `json:"reason"`
+	EndedBy     string    `json:"ended_by"`
+	Legs        []CDRLeg  `json:"legs"`
+}
+
+// CDRID is the deterministic id of the CDR of a call's leg, so that replay
+// and redelivery can never produce a second record for the same call.
+func CDRID(callID, leg string) string {
+	h := sha256.Sum256([]byte(callID + "\x00" + leg))
+	return hex.EncodeToString(h[:16])
+}
+
+// CDR builds the call's record. Billable seconds are the answered time
+// rounded up to whole seconds (a 1/1 increment); rating applies the
+// carrier's increments later.
+func (c *Call) CDR() (CDR, error) {
+	if !c.Ended() {
+		return CDR{}, ErrCallOpen
+	}
+	r := CDR{
+		ID:          CDRID(c.id, SideA),
+		CallID:      c.id,
+		Caller:      c.caller,
+		Callee:      c.callee,
+		Source:      c.source,
+		Start:       Timestamp(c.start),
+		Answer:      Timestamp(c.answer),
+		End:         Timestamp(c.end),
+		DurationMS:  c.end.Sub(c.start).Milliseconds(),
+		Disposition: c.disposition,
+		SIPCode:     c.code,
+		Reason:      c.reason,
+		EndedBy:     c.endedBy,
+		Legs:        make([]CDRLeg, 0, len(c.legs)),
+	}
+	if c.Answered() {
+		ms := c.end.Sub(c.answer).Milliseconds()
+		r.BillableS = (ms + 999) / 1000
+	}
+	for _, l := range c.legs {
+		r.Legs = append(r.Legs, CDRLeg{
+			Leg: l.ID, Side: l.Side, SIPCallID: l.SIPCallID, Peer: l.Peer, Target: l.Target,
+			Start: Timestamp(l.Start), Answer: Timestamp(l.Answer), End: Timestamp(l.End),
+			SIPCode: l.Code, Reason: l.Reason, EndedBy: l.By,
+		})
+	}
+	return r, nil
+}
