@@ -1,0 +1,76 @@
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/hex"
+	"hash"
+	"sync"
+)
+
+// Stateless nonces (RFC 7616 §3.3 and §5.5 suggest a timestamp plus a
+// keyed hash): issued-at, 8 random bytes so two nonces of one instant
+// differ, and a truncated HMAC-SHA256 over both, hex encoded. Nothing is
+// stored at challenge time, so a flood of unauthenticated REGISTERs costs
+// no memory; only nonces that authenticate a request enter the nonce-count
+// table (replay.go).
+const (
+	nonceIDLen  = 16 // issued-at (8, big-endian Unix ns) + random (8)
+	nonceMACLen = 16 // HMAC-SHA256 truncated to 128 bits
+	nonceRawLen = nonceIDLen + nonceMACLen
+	nonceHexLen = 2 * nonceRawLen
+)
+
+// nonceID identifies a nonce in the replay table; the MAC adds nothing once
+// verified.
+type nonceID [nonceIDLen]byte
+
+func (id nonceID) issued() int64 { return int64(binary.BigEndian.Uint64(id[:8])) }
+
+// noncer mints and checks nonces under one key.
+type noncer struct {
+	macs sync.Pool // of hash.Hash (keyed HMAC); hmac.New allocates
+}
+
+func newNoncer(key []byte) *noncer {
+	return &noncer{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
+
+func (n *noncer) mac(dst *[sha256.Size]byte, id *nonceID) {
+	h := n.macs.Get().(hash.Hash)
+	h.Reset()
+	h.Write(id[:])
+	h.Sum(dst[:0])
+	n.macs.Put(h)
+}
+
+// mint returns a fresh nonce issued at unixNano.
+func (n *noncer) mint(unixNano int64) string {
+	var raw [nonceRawLen]byte
+	binary.BigEndian.PutUint64(raw[:8], uint64(unixNano))
+	rand.Read(raw[8:nonceIDLen]) // never fails since Go 1.24
+	var id nonceID
+	copy(id[:], raw[:nonceIDLen])
+	var sum [sha256.Size]byte
+	n.mac(&sum, &id)
+	copy(raw[nonceIDLen:], sum[:nonceMACLen])
+	return hex.EncodeToString(raw[:])
+}
+
+// open checks a received nonce's MAC and returns its identity. A nonce
+// that fails is one we never issued under this key (forged, or from before
+// a restart).
+func (n *noncer) open(s string) (nonceID, bool) {
+	var raw [nonceRawLen]byte
+	var id nonceID
+	if !decodeHex(raw[:], s) {
+		return id, false
+	}
+	copy(id[:], raw[:nonceIDLen])
+	var sum [sha256.Size]byte
+	n.mac(&sum, &id)
+	return id, subtle.ConstantTimeCompare(sum[:nonceMACLen], raw[nonceIDLen:]) == 1
+}
