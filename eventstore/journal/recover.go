@@ -1,0 +1,169 @@
+package journal
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"softswitch/eventstore"
+)
+
+var errPosition = errors.New("journal: position out of sequence")
+
+// scanResult is what one pass over a segment found.
+type scanResult struct {
+	seg      *segment // covers the valid prefix only
+	fileSize int64
+	// cause is nil for a clean segment; otherwise the valid prefix ends at
+	// seg.size and cause says why the next bytes were rejected.
+	cause error
+	// corruptMidway is set when a complete record further on is valid
+	// again: the bad bytes are then damage, not a write cut short, and
+	// truncating would throw acknowledged records away.
+	corruptMidway bool
+}
+
+// recoverSegments validates every segment in dir and truncates a torn tail
+// off the last one. A problem anywhere else wraps eventstore.ErrCorrupt.
+func recoverSegments(ctx context.Context, dir string, noSync bool, logger *slog.Logger) ([]*segment, error) {
+	bases, err := listSegments(dir)
+	if err != nil {
+		return nil, err
+	}
+	segs := make([]*segment, 0, len(bases))
+	next := uint64(1)
+	for i, base := range bases {
+		name := segmentName(base)
+		if base != next {
+			return nil, fmt.Errorf("%w: segment %s starts at %d, want %d", eventstore.ErrCorrupt, name, base, next)
+		}
+		res, err := scanSegment(ctx, filepath.Join(dir, name), base)
+		if err != nil {
+			return nil, err
+		}
+		isLast := i == len(bases)-1
+		if res.cause != nil {
+			if !isLast || res.corruptMidway || errors.Is(res.cause, eventstore.ErrCorrupt) {
+				return nil, fmt.Errorf("%w: segment %s offset %d: %v", eventstore.ErrCorrupt, name, res.seg.size, res.cause)
+			}
+			if err := truncateTail(res, noSync); err != nil {
+				return nil, err
+			}
+			logger.Warn("journal: truncated torn tail",
+				"segment", name, "offset", res.seg.size,
+				"dropped_bytes", res.fileSize-res.seg.size, "cause", res.cause.Error())
+		}
+		segs = append(segs, res.seg)
+		next = res.seg.last + 1
+	}
+	return segs, nil
+}
+
+func truncateTail(res scanResult, noSync bool) error {
+	f, err := os.OpenFile(res.seg.path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("journal: open for truncate: %w", err)
+	}
+	defer f.Close()
+	if err := f.Truncate(res.seg.size); err != nil {
+		return fmt.Errorf("journal: truncate %s: %w", res.seg.path, err)
+	}
+	if res.seg.size == 0 {
+		// The crash hit while the segment was being created: finish that
+		// so the file looks like any other empty segment.
+		if _, err := f.WriteAt([]byte(segmentMagic), 0); err != nil {
+			return fmt.Errorf("journal: rewrite header: %w", err)
+		}
+		res.seg.size = segmentHeaderBytes
+	}
+	return syncFile(f, noSync)
+}
+
+func scanSegment(ctx context.Context, path string, base uint64) (scanResult, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return scanResult{}, fmt.Errorf("journal: open segment: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return scanResult{}, fmt.Errorf("journal: stat segment: %w", err)
+	}
+	seg := &segment{base: base, path: path, last: base - 1}
+	res := scanResult{seg: seg, fileSize: st.Size()}
+
+	var magic [segmentHeaderBytes]byte
+	if _, err := f.ReadAt(magic[:], 0); err != nil {
+		if errors.Is(err, io.EOF) {
+			res.cause = errTorn
+			return res, nil
+		}
+		return res, fmt.Errorf("journal: read segment header: %w", err)
+	}
+	if string(magic[:]) != segmentMagic {
+		res.cause = fmt.Errorf("%w: bad segment header", eventstore.ErrCorrupt)
+		return res, nil
+	}
+
+	off := segmentHeaderBytes
+	lastIndexed := off
+	br := bufio.NewReaderSize(io.NewSectionReader(f, off, st.Size()-off), 1<<20)
+	var buf []byte
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+		}
+		var body []byte
+		body, buf, err = readFrame(br, buf)
+		switch {
+		case errors.Is(err, io.EOF):
+			seg.size = off
+			return res, nil
+		case errors.Is(err, errTorn), errors.Is(err, errChecksum):
+			res.cause = err
+		case err != nil:
+			return res, fmt.Errorf("journal: read segment: %w", err)
+		case bodyPosition(body) != seg.last+1:
+			res.cause = fmt.Errorf("%w: got %d, want %d", errPosition, bodyPosition(body), seg.last+1)
+		default:
+			if _, derr := decodeBody(body); derr != nil {
+				res.cause = derr
+			}
+		}
+		if res.cause != nil {
+			seg.size = off
+			res.corruptMidway = validRecordFollows(f, off, st.Size(), seg.last+2)
+			return res, nil
+		}
+		if off-lastIndexed >= indexEveryBytes {
+			seg.index = append(seg.index, indexEntry{pos: seg.last + 1, off: off})
+			lastIndexed = off
+		}
+		seg.last++
+		off += frameHeaderBytes + int64(len(body))
+	}
+}
+
+// validRecordFollows reports whether, skipping the bad frame at off by its
+// own length field, a valid frame holding position want comes next.
+func validRecordFollows(f *os.File, off, size int64, want uint64) bool {
+	var hdr [frameHeaderBytes]byte
+	if _, err := f.ReadAt(hdr[:], off); err != nil {
+		return false
+	}
+	n := int64(binary.LittleEndian.Uint32(hdr[:]))
+	nextOff := off + frameHeaderBytes + n
+	if n > MaxRecordBytes || nextOff+frameHeaderBytes > size {
+		return false
+	}
+	body, _, err := readFrame(io.NewSectionReader(f, nextOff, size-nextOff), nil)
+	return err == nil && bodyPosition(body) == want
+}
