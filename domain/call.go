@@ -178,6 +178,13 @@ func (c *Call) End(f *CallFailure, by string, at time.Time) {
 	c.record(CallEnded{CallID: c.id, Code: code, Disposition: disp, Reason: reason, By: by}, at)
 }
 
+// Transaction records a completed SIP transaction on one of the call's
+// legs, so the call's log holds every message exchange in order.
+func (c *Call) Transaction(t SIPTransaction, at time.Time) {
+	t.Key = CallKey(c.id)
+	c.record(t, at)
+}
+
 func (c *Call) liveLeg(leg string) error {
 	l := c.leg(leg)
 	if l == nil {
@@ -205,10 +212,11 @@ func (c *Call) record(ev Event, at time.Time) {
 
 // Apply folds one event into the call. It is the only place state changes,
 // so a replay rebuilds exactly what the switch had. Events of other types
-// (such as SIPTransaction) only advance the version.
+// (such as SIPTransaction) only advance the version. Events are values, as
+// Decode returns them.
 func (c *Call) Apply(ev Event, at time.Time) {
 	c.version++
-	switch e := deref(ev).(type) {
+	switch e := ev.(type) {
 	case CallStarted:
 		c.id, c.caller, c.callee, c.source, c.start = e.CallID, e.Caller, e.Callee, e.Source, at
 	case LegStarted:
@@ -230,26 +238,4 @@ func (c *Call) Apply(ev Event, at time.Time) {
 	case CallEnded:
 		c.end, c.code, c.disposition, c.reason, c.endedBy = at, e.Code, e.Disposition, e.Reason, e.By
 	}
-}
-
-// deref lets Apply take the pointers Decode returns and the values commands
-// record.
-func deref(ev Event) Event {
-	switch e := ev.(type) {
-	case *CallStarted:
-		return *e
-	case *LegStarted:
-		return *e
-	case *LegProgress:
-		return *e
-	case *LegAnswered:
-		return *e
-	case *CallAnswered:
-		return *e
-	case *LegEnded:
-		return *e
-	case *CallEnded:
-		return *e
-	}
-	return ev
 }

@@ -1,41 +1,58 @@
 package domain
 
-// newEvent returns a zero event for a type name, for Decode. A switch keeps
-// the catalog a constant of the code rather than a mutable registry.
-func newEvent(typ string) Event {
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// decodePayload decodes a payload of a type name into its event value. A
+// switch keeps the catalog a constant of the code rather than a mutable
+// registry. It returns nil for an unknown type.
+func decodePayload(typ string, version int, payload []byte) (Event, error) {
 	switch typ {
 	case TypeSubscriberProvisioned:
-		return &SubscriberProvisioned{}
+		return decodeAs[SubscriberProvisioned](version, payload)
 	case TypeSubscriberCredentialsChanged:
-		return &SubscriberCredentialsChanged{}
+		return decodeAs[SubscriberCredentialsChanged](version, payload)
 	case TypeSubscriberRemoved:
-		return &SubscriberRemoved{}
+		return decodeAs[SubscriberRemoved](version, payload)
 	case TypeContactBound:
-		return &ContactBound{}
+		return decodeAs[ContactBound](version, payload)
 	case TypeContactUnbound:
-		return &ContactUnbound{}
+		return decodeAs[ContactUnbound](version, payload)
 	case TypeAuthFailed:
-		return &AuthFailed{}
+		return decodeAs[AuthFailed](version, payload)
 	case TypeSourceBanned:
-		return &SourceBanned{}
+		return decodeAs[SourceBanned](version, payload)
 	case TypeCallStarted:
-		return &CallStarted{}
+		return decodeAs[CallStarted](version, payload)
 	case TypeLegStarted:
-		return &LegStarted{}
+		return decodeAs[LegStarted](version, payload)
 	case TypeLegProgress:
-		return &LegProgress{}
+		return decodeAs[LegProgress](version, payload)
 	case TypeLegAnswered:
-		return &LegAnswered{}
+		return decodeAs[LegAnswered](version, payload)
 	case TypeLegEnded:
-		return &LegEnded{}
+		return decodeAs[LegEnded](version, payload)
 	case TypeCallAnswered:
-		return &CallAnswered{}
+		return decodeAs[CallAnswered](version, payload)
 	case TypeCallEnded:
-		return &CallEnded{}
+		return decodeAs[CallEnded](version, payload)
 	case TypeSIPTransaction:
-		return &SIPTransaction{}
+		return decodeAs[SIPTransaction](version, payload)
 	}
-	return nil
+	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, typ)
+}
+
+func decodeAs[T Event](version int, payload []byte) (Event, error) {
+	var v T
+	if version > v.SchemaVersion() {
+		return nil, fmt.Errorf("%w: %s v%d (know v%d)", ErrUnsupportedVersion, v.EventType(), version, v.SchemaVersion())
+	}
+	if err := json.Unmarshal(payload, &v); err != nil {
+		return nil, fmt.Errorf("domain: decode %s: %w", v.EventType(), err)
+	}
+	return v, nil
 }
 
 // EventTypes lists every type in the catalog, for documentation and tests.

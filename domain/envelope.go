@@ -69,17 +69,8 @@ func Seal(ev Event, id, node string, seq uint64, at time.Time) (Envelope, error)
 	}, nil
 }
 
-// Decode turns an envelope back into its event.
+// Decode turns an envelope back into its event, as a value of the event's
+// type (never a pointer).
 func Decode(env Envelope) (Event, error) {
-	ev := newEvent(env.Type)
-	if ev == nil {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, env.Type)
-	}
-	if env.Version > ev.SchemaVersion() {
-		return nil, fmt.Errorf("%w: %s v%d (know v%d)", ErrUnsupportedVersion, env.Type, env.Version, ev.SchemaVersion())
-	}
-	if err := json.Unmarshal(env.Payload, ev); err != nil {
-		return nil, fmt.Errorf("domain: decode %s: %w", env.Type, err)
-	}
-	return ev, nil
+	return decodePayload(env.Type, env.Version, env.Payload)
 }

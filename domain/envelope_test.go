@@ -1,0 +1,68 @@
+package domain
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestSealDecodeRoundTrip(t *testing.T) {
+	at := time.Date(2026, 11, 24, 8, 0, 0, 123e6, time.UTC)
+	events := []Event{
+		SubscriberProvisioned{User: "6000", Realm: "r", HA1MD5: "a", HA1SHA256: "b"},
+		SubscriberCredentialsChanged{User: "6000", Realm: "r"},
+		SubscriberRemoved{User: "6000"},
+		ContactBound{AOR: "6000", Contact: "sip:6000@127.0.0.1:5070", Expires: 60, ExpiresAt: at, CSeq: 2},
+		ContactUnbound{AOR: "6000", Contact: "sip:6000@127.0.0.1", Reason: UnbindExpired},
+		AuthFailed{Source: "127.0.0.1", User: "x", Method: "REGISTER"},
+		SourceBanned{Source: "127.0.0.1", Until: at, Fails: 5},
+		CallStarted{CallID: "c", Caller: "6000", Callee: "6001"},
+		LegStarted{CallID: "c", Leg: "b1", Side: SideB},
+		LegProgress{CallID: "c", Leg: "b1", Code: 180},
+		LegAnswered{CallID: "c", Leg: "b1"},
+		LegEnded{CallID: "c", Leg: "b1", Code: 200},
+		CallAnswered{CallID: "c", Leg: "b1"},
+		CallEnded{CallID: "c", Code: 200, Disposition: DispositionAnswered},
+		SIPTransaction{Key: CallKey("c"), Method: "INVITE", Code: 200, Started: at, Duration: time.Second},
+	}
+	if len(events) != len(EventTypes()) {
+		t.Fatalf("test covers %d events, catalog has %d", len(events), len(EventTypes()))
+	}
+	for _, ev := range events {
+		t.Run(ev.EventType(), func(t *testing.T) {
+			env, err := Seal(ev, "n1-1", "n1", 3, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if env.Aggregate != ev.AggregateKey() || env.Seq != 3 || env.Version != 1 {
+				t.Fatalf("bad envelope %+v", env)
+			}
+			got, err := Decode(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, ev) {
+				t.Fatalf("round trip: got %#v want %#v", got, ev)
+			}
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		env  Envelope
+		want error
+	}{
+		{"unknown type", Envelope{Type: "nope", Version: 1, Payload: []byte(`{}`)}, ErrUnknownEventType},
+		{"future version", Envelope{Type: TypeCallStarted, Version: 9, Payload: []byte(`{}`)}, ErrUnsupportedVersion},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Decode(tt.env); !errors.Is(err, tt.want) {
+				t.Fatalf("got %v want %v", err, tt.want)
+			}
+		})
+	}
+}

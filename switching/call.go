@@ -1,0 +1,88 @@
+package switching
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"softswitch/domain"
+)
+
+// call is one B2BUA call: the caller's dialog, the forks, and the aggregate
+// that records what happened. Only the call's goroutine touches agg and the
+// dialogs after setup; SIP handlers reach it through events.
+type call struct {
+	b       *B2BUA
+	aCallID string
+	agg     *domain.Call
+	a       *sipgo.DialogServerSession
+	aReq    *sip.Request
+	aTx     sip.ServerTransaction
+	legs    []*bLeg
+	winner  *bLeg
+	events  chan callEvent
+	started time.Time
+}
+
+// bLeg is one fork towards a registered contact.
+type bLeg struct {
+	id        string
+	sipCallID string
+	target    string
+	sess      *sipgo.DialogClientSession
+	cancel    context.CancelFunc
+	done      bool
+	res       *sip.Response
+	started   time.Time
+}
+
+type eventKind int
+
+const (
+	evProvisional eventKind = iota // a B-leg's 1xx
+	evLegDone                      // a B-leg's INVITE ended (2xx or failure)
+	evBye                          // BYE from either side
+	evReinvite                     // in-dialog INVITE from either side
+)
+
+type callEvent struct {
+	kind  eventKind
+	leg   *bLeg
+	res   *sip.Response
+	err   error
+	req   *sip.Request
+	tx    sip.ServerTransaction
+	fromA bool
+}
+
+// send hands an event to the call's goroutine without blocking a SIP
+// handler forever if the call is gone.
+func (c *call) send(ev callEvent) bool {
+	select {
+	case c.events <- ev:
+		return true
+	case <-time.After(time.Second):
+		return false
+	}
+}
+
+// record appends the aggregate's pending events: a call's events are
+// durable before the switch acts on them.
+func (c *call) record(ctx context.Context) {
+	if recs := c.agg.Pending(); len(recs) > 0 {
+		if err := c.b.rec.Record(ctx, recs...); err != nil {
+			c.b.log.Error("call: record failed", "call_id", c.aCallID, "error", err)
+		}
+	}
+}
+
+// tx records one completed transaction of a leg.
+func (c *call) tx(leg, dir string, req *sip.Request, code int, reason string, started time.Time) {
+	now := c.b.rec.Now()
+	c.agg.Transaction(transaction("", leg, dir, req, code, reason, started, now), now)
+}
+
+func newLegID(i int) string { return "b" + strconv.Itoa(i+1) }

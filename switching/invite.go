@@ -1,0 +1,345 @@
+package switching
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"softswitch/domain"
+)
+
+// maxForks caps the B-legs of one call, whatever the callee registered.
+const maxForks = 8
+
+func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	b.m.request("INVITE")
+	if !b.guard.Admit(req) {
+		return
+	}
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		b.inDialog(req, tx, evReinvite)
+		return
+	}
+	if req.CallID() == nil || req.From() == nil || req.To() == nil || req.CSeq() == nil {
+		b.reply(tx, req, 400, "Bad Request")
+		return
+	}
+	select {
+	case <-b.drain:
+		b.reply(tx, req, 503, "Service Unavailable")
+		return
+	default:
+	}
+	ctx := context.Background()
+	started := b.rec.Now()
+	// RFC 3261 §22.3: a B2BUA acting for its subscribers challenges with
+	// 407, as a proxy would. No unauthenticated INVITE goes further.
+	user, ok := b.guard.Authenticate(ctx, req, tx, "Proxy-Authorization", 407)
+	if !ok {
+		b.m.callsRejected.Add(1)
+		return
+	}
+	if req.From().Address.User != user {
+		b.m.callsRejected.Add(1)
+		b.reply(tx, req, 403, "Forbidden")
+		return
+	}
+	if mf := req.MaxForwards(); mf != nil && mf.Val() <= 1 {
+		b.reply(tx, req, 483, "Too Many Hops")
+		return
+	}
+	callID := req.CallID().Value()
+	if c, _ := b.lookup(callID); c != nil {
+		// A new INVITE reusing a live call's Call-ID without a To tag is a
+		// loop or a broken client (RFC 3261 §8.2.2.2).
+		b.reply(tx, req, 482, "Loop Detected")
+		return
+	}
+	a, err := b.ua.ReadInvite(req, tx)
+	if err != nil {
+		b.reply(tx, req, 400, "Bad Request")
+		return
+	}
+	agg, err := domain.NewCall(callID, user, req.Recipient.User, req.Source(), started)
+	if err != nil {
+		b.reply(tx, req, 404, "Not Found")
+		return
+	}
+	_ = agg.StartLeg(domain.SideA, domain.SideA, callID, req.Source(), "", started)
+	c := &call{b: b, aCallID: callID, agg: agg, a: a, aReq: req, aTx: tx, started: started}
+	b.wg.Add(1)
+	defer b.wg.Done()
+	b.index(c, callID)
+	defer b.forget(c)
+	b.m.callsStarted.Add(1)
+	c.setup(ctx)
+}
+
+func (b *B2BUA) reply(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
+	b.m.response(code)
+	_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
+}
+
+// setup routes the call from projected state and forks to every binding.
+func (c *call) setup(ctx context.Context) {
+	b := c.b
+	callee := c.agg.Callee()
+	if _, known := b.subs.Lookup(callee); !known {
+		c.fail(ctx, domain.Classify(domain.ErrUnknownCallee), domain.BySwitch)
+		return
+	}
+	now := b.rec.Now()
+	binds := b.loc.Lookup(callee, now)
+	if len(binds) == 0 {
+		c.fail(ctx, domain.Classify(domain.ErrCalleeOffline), domain.BySwitch)
+		return
+	}
+	if len(binds) > maxForks {
+		binds = binds[:maxForks]
+	}
+	targets := make([]sip.Uri, 0, len(binds))
+	for i, bnd := range binds {
+		var uri sip.Uri
+		if err := sip.ParseUri(bnd.Contact, &uri); err != nil {
+			continue
+		}
+		leg := &bLeg{id: newLegID(i), sipCallID: sip.GenerateTagN(24) + "@b2bua", target: bnd.Contact, started: now}
+		_ = c.agg.StartLeg(leg.id, domain.SideB, leg.sipCallID, net.JoinHostPort(uri.Host, itoa(uri.Port)), bnd.Contact, now)
+		c.legs = append(c.legs, leg)
+		targets = append(targets, uri)
+	}
+	c.events = make(chan callEvent, 4*len(c.legs)+8)
+	// The call and its legs are durable before any INVITE leaves.
+	c.record(ctx)
+	for i, leg := range c.legs {
+		c.fork(leg, targets[i], binds[i].Transport)
+	}
+	c.run(ctx)
+}
+
+// fork sends the INVITE of one B-leg and waits for its answer in its own
+// goroutine, reporting to the call's goroutine.
+func (c *call) fork(leg *bLeg, target sip.Uri, transport string) {
+	b := c.b
+	req := sip.NewRequest(sip.INVITE, target)
+	from := c.aReq.From()
+	fromParams := sip.NewParams()
+	fromParams.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(&sip.FromHeader{
+		DisplayName: from.DisplayName,
+		Address:     sip.Uri{Scheme: "sip", User: c.agg.Caller(), Host: b.cfg.Realm},
+		Params:      fromParams,
+	})
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: c.agg.Callee(), Host: b.cfg.Realm}, Params: sip.NewParams()})
+	cid := sip.CallIDHeader(leg.sipCallID)
+	req.AppendHeader(&cid)
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.INVITE})
+	mf := sip.MaxForwardsHeader(70)
+	if amf := c.aReq.MaxForwards(); amf != nil {
+		mf = sip.MaxForwardsHeader(amf.Val() - 1)
+	}
+	req.AppendHeader(&mf)
+	if ct := c.aReq.ContentType(); ct != nil {
+		req.AppendHeader(sip.HeaderClone(ct))
+	}
+	req.SetBody(c.aReq.Body())
+	if transport != "" {
+		req.SetTransport(strings.ToUpper(transport))
+	}
+	legCtx, cancel := context.WithCancel(context.Background())
+	leg.cancel = cancel
+	b.indexB(c, leg.sipCallID)
+	sess, err := b.ua.WriteInvite(legCtx, req)
+	if err != nil {
+		c.send(callEvent{kind: evLegDone, leg: leg, err: err})
+		return
+	}
+	leg.sess = sess
+	go func() {
+		err := sess.WaitAnswer(legCtx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+			if r.IsProvisional() && r.StatusCode > 100 {
+				c.send(callEvent{kind: evProvisional, leg: leg, res: r})
+			}
+			return nil
+		}})
+		c.send(callEvent{kind: evLegDone, leg: leg, res: sess.InviteResponse, err: err})
+	}()
+}
+
+// run drives the call from fork to hang-up.
+func (c *call) run(ctx context.Context) {
+	b := c.b
+	ring := time.NewTimer(b.cfg.RingTimeout)
+	defer ring.Stop()
+	aDone := c.a.Context().Done()
+	pending := len(c.legs)
+	var decided *domain.CallFailure // set when the switch or caller gave up
+	by := domain.ByCallee
+	var best *sip.Response
+	cancelAll := func() {
+		for _, l := range c.legs {
+			if l.cancel != nil {
+				l.cancel()
+			}
+		}
+	}
+	for pending > 0 && c.winner == nil {
+		select {
+		case ev := <-c.events:
+			switch ev.kind {
+			case evProvisional:
+				if decided == nil && !ev.leg.done {
+					c.progress(ctx, ev.leg, ev.res)
+				}
+			case evLegDone:
+				pending--
+				c.legDone(ctx, ev, decided != nil)
+				if ev.err == nil && c.winner == nil && decided == nil {
+					c.winner = ev.leg
+					cancelAll()
+				} else if ev.res != nil && ev.res.StatusCode >= 300 && better(ev.res, best) {
+					best = ev.res
+				}
+			case evBye, evReinvite:
+				b.reply(ev.tx, ev.req, 481, "Call/Transaction Does Not Exist")
+			}
+		case <-ring.C:
+			if decided == nil {
+				decided, by = domain.Classify(domain.ErrNoAnswer), domain.BySwitch
+				cancelAll()
+			}
+		case <-aDone:
+			aDone = nil
+			if decided == nil {
+				decided, by = domain.Classify(domain.ErrCancelled), domain.ByCaller
+				cancelAll()
+			}
+		case <-b.drain:
+			if decided == nil {
+				decided, by = domain.Classify(domain.ErrOverloaded), domain.BySwitch
+				cancelAll()
+			}
+		}
+	}
+	if c.winner == nil {
+		if decided == nil {
+			decided = domain.ClassifyResponse(408, "Request Timeout")
+			if best != nil {
+				decided = domain.ClassifyResponse(best.StatusCode, best.Reason)
+			}
+		}
+		c.fail(ctx, decided, by)
+		return
+	}
+	c.answered(ctx)
+}
+
+// legDone records how one fork's INVITE ended. A 2xx that lost the race
+// (another leg answered, or the call was already given up) is ACKed and
+// then released with BYE, as RFC 3261 §13.2.2.4 requires of a UAC.
+func (c *call) legDone(ctx context.Context, ev callEvent, givenUp bool) {
+	leg, now := ev.leg, c.b.rec.Now()
+	leg.done, leg.res = true, ev.res
+	code, reason := legCode(ev)
+	if leg.sess != nil {
+		c.tx(leg.id, domain.DirOut, leg.sess.InviteRequest, code, reason, leg.started)
+	}
+	if ev.err == nil {
+		if c.winner != nil || givenUp {
+			_ = leg.sess.Ack(ctx)
+			byeCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_ = leg.sess.Bye(byeCtx)
+			cancel()
+			_ = c.agg.AnswerLeg(leg.id, now)
+			_ = c.agg.EndLeg(leg.id, 200, "Lost Fork Race", domain.BySwitch, now)
+		}
+		return
+	}
+	_ = c.agg.EndLeg(leg.id, code, reason, domain.ByCallee, now)
+}
+
+func legCode(ev callEvent) (int, string) {
+	if ev.err == nil {
+		return 200, "OK"
+	}
+	var dr *sipgo.ErrDialogResponse
+	if errors.As(ev.err, &dr) && dr.Res != nil {
+		return dr.Res.StatusCode, dr.Res.Reason
+	}
+	if errors.Is(ev.err, context.Canceled) {
+		return 487, "Request Terminated"
+	}
+	if errors.Is(ev.err, sip.ErrTransactionTransport) {
+		return 503, "Service Unavailable"
+	}
+	return 408, "Request Timeout"
+}
+
+// better ranks final failures as RFC 3261 §16.7 step 6 suggests: 6xx
+// first, then busy, then other 4xx, then 5xx; the 487s the switch caused
+// by cancelling forks rank last.
+func better(cand, cur *sip.Response) bool {
+	if cur == nil {
+		return true
+	}
+	return failRank(cand.StatusCode) < failRank(cur.StatusCode)
+}
+
+func failRank(code int) int {
+	switch {
+	case code >= 600:
+		return 0
+	case code == 486:
+		return 1
+	case code == 487:
+		return 9
+	case code == 408:
+		return 5
+	case code >= 400:
+		return 2
+	case code >= 500:
+		return 3
+	}
+	return 4
+}
+
+// progress records and relays a provisional answer (180/183) to the caller.
+func (c *call) progress(ctx context.Context, leg *bLeg, res *sip.Response) {
+	if err := c.agg.Progress(leg.id, res.StatusCode, c.b.rec.Now()); err != nil {
+		return
+	}
+	c.record(ctx)
+	var hdrs []sip.Header
+	if ct := res.ContentType(); ct != nil && len(res.Body()) > 0 {
+		hdrs = append(hdrs, sip.HeaderClone(ct))
+	}
+	c.b.m.response(res.StatusCode)
+	_ = c.a.Respond(res.StatusCode, res.Reason, res.Body(), hdrs...)
+}
+
+// fail answers the caller with the failure and ends the call.
+func (c *call) fail(ctx context.Context, f *domain.CallFailure, by string) {
+	now := c.b.rec.Now()
+	if !errors.Is(f, domain.ErrCancelled) {
+		// After a CANCEL sipgo has already answered 487 (RFC 3261 §9.2).
+		c.b.m.response(f.Code)
+		_ = c.a.Respond(f.Code, f.Reason, nil)
+	}
+	c.tx(domain.SideA, domain.DirIn, c.aReq, f.Code, f.Reason, c.started)
+	c.agg.End(f, by, now)
+	c.record(ctx)
+	c.b.m.callsEnded.Add(1)
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "5060"
+	}
+	return strconv.Itoa(n)
+}

@@ -1,0 +1,113 @@
+package switching
+
+import (
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+)
+
+// Metrics are the switch's counters, exposed in the Prometheus text format
+// (https://prometheus.io/docs/instrumenting/exposition_formats/). Atomic
+// counters keep the hot path free of locks.
+type Metrics struct {
+	requests        [methodCount]atomic.Uint64
+	responses       [7]atomic.Uint64 // by class: 1xx..6xx
+	malformed       atomic.Uint64
+	authChallenges  atomic.Uint64
+	authFailures    atomic.Uint64
+	authBans        atomic.Uint64
+	bannedDrops     atomic.Uint64
+	scannerDrops    atomic.Uint64
+	registrations   atomic.Uint64
+	unregistrations atomic.Uint64
+	expirations     atomic.Uint64
+	callsStarted    atomic.Uint64
+	callsAnswered   atomic.Uint64
+	callsEnded      atomic.Uint64
+	callsRejected   atomic.Uint64
+	appendErrors    atomic.Uint64
+	appendBatches   atomic.Uint64
+	appendEvents    atomic.Uint64
+	appendNanos     atomic.Uint64
+}
+
+const methodCount = 9
+
+var methodNames = [methodCount]string{"REGISTER", "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "UPDATE", "INFO", "OTHER"}
+
+func methodIndex(m string) int {
+	for i, n := range methodNames[:methodCount-1] {
+		if n == m {
+			return i
+		}
+	}
+	return methodCount - 1
+}
+
+func (m *Metrics) request(method string) { m.requests[methodIndex(method)].Add(1) }
+
+func (m *Metrics) response(code int) {
+	if c := code / 100; c >= 1 && c <= 6 {
+		m.responses[c].Add(1)
+	}
+}
+
+func (m *Metrics) observeAppend(d time.Duration, n int) {
+	m.appendBatches.Add(1)
+	m.appendEvents.Add(uint64(n))
+	m.appendNanos.Add(uint64(d.Nanoseconds()))
+}
+
+// Malformed counts a message the parser rejected.
+func (m *Metrics) Malformed() { m.malformed.Add(1) }
+
+// MalformedCount is the number of malformed messages seen.
+func (m *Metrics) MalformedCount() uint64 { return m.malformed.Load() }
+
+// Gauges are values read at scrape time from elsewhere.
+type Gauges struct {
+	ActiveCalls int
+	AORs        int
+	Bindings    int
+	JournalHead uint64
+}
+
+// WriteTo writes the metrics in the Prometheus text format.
+func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
+	counter := func(name, help string, v uint64) {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
+	}
+	gauge := func(name, help string, v uint64) {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", name, help, name, name, v)
+	}
+	fmt.Fprintf(w, "# HELP softswitch_sip_requests_total SIP requests received, by method.\n# TYPE softswitch_sip_requests_total counter\n")
+	for i, n := range methodNames {
+		fmt.Fprintf(w, "softswitch_sip_requests_total{method=%q} %d\n", n, m.requests[i].Load())
+	}
+	fmt.Fprintf(w, "# HELP softswitch_sip_responses_total SIP responses sent, by class.\n# TYPE softswitch_sip_responses_total counter\n")
+	for c := 1; c <= 6; c++ {
+		fmt.Fprintf(w, "softswitch_sip_responses_total{class=\"%dxx\"} %d\n", c, m.responses[c].Load())
+	}
+	counter("softswitch_sip_malformed_total", "SIP messages that failed to parse or lacked mandatory headers.", m.malformed.Load())
+	counter("softswitch_auth_challenges_total", "Digest challenges sent (401/407).", m.authChallenges.Load())
+	counter("softswitch_auth_failures_total", "Requests with invalid credentials.", m.authFailures.Load())
+	counter("softswitch_auth_bans_total", "Sources banned for failed authentication.", m.authBans.Load())
+	counter("softswitch_banned_drops_total", "Requests dropped because their source is banned.", m.bannedDrops.Load())
+	counter("softswitch_scanner_drops_total", "Requests dropped for a scanner User-Agent.", m.scannerDrops.Load())
+	counter("softswitch_registrations_total", "Contacts bound or refreshed.", m.registrations.Load())
+	counter("softswitch_unregistrations_total", "Contacts unbound on request.", m.unregistrations.Load())
+	counter("softswitch_registration_expirations_total", "Contacts unbound by expiry.", m.expirations.Load())
+	counter("softswitch_calls_started_total", "Authenticated calls started.", m.callsStarted.Load())
+	counter("softswitch_calls_answered_total", "Calls answered.", m.callsAnswered.Load())
+	counter("softswitch_calls_ended_total", "Calls ended.", m.callsEnded.Load())
+	counter("softswitch_calls_rejected_total", "INVITEs answered with a final failure before a call started.", m.callsRejected.Load())
+	counter("softswitch_journal_append_errors_total", "Failed event appends.", m.appendErrors.Load())
+	counter("softswitch_journal_append_batches_total", "Event append calls.", m.appendBatches.Load())
+	counter("softswitch_journal_append_events_total", "Events appended.", m.appendEvents.Load())
+	fmt.Fprintf(w, "# HELP softswitch_journal_append_seconds_total Time spent waiting for durable appends.\n# TYPE softswitch_journal_append_seconds_total counter\nsoftswitch_journal_append_seconds_total %.6f\n", float64(m.appendNanos.Load())/1e9)
+	gauge("softswitch_active_calls", "Calls in progress.", uint64(g.ActiveCalls))
+	gauge("softswitch_registered_aors", "AORs held by the location service.", uint64(g.AORs))
+	gauge("softswitch_registered_contacts", "Bindings held by the location service.", uint64(g.Bindings))
+	gauge("softswitch_journal_head", "Position of the last durable event.", g.JournalHead)
+}

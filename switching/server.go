@@ -1,0 +1,161 @@
+package switching
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// ServerConfig is what the SIP front end needs to listen.
+type ServerConfig struct {
+	// Listen is host:port for both UDP and TCP.
+	Listen string
+	// UserAgent is sent in requests and responses.
+	UserAgent string
+	// UDPBufferBytes sizes the UDP socket's receive and send buffers; the
+	// 208 KB kernel default drops packets under load.
+	UDPBufferBytes int
+	// SweepInterval is how often expired bindings are unbound.
+	SweepInterval time.Duration
+}
+
+// Server is the SIP front end: transports, the registrar and the B2BUA.
+type Server struct {
+	cfg   ServerConfig
+	ua    *sipgo.UserAgent
+	srv   *sipgo.Server
+	cli   *sipgo.Client
+	reg   *Registrar
+	b2b   *B2BUA
+	guard *Guard
+	m     *Metrics
+	log   *slog.Logger
+	ready chan struct{}
+}
+
+// NewSIPStack builds sipgo's user agent, server and client on one logger.
+// The logger is wrapped so that messages sipgo fails to parse are counted.
+func NewSIPStack(cfg ServerConfig, m *Metrics, log *slog.Logger) (*sipgo.UserAgent, *sipgo.Server, *sipgo.Client, *sipgo.DialogUA, error) {
+	host, portStr, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("sip.listen: %w", err)
+	}
+	port, _ := strconv.Atoi(portStr)
+	sipLog := slog.New(newMalformedCounter(log.Handler(), m))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(host))
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sipLog))
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(host), sipgo.WithClientPort(port))
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	dua := &sipgo.DialogUA{Client: cli, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: host, Port: port}}}
+	return ua, srv, cli, dua, nil
+}
+
+// NewServer assembles the front end.
+func NewServer(cfg ServerConfig, ua *sipgo.UserAgent, srv *sipgo.Server, cli *sipgo.Client, reg *Registrar, b2b *B2BUA, guard *Guard, m *Metrics, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, ua: ua, srv: srv, cli: cli, reg: reg, b2b: b2b, guard: guard, m: m, log: log, ready: make(chan struct{})}
+	srv.OnRegister(s.onRegister)
+	srv.OnOptions(s.onOptions)
+	srv.OnNoRoute(s.onNoRoute)
+	b2b.Serve(srv)
+	return s
+}
+
+// Ready is closed once both transports listen.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Run listens on UDP and TCP until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	lc := net.ListenConfig{}
+	pc, err := lc.ListenPacket(ctx, "udp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("sip udp listen %s: %w", s.cfg.Listen, err)
+	}
+	if u, ok := pc.(*net.UDPConn); ok && s.cfg.UDPBufferBytes > 0 {
+		_ = u.SetReadBuffer(s.cfg.UDPBufferBytes)
+		_ = u.SetWriteBuffer(s.cfg.UDPBufferBytes)
+	}
+	ln, err := lc.Listen(ctx, "tcp", s.cfg.Listen)
+	if err != nil {
+		pc.Close()
+		return fmt.Errorf("sip tcp listen %s: %w", s.cfg.Listen, err)
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- s.srv.ServeUDP(pc) }()
+	go func() { errs <- s.srv.ServeTCP(ln) }()
+	go s.sweep(ctx)
+	close(s.ready)
+	s.log.Info("sip listening", "udp", pc.LocalAddr().String(), "tcp", ln.Addr().String())
+	select {
+	case <-ctx.Done():
+	case err = <-errs:
+	}
+	drainCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.b2b.Shutdown(drainCtx)
+	pc.Close()
+	ln.Close()
+	s.ua.Close()
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) sweep(ctx context.Context) {
+	t := time.NewTicker(s.cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.reg.SweepExpired(ctx)
+		}
+	}
+}
+
+func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
+	s.m.request("REGISTER")
+	if !s.guard.Admit(req) {
+		return
+	}
+	s.reg.Handle(context.Background(), req, tx)
+}
+
+// onOptions answers keepalives and capability queries (RFC 3261 §11).
+func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	s.m.request("OPTIONS")
+	if !s.guard.Admit(req) {
+		return
+	}
+	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"))
+	s.m.response(200)
+	_ = tx.Respond(res)
+}
+
+func (s *Server) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
+	s.m.request(string(req.Method))
+	if !s.guard.Admit(req) {
+		return
+	}
+	res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
+	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"))
+	s.m.response(405)
+	_ = tx.Respond(res)
+}
