@@ -32,19 +32,30 @@ func (id nonceID) issued() int64 { return int64(binary.BigEndian.Uint64(id[:8]))
 
 // noncer mints and checks nonces under one key.
 type noncer struct {
-	macs sync.Pool // of hash.Hash (keyed HMAC); hmac.New allocates
+	macs sync.Pool // of *macState; hmac.New allocates
+}
+
+// macState is a keyed HMAC with scratch space that lives beside it, so
+// that passing slices through the hash.Hash interface does not move the
+// caller's arrays to the heap.
+type macState struct {
+	h   hash.Hash
+	in  nonceID
+	out [sha256.Size]byte
 }
 
 func newNoncer(key []byte) *noncer {
-	return &noncer{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+	return &noncer{macs: sync.Pool{New: func() any { return &macState{h: hmac.New(sha256.New, key)} }}}
 }
 
 func (n *noncer) mac(dst *[sha256.Size]byte, id *nonceID) {
-	h := n.macs.Get().(hash.Hash)
-	h.Reset()
-	h.Write(id[:])
-	h.Sum(dst[:0])
-	n.macs.Put(h)
+	m := n.macs.Get().(*macState)
+	m.in = *id
+	m.h.Reset()
+	m.h.Write(m.in[:])
+	m.h.Sum(m.out[:0])
+	*dst = m.out
+	n.macs.Put(m)
 }
 
 // mint returns a fresh nonce issued at unixNano.
