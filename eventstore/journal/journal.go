@@ -36,7 +36,8 @@ type Journal struct {
 	notify chan struct{} // closed and replaced whenever head moves
 	closed bool
 
-	w writer // owned by the writer goroutine
+	w     writer // owned by the writer goroutine
+	stats stats
 }
 
 // Open recovers the journal in dir (creating it if needed) and takes the

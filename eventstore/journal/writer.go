@@ -187,6 +187,9 @@ func (j *Journal) flush() error {
 	if err := syncFile(w.f, j.opts.NoSync); err != nil {
 		return err
 	}
+	j.stats.syncs.Add(1)
+	j.stats.records.Add(w.next - 1 - w.seg.last)
+	j.stats.bytes.Add(uint64(len(w.buf)))
 	w.size += int64(len(w.buf))
 	j.publish(w.size, w.next-1, w.pendingIdx)
 	w.buf = w.buf[:0]

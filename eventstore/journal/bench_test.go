@@ -1,0 +1,116 @@
+package journal_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"softswitch/domain"
+	"softswitch/eventstore/journal"
+)
+
+// benchEnvelopes makes n envelopes with 300-byte JSON payloads, about the
+// size of a call event carrying SIP identities.
+func benchEnvelopes(n int) []domain.Envelope {
+	envs := make([]domain.Envelope, n)
+	for i := range envs {
+		p, _ := json.Marshal(map[string]string{
+			"call_id": fmt.Sprintf("%032x@10.0.0.1", i),
+			"from":    "sip:alice@example.net;tag=9fxced76sl",
+			"to":      "sip:bob@example.net;tag=8321234356",
+			"pad":     strings.Repeat("x", 170),
+		})
+		envs[i] = domain.Envelope{
+			ID: fmt.Sprintf("node-a-%x-%x", time.Now().UnixNano(), i), Type: "call.answered", Version: 1,
+			Aggregate: fmt.Sprintf("call:%d", i), Seq: uint64(i + 1), Node: "node-a",
+			Time: time.Now().UTC(), Payload: p,
+		}
+	}
+	return envs
+}
+
+func openBench(b *testing.B, opts journal.Options) *journal.Journal {
+	j, err := journal.Open(b.Context(), b.TempDir(), opts, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { j.Close() })
+	return j
+}
+
+func reportEvents(b *testing.B, events int) {
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+func reportBatching(b *testing.B, j *journal.Journal) {
+	if st := j.Stats(); st.Syncs > 0 {
+		b.ReportMetric(float64(st.Records)/float64(st.Syncs), "events/fsync")
+	}
+}
+
+// BenchmarkAppendBatch appends 100-event batches with fsync on, from one
+// goroutine (one fsync per batch) and from several (group commit merges
+// their batches into one fsync).
+func BenchmarkAppendBatch(b *testing.B) {
+	const size = 100
+	for _, par := range []int{1, 4} {
+		b.Run(fmt.Sprintf("appenders=%dxGOMAXPROCS", par), func(b *testing.B) {
+			j := openBench(b, journal.Options{})
+			b.SetParallelism(par)
+			b.RunParallel(func(pb *testing.PB) {
+				envs := benchEnvelopes(size)
+				for pb.Next() {
+					if err := j.Append(b.Context(), envs); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			reportEvents(b, b.N*size)
+			reportBatching(b, j)
+		})
+	}
+}
+
+// BenchmarkAppendConcurrent has many goroutines append one event each, the
+// shape of call handlers recording events as they happen.
+func BenchmarkAppendConcurrent(b *testing.B) {
+	for _, par := range []int{16, 64, 256} {
+		b.Run(fmt.Sprintf("appenders=%dxGOMAXPROCS", par), func(b *testing.B) {
+			j := openBench(b, journal.Options{})
+			b.SetParallelism(par)
+			b.RunParallel(func(pb *testing.PB) {
+				envs := benchEnvelopes(1)
+				for pb.Next() {
+					if err := j.Append(b.Context(), envs); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			reportEvents(b, b.N)
+			reportBatching(b, j)
+		})
+	}
+}
+
+// BenchmarkRead measures a full scan, the cost of rebuilding a projection.
+func BenchmarkRead(b *testing.B) {
+	j := openBench(b, journal.Options{NoSync: true})
+	envs := benchEnvelopes(1000)
+	for range 100 {
+		if err := j.Append(b.Context(), envs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	events := 0
+	for b.Loop() {
+		if err := j.Read(b.Context(), 1, func(domain.Envelope) error { events++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportEvents(b, events)
+}
