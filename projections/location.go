@@ -54,6 +54,20 @@ func (l *Location) Lookup(aor string, now time.Time) []Binding {
 	return out
 }
 
+// Binding returns one binding of an AOR, expired or not.
+func (l *Location) Binding(aor, contact string) (Binding, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if st := l.aors[aor]; st != nil {
+		for _, b := range st.bindings {
+			if b.Contact == contact {
+				return b, true
+			}
+		}
+	}
+	return Binding{}, false
+}
+
 // Version is the sequence of the AOR aggregate's last event.
 func (l *Location) Version(aor string) uint64 {
 	l.mu.RLock()

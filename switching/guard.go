@@ -80,7 +80,7 @@ func (g *Guard) Authenticate(ctx context.Context, req *sip.Request, tx sip.Serve
 	switch {
 	case err == nil:
 		return user, true
-	case errors.Is(err, auth.ErrStaleNonce), errors.Is(err, auth.ErrNonceReused):
+	case errors.Is(err, auth.ErrStaleNonce):
 		// RFC 7616 §3.3: a stale nonce is not a wrong password.
 		g.challenge(req, tx, code, true)
 		return "", false

@@ -39,8 +39,8 @@ type Registrar struct {
 }
 
 // NewRegistrar wires a registrar.
-func NewRegistrar(cfg RegistrarConfig, guard *Guard, rec *Recorder, loc *projections.Location, subs *projections.Subscribers, locks *keyLocks, m *Metrics, log *slog.Logger) *Registrar {
-	return &Registrar{cfg: cfg, guard: guard, rec: rec, loc: loc, subs: subs, locks: locks, m: m, log: log}
+func NewRegistrar(cfg RegistrarConfig, guard *Guard, rec *Recorder, loc *projections.Location, subs *projections.Subscribers, m *Metrics, log *slog.Logger) *Registrar {
+	return &Registrar{cfg: cfg, guard: guard, rec: rec, loc: loc, subs: subs, locks: newKeyLocks(), m: m, log: log}
 }
 
 // errIntervalTooBrief asks for 423 (RFC 3261 §10.3 step 7).
@@ -254,18 +254,11 @@ func (r *Registrar) SweepExpired(ctx context.Context) {
 	}
 }
 
+// stillExpired re-checks under the AOR lock: a REGISTER may have refreshed
+// the binding since the sweep listed it.
 func stillExpired(loc *projections.Location, aor, contact string, now time.Time) bool {
-	for _, b := range loc.Lookup(aor, now) {
-		if b.Contact == contact {
-			return false
-		}
-	}
-	for _, e := range loc.Expired(now, 1<<30) {
-		if e.AOR == aor && e.Contact == contact {
-			return true
-		}
-	}
-	return false
+	b, ok := loc.Binding(aor, contact)
+	return ok && !b.ExpiresAt.After(now)
 }
 
 func headerValue(req *sip.Request, name string) string {

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"softswitch/billing/cdr"
+	"softswitch/eventstore"
+	"softswitch/internal/config"
+	"softswitch/projections"
+	"softswitch/switching"
+)
+
+// admin is the HTTP admin API: health, metrics, registrations, calls,
+// CDRs and subscriber provisioning.
+type admin struct {
+	cfg   *config.Config
+	ready <-chan struct{}
+	m     *switching.Metrics
+	loc   *projections.Location
+	calls *projections.Calls
+	subs  *projections.Subscribers
+	prov  *switching.Provisioner
+	cdrs  cdr.Store
+	store eventstore.Store
+	b2b   *switching.B2BUA
+	log   *slog.Logger
+}
+
+func (a *admin) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /metrics", a.metrics)
+	mux.HandleFunc("GET /api/v1/registrations", a.registrations)
+	mux.HandleFunc("GET /api/v1/calls", a.activeCalls)
+	mux.HandleFunc("GET /api/v1/cdrs", a.listCDRs)
+	mux.HandleFunc("GET /api/v1/subscribers", a.listSubscribers)
+	mux.HandleFunc("POST /api/v1/subscribers", a.addSubscriber)
+	mux.HandleFunc("DELETE /api/v1/subscribers/{user}", a.removeSubscriber)
+	return mux
+}
+
+func (a *admin) healthz(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-a.ready:
+		w.Write([]byte("ok\n"))
+	default:
+		http.Error(w, "sip not listening yet", http.StatusServiceUnavailable)
+	}
+}
+
+func (a *admin) metrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	aors, bindings := a.loc.Count()
+	a.m.WriteTo(w, switching.Gauges{ActiveCalls: a.b2b.Active(), AORs: aors, Bindings: bindings, JournalHead: a.store.Head()})
+}
+
+func (a *admin) registrations(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, a.loc.All(time.Now()))
+}
+
+func (a *admin) activeCalls(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, a.calls.List())
+}
+
+func (a *admin) listCDRs(w http.ResponseWriter, r *http.Request) {
+	f := cdr.Filter{Caller: r.URL.Query().Get("caller"), Callee: r.URL.Query().Get("callee"), Disposition: r.URL.Query().Get("disposition")}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			http.Error(w, "limit: must be a non-negative integer", http.StatusBadRequest)
+			return
+		}
+		f.Limit = n
+	}
+	list, err := a.cdrs.List(r.Context(), f)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (a *admin) listSubscribers(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, a.subs.Users())
+}
+
+func (a *admin) addSubscriber(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		User     string `json:"user"`
+		Password string `json:"password"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&body); err != nil {
+		http.Error(w, "body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if body.User == "" || body.Password == "" {
+		http.Error(w, "user and password are required", http.StatusBadRequest)
+		return
+	}
+	changed, err := a.prov.Provision(r.Context(), body.User, body.Password)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	code := http.StatusCreated
+	if !changed {
+		code = http.StatusOK
+	}
+	writeJSON(w, code, map[string]any{"user": body.User, "changed": changed})
+}
+
+func (a *admin) removeSubscriber(w http.ResponseWriter, r *http.Request) {
+	err := a.prov.Remove(r.Context(), r.PathValue("user"))
+	switch {
+	case errors.Is(err, switching.ErrNoSuchSubscriber):
+		http.Error(w, err.Error(), http.StatusNotFound)
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

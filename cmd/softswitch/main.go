@@ -1,0 +1,81 @@
+// Command softswitch runs the event-sourced SIP switch and its tools.
+//
+//	softswitch run --config FILE [--sip ADDR] [--http ADDR] [--data DIR]
+//	softswitch cdr list --config FILE [--json]
+//	softswitch cdr rebuild --config FILE --out DIR
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "softswitch:", err)
+		os.Exit(1)
+	}
+}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+const usage = `usage:
+  softswitch run --config FILE [--sip ADDR] [--http ADDR] [--data DIR]
+  softswitch cdr list --config FILE [--json]
+  softswitch cdr rebuild --config FILE --out DIR`
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError(usage)
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(ctx, args[1:], stderr)
+	case "cdr":
+		if len(args) < 2 {
+			return usageError(usage)
+		}
+		switch args[1] {
+		case "list":
+			return cmdCDRList(ctx, args[2:], stdout)
+		case "rebuild":
+			return cmdCDRRebuild(ctx, args[2:], stdout, stderr)
+		}
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return usageError(usage)
+}
+
+// commonFlags are shared by every subcommand that reads the config.
+type commonFlags struct {
+	config string
+	sip    string
+	http   string
+	data   string
+}
+
+func newFlagSet(name string, c *commonFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.config, "config", "", "path to the YAML config file")
+	fs.StringVar(&c.sip, "sip", "", "override sip.listen (host:port, UDP and TCP)")
+	fs.StringVar(&c.http, "http", "", "override http.listen (host:port)")
+	fs.StringVar(&c.data, "data", "", "override data_dir")
+	return fs
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+
+	"softswitch/billing/cdr"
+	"softswitch/billing/cdr/boltstore"
+	"softswitch/eventstore/journal"
+	"softswitch/eventstore/wmjournal"
+	"softswitch/internal/config"
+	"softswitch/projections"
+	"softswitch/switching"
+	"softswitch/switching/auth"
+)
+
+// eventsTopic is the watermill topic of the node's event log.
+const eventsTopic = "events"
+
+func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
+	var cf commonFlags
+	fs := newFlagSet("run", &cf)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	cfg, err := loadConfig(cf)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr).With("node", cfg.NodeID)
+	return run(ctx, cfg, log)
+}
+
+// run wires the switch by hand: journal, projections, switching, the CDR
+// consumer and the admin API, all on one logger.
+func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	store, err := journal.Open(ctx, filepath.Join(cfg.DataDir, "journal"),
+		journal.Options{SegmentBytes: cfg.Journal.SegmentBytes, MaxDelay: cfg.Journal.MaxDelay}, log.With("component", "journal"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	subs, loc, calls := projections.NewSubscribers(), projections.NewLocation(), projections.NewCalls()
+	set := projections.Set{subs, loc, calls}
+	start := time.Now()
+	head, err := set.Replay(ctx, store)
+	if err != nil {
+		return fmt.Errorf("replay projections: %w", err)
+	}
+	aors, bindings := loc.Count()
+	log.Info("projections rebuilt from journal", "head", head, "aors", aors, "bindings", bindings, "took", time.Since(start))
+
+	m := &switching.Metrics{}
+	rec := switching.NewRecorder(store, set, cfg.NodeID, time.Now, m)
+	if n, err := switching.CloseOrphans(ctx, rec, calls); err != nil {
+		return fmt.Errorf("close orphaned calls: %w", err)
+	} else if n > 0 {
+		log.Warn("ended calls left open by the previous run", "calls", n)
+	}
+	prov := switching.NewProvisioner(cfg.SIP.Realm, rec, subs, loc)
+	for _, s := range cfg.Subscribers {
+		if _, err := prov.Provision(ctx, s.User, s.Password); err != nil {
+			return fmt.Errorf("provision %s: %w", s.User, err)
+		}
+	}
+
+	authn, err := auth.New(auth.Config{Realm: cfg.SIP.Realm, Algorithms: cfg.SIP.AuthAlgorithms, NonceLifetime: cfg.SIP.NonceLifetime},
+		func(user string) (auth.Credentials, bool) {
+			c, ok := subs.Lookup(user)
+			return auth.Credentials{HA1MD5: c.HA1MD5, HA1SHA256: c.HA1SHA256}, ok && c.Realm == cfg.SIP.Realm
+		})
+	if err != nil {
+		return err
+	}
+	bans, err := auth.NewLimiter(auth.LimiterConfig{MaxFailures: cfg.Security.MaxAuthFailures, Window: cfg.Security.FailureWindow, BanFor: cfg.Security.BanDuration})
+	if err != nil {
+		return err
+	}
+	sipLog := log.With("component", "sip")
+	guard := switching.NewGuard(authn, bans, cfg.Security.ScannerUserAgents, rec, m, sipLog)
+	scfg := switching.ServerConfig{Listen: cfg.SIP.Listen, UserAgent: cfg.SIP.UserAgent, UDPBufferBytes: cfg.SIP.UDPBufferBytes, SweepInterval: time.Second}
+	ua, srv, cli, dua, err := switching.NewSIPStack(scfg, m, sipLog)
+	if err != nil {
+		return err
+	}
+	reg := switching.NewRegistrar(switching.RegistrarConfig{MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
+		DefaultExpires: cfg.SIP.DefaultExpires, MaxContacts: cfg.SIP.MaxContacts}, guard, rec, loc, subs, m, sipLog)
+	b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm},
+		dua, guard, rec, loc, subs, m, sipLog)
+	server := switching.NewServer(scfg, ua, srv, cli, reg, b2b, guard, m, sipLog)
+
+	cdrStore, err := boltstore.Open(filepath.Join(cfg.DataDir, "cdr"), boltstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer cdrStore.Close()
+	cdrLog := log.With("component", "cdr")
+	builder, err := cdr.NewBuilder(cdrStore, cdr.Config{}, cdrLog)
+	if err != nil {
+		return err
+	}
+	sub, err := wmjournal.New(store, wmjournal.Config{StartFrom: cdrStore.Checkpoint}, watermill.NewSlogLogger(cdrLog))
+	if err != nil {
+		return err
+	}
+	cdrDone := make(chan error, 1)
+	go func() { cdrDone <- cdr.Run(ctx, sub, eventsTopic, builder, cdrLog) }()
+
+	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, cdrs: cdrStore, store: store, b2b: b2b, log: log}
+	httpSrv := &http.Server{Handler: admin.routes(), ReadHeaderTimeout: 5 * time.Second}
+	hl, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+	}
+	go func() {
+		if err := httpSrv.Serve(hl); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("admin http", "error", err)
+		}
+	}()
+	log.Info("admin http listening", "addr", hl.Addr().String())
+
+	sipErr := server.Run(ctx)
+	cancel()
+	shutCtx, shutCancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer shutCancel()
+	_ = httpSrv.Shutdown(shutCtx)
+	if err := <-cdrDone; err != nil && !errors.Is(err, context.Canceled) {
+		log.Warn("cdr consumer stopped", "error", err)
+	}
+	if err := builder.Close(shutCtx); err != nil {
+		log.Warn("cdr flush at shutdown", "error", err)
+	}
+	log.Info("stopped")
+	return sipErr
+}

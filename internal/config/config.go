@@ -1,0 +1,373 @@
+// Package config is the switch's one YAML configuration. Every component's
+// section has setDefaults and Validate; Validate names the field at fault.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ErrInvalid is wrapped by every validation error.
+var ErrInvalid = errors.New("invalid config")
+
+// FieldError names the YAML field that is wrong.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Config is the whole file.
+type Config struct {
+	// NodeID names this switch node in every event it writes. Default: the
+	// host name.
+	NodeID string `yaml:"node_id"`
+	// DataDir holds all local state: journal, CDR store. Default "./data".
+	DataDir string `yaml:"data_dir"`
+	SIP     SIP     `yaml:"sip"`
+	HTTP    HTTP    `yaml:"http"`
+	Journal Journal `yaml:"journal"`
+	// Security is the `security:` section: bans and scanner filtering.
+	Security Security `yaml:"security"`
+	Log      Log      `yaml:"log"`
+	// Subscribers are provisioned at start, idempotently: a subscriber whose
+	// credentials already match produces no event.
+	Subscribers []Subscriber `yaml:"subscribers"`
+}
+
+// SIP is the `sip:` section.
+type SIP struct {
+	// Listen is host:port, used for both UDP and TCP. Default
+	// "127.0.0.1:5060".
+	Listen string `yaml:"listen"`
+	// Realm is the digest realm and the domain of B-leg URIs. Default
+	// "softswitch".
+	Realm string `yaml:"realm"`
+	// AuthAlgorithms are challenged in order of preference, one header
+	// each (RFC 8760). Default ["SHA-256", "MD5"]. SIPp 3.6 knows only MD5.
+	AuthAlgorithms []string `yaml:"auth_algorithms"`
+	// NonceLifetime (duration) bounds how long a nonce is accepted.
+	// Default 30s.
+	NonceLifetime time.Duration `yaml:"nonce_lifetime"`
+	// RingTimeout (duration) before an unanswered call gets 480. Default 30s.
+	RingTimeout time.Duration `yaml:"ring_timeout"`
+	// MaxCallDuration (duration) of an answered call. Default 3h.
+	MaxCallDuration time.Duration `yaml:"max_call_duration"`
+	// MinExpires, MaxExpires and DefaultExpires (seconds) bound
+	// registrations (RFC 3261 §10.3). Defaults 60, 3600, 3600.
+	MinExpires     int `yaml:"min_expires"`
+	MaxExpires     int `yaml:"max_expires"`
+	DefaultExpires int `yaml:"default_expires"`
+	// MaxContacts (count) per AOR. Default 10.
+	MaxContacts int `yaml:"max_contacts"`
+	// UDPBufferBytes (bytes) for the UDP socket buffers. Default 4 MiB.
+	UDPBufferBytes int `yaml:"udp_buffer_bytes"`
+	// UserAgent is the Server/User-Agent header value.
+	UserAgent string `yaml:"user_agent"`
+}
+
+// HTTP is the `http:` admin section.
+type HTTP struct {
+	// Listen is host:port of the admin API and metrics. Default
+	// "127.0.0.1:8080".
+	Listen string `yaml:"listen"`
+}
+
+// Journal is the `journal:` section of the embedded event store.
+type Journal struct {
+	// SegmentBytes (bytes) before a new segment file. Default 64 MiB.
+	SegmentBytes int64 `yaml:"segment_bytes"`
+	// MaxDelay (duration) a group commit waits for more appends. Default 0.
+	MaxDelay time.Duration `yaml:"max_delay"`
+}
+
+// Security is the `security:` section.
+type Security struct {
+	// MaxAuthFailures (count) from one source within FailureWindow bans it
+	// for BanDuration. Defaults 10, 1m, 15m.
+	MaxAuthFailures int           `yaml:"max_auth_failures"`
+	FailureWindow   time.Duration `yaml:"failure_window"`
+	BanDuration     time.Duration `yaml:"ban_duration"`
+	// ScannerUserAgents are User-Agent substrings (case-insensitive) whose
+	// requests are dropped unanswered. Default: friendly-scanner, sipvicious,
+	// sipcli, sip-scan, VaxSIPUserAgent.
+	ScannerUserAgents []string `yaml:"scanner_user_agents"`
+}
+
+// Log is the `log:` section.
+type Log struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `yaml:"level"`
+	// Format is text or json. Default text.
+	Format string `yaml:"format"`
+}
+
+// Subscriber is one provisioned user. Password may be "env:NAME" to read
+// it from the environment variable NAME, so secrets stay out of the file.
+type Subscriber struct {
+	User     string `yaml:"user"`
+	Password string `yaml:"password"`
+}
+
+// Load reads, defaults and validates a config file.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(b)
+}
+
+// Parse decodes YAML strictly: an unknown key is an error naming it.
+func Parse(b []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	c.SetDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// SetDefaults fills zero fields.
+func (c *Config) SetDefaults() {
+	if c.NodeID == "" {
+		c.NodeID, _ = os.Hostname()
+		if c.NodeID == "" {
+			c.NodeID = "node1"
+		}
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	c.SIP.setDefaults()
+	c.HTTP.setDefaults()
+	c.Security.setDefaults()
+	c.Log.setDefaults()
+}
+
+// Validate checks every section.
+func (c *Config) Validate() error {
+	if strings.ContainsAny(c.NodeID, " \t/:") {
+		return fieldErr("node_id", "must not contain spaces, '/' or ':'")
+	}
+	for _, v := range []func() error{c.SIP.Validate, c.HTTP.Validate, c.Journal.Validate, c.Security.Validate, c.Log.Validate} {
+		if err := v(); err != nil {
+			return err
+		}
+	}
+	seen := map[string]bool{}
+	for i := range c.Subscribers {
+		s := &c.Subscribers[i]
+		f := fmt.Sprintf("subscribers[%d]", i)
+		if s.User == "" || strings.ContainsAny(s.User, " @:;<>\"") {
+			return fieldErr(f+".user", "must be a non-empty SIP user part, got %q", s.User)
+		}
+		if seen[s.User] {
+			return fieldErr(f+".user", "duplicate user %q", s.User)
+		}
+		seen[s.User] = true
+		if name, ok := strings.CutPrefix(s.Password, "env:"); ok {
+			v, set := os.LookupEnv(name)
+			if !set {
+				return fieldErr(f+".password", "environment variable %s is not set", name)
+			}
+			s.Password = v
+		}
+		if s.Password == "" {
+			return fieldErr(f+".password", "must not be empty")
+		}
+	}
+	return nil
+}
+
+func (s *SIP) setDefaults() {
+	if s.Listen == "" {
+		s.Listen = "127.0.0.1:5060"
+	}
+	if s.Realm == "" {
+		s.Realm = "softswitch"
+	}
+	if len(s.AuthAlgorithms) == 0 {
+		s.AuthAlgorithms = []string{"SHA-256", "MD5"}
+	}
+	if s.NonceLifetime == 0 {
+		s.NonceLifetime = 30 * time.Second
+	}
+	if s.RingTimeout == 0 {
+		s.RingTimeout = 30 * time.Second
+	}
+	if s.MaxCallDuration == 0 {
+		s.MaxCallDuration = 3 * time.Hour
+	}
+	if s.MinExpires == 0 {
+		s.MinExpires = 60
+	}
+	if s.MaxExpires == 0 {
+		s.MaxExpires = 3600
+	}
+	if s.DefaultExpires == 0 {
+		s.DefaultExpires = 3600
+	}
+	if s.MaxContacts == 0 {
+		s.MaxContacts = 10
+	}
+	if s.UDPBufferBytes == 0 {
+		s.UDPBufferBytes = 4 << 20
+	}
+	if s.UserAgent == "" {
+		s.UserAgent = "softswitch"
+	}
+}
+
+// Validate checks the sip section.
+func (s *SIP) Validate() error {
+	if err := validAddr(s.Listen); err != nil {
+		return fieldErr("sip.listen", "%v", err)
+	}
+	if s.Realm == "" || strings.ContainsAny(s.Realm, "\" \t") {
+		return fieldErr("sip.realm", "must be a token without quotes or spaces, got %q", s.Realm)
+	}
+	for i, a := range s.AuthAlgorithms {
+		switch a {
+		case "MD5", "SHA-256", "MD5-sess", "SHA-256-sess":
+		default:
+			return fieldErr(fmt.Sprintf("sip.auth_algorithms[%d]", i), "unsupported algorithm %q (MD5, SHA-256, MD5-sess, SHA-256-sess)", a)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"sip.nonce_lifetime", s.NonceLifetime}, {"sip.ring_timeout", s.RingTimeout}, {"sip.max_call_duration", s.MaxCallDuration}} {
+		if d.v < 0 {
+			return fieldErr(d.name, "must be positive, got %s", d.v)
+		}
+	}
+	if s.MinExpires < 1 {
+		return fieldErr("sip.min_expires", "must be at least 1 second")
+	}
+	if s.MaxExpires < s.MinExpires {
+		return fieldErr("sip.max_expires", "must be >= sip.min_expires (%d)", s.MinExpires)
+	}
+	if s.DefaultExpires < s.MinExpires || s.DefaultExpires > s.MaxExpires {
+		return fieldErr("sip.default_expires", "must be between min_expires and max_expires")
+	}
+	if s.MaxContacts < 1 {
+		return fieldErr("sip.max_contacts", "must be at least 1")
+	}
+	if s.UDPBufferBytes < 0 {
+		return fieldErr("sip.udp_buffer_bytes", "must not be negative")
+	}
+	return nil
+}
+
+func (h *HTTP) setDefaults() {
+	if h.Listen == "" {
+		h.Listen = "127.0.0.1:8080"
+	}
+}
+
+// Validate checks the http section.
+func (h *HTTP) Validate() error {
+	if err := validAddr(h.Listen); err != nil {
+		return fieldErr("http.listen", "%v", err)
+	}
+	return nil
+}
+
+// Validate checks the journal section; zero values take the journal's own
+// defaults.
+func (j *Journal) Validate() error {
+	if j.SegmentBytes < 0 {
+		return fieldErr("journal.segment_bytes", "must not be negative")
+	}
+	if j.MaxDelay < 0 {
+		return fieldErr("journal.max_delay", "must not be negative")
+	}
+	return nil
+}
+
+func (s *Security) setDefaults() {
+	if s.MaxAuthFailures == 0 {
+		s.MaxAuthFailures = 10
+	}
+	if s.FailureWindow == 0 {
+		s.FailureWindow = time.Minute
+	}
+	if s.BanDuration == 0 {
+		s.BanDuration = 15 * time.Minute
+	}
+	if s.ScannerUserAgents == nil {
+		s.ScannerUserAgents = []string{"friendly-scanner", "sipvicious", "sipcli", "sip-scan", "VaxSIPUserAgent"}
+	}
+}
+
+// Validate checks the security section.
+func (s *Security) Validate() error {
+	if s.MaxAuthFailures < 1 {
+		return fieldErr("security.max_auth_failures", "must be at least 1")
+	}
+	if s.FailureWindow <= 0 {
+		return fieldErr("security.failure_window", "must be positive")
+	}
+	if s.BanDuration <= 0 {
+		return fieldErr("security.ban_duration", "must be positive")
+	}
+	return nil
+}
+
+func (l *Log) setDefaults() {
+	if l.Level == "" {
+		l.Level = "info"
+	}
+	if l.Format == "" {
+		l.Format = "text"
+	}
+}
+
+// Validate checks the log section.
+func (l *Log) Validate() error {
+	switch l.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fieldErr("log.level", "must be debug, info, warn or error, got %q", l.Level)
+	}
+	switch l.Format {
+	case "text", "json":
+	default:
+		return fieldErr("log.format", "must be text or json, got %q", l.Format)
+	}
+	return nil
+}
+
+func validAddr(a string) error {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return fmt.Errorf("must be host:port, got %q", a)
+	}
+	if host != "" && net.ParseIP(host) == nil {
+		return fmt.Errorf("host must be an IP address, got %q", host)
+	}
+	if port == "" {
+		return fmt.Errorf("port missing in %q", a)
+	}
+	return nil
+}
