@@ -37,7 +37,7 @@ type Config struct {
 	// host name.
 	NodeID string `yaml:"node_id"`
 	// DataDir holds all local state: journal, CDR store. Default "./data".
-	DataDir string `yaml:"data_dir"`
+	DataDir string  `yaml:"data_dir"`
 	SIP     SIP     `yaml:"sip"`
 	HTTP    HTTP    `yaml:"http"`
 	Journal Journal `yaml:"journal"`
