@@ -50,12 +50,23 @@ func reportBatching(b *testing.B, j *journal.Journal) {
 	}
 }
 
-// BenchmarkAppendBatch appends 100-event batches with fsync on, from one
-// goroutine (one fsync per batch) and from several (group commit merges
-// their batches into one fsync).
+// BenchmarkAppendBatch appends 100-event batches with fsync on: from one
+// goroutine (one fsync per batch, so this is fsync latency bound) and from
+// several (group commit merges their batches into one fsync).
 func BenchmarkAppendBatch(b *testing.B) {
 	const size = 100
-	for _, par := range []int{1, 4} {
+	b.Run("appenders=1", func(b *testing.B) {
+		j := openBench(b, journal.Options{})
+		envs := benchEnvelopes(size)
+		for b.Loop() {
+			if err := j.Append(b.Context(), envs); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportEvents(b, b.N*size)
+		reportBatching(b, j)
+	})
+	for _, par := range []int{2, 4} {
 		b.Run(fmt.Sprintf("appenders=%dxGOMAXPROCS", par), func(b *testing.B) {
 			j := openBench(b, journal.Options{})
 			b.SetParallelism(par)

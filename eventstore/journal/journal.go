@@ -140,7 +140,10 @@ func (j *Journal) Close() error {
 		j.closed = true
 		close(j.notify)
 		j.mu.Unlock()
-		err = j.w.f.Close()
+		err = nil
+		if j.w.f != nil {
+			err = j.w.f.Close()
+		}
 		if uerr := unlockDir(j.lock); err == nil {
 			err = uerr
 		}

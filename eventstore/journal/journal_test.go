@@ -1,9 +1,12 @@
 package journal_test
 
 import (
+	"errors"
 	"log/slog"
 	"testing"
+	"time"
 
+	"softswitch/domain"
 	"softswitch/eventstore"
 	"softswitch/eventstore/journal"
 	"softswitch/eventstore/storetest"
@@ -22,7 +25,7 @@ func TestStoreSuite(t *testing.T) {
 		// Tiny segments make every suite case cross segment boundaries and
 		// the sparse index.
 		{"SmallSegments", journal.Options{SegmentBytes: 8 << 10}},
-		{"MaxDelay", journal.Options{MaxDelay: 200_000, NoSync: true}},
+		{"MaxDelay", journal.Options{MaxDelay: 200 * time.Microsecond, NoSync: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -37,5 +40,21 @@ func TestStoreSuite(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+func TestRecordTooLarge(t *testing.T) {
+	j, err := journal.Open(t.Context(), t.TempDir(), journal.Options{NoSync: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	env := storetest.Envelope(1, "call:a", 1)
+	env.Payload = make([]byte, journal.MaxRecordBytes)
+	if err := j.Append(t.Context(), []domain.Envelope{env}); !errors.Is(err, journal.ErrRecordTooLarge) {
+		t.Fatalf("Append of %d-byte payload = %v, want ErrRecordTooLarge", len(env.Payload), err)
+	}
+	if j.Head() != 0 {
+		t.Fatalf("Head = %d after rejected append", j.Head())
 	}
 }

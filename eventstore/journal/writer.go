@@ -199,7 +199,9 @@ func (j *Journal) flush() error {
 
 func (j *Journal) roll() error {
 	w := &j.w
-	if err := w.f.Close(); err != nil {
+	err := w.f.Close()
+	w.f = nil // Close must not close it twice if the roll fails below
+	if err != nil {
 		return fmt.Errorf("journal: close segment: %w", err)
 	}
 	f, seg, err := createSegment(j.dir, w.next, j.opts.NoSync)
