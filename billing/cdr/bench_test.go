@@ -17,6 +17,7 @@ func BenchmarkReplay(b *testing.B) {
 	envs := mixedLog(b, 20_000, 200, 1)
 	log := &memLog{}
 	must(b, log.Append(context.Background(), envs))
+	b.Logf("%d events, %d calls", len(envs), 20_000)
 	stores := []struct {
 		name string
 		open func(b *testing.B) cdr.Store

@@ -416,3 +416,14 @@ func fromPosition(envs []domain.Envelope, from uint64) []domain.Envelope {
 	}
 	return nil
 }
+
+// TestRebuildWriteFailure reports a store failure from the writer goroutine.
+func TestRebuildWriteFailure(t *testing.T) {
+	log := &memLog{}
+	must(t, log.Append(context.Background(), mixedLog(t, 50, 5, 9)))
+	s, _ := newStore(t)
+	_, err := cdr.Rebuild(context.Background(), log, &failingStore{Store: s, fail: true}, cdr.Config{BatchSize: 2}, discardLogger())
+	if !errors.Is(err, errDiskFull) {
+		t.Fatalf("Rebuild: %v, want errDiskFull", err)
+	}
+}
