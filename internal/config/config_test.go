@@ -1,0 +1,189 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"softswitch/internal/config"
+)
+
+// TestExampleParses keeps the shipped example loadable: it is what a new
+// operator copies first, so a rename in config.go must not break it.
+func TestExampleParses(t *testing.T) {
+	c, err := config.Load("../../deploy/examples/softswitch.yaml")
+	if err != nil {
+		t.Fatalf("example config: %v", err)
+	}
+	if c.NodeID != "node1" || c.SIP.Realm != "softswitch.local" || len(c.Subscribers) != 2 {
+		t.Fatalf("example decoded wrongly: %+v", c)
+	}
+	if c.SIP.MaxCallDuration != 3*time.Hour {
+		t.Fatalf("max_call_duration = %v, want 3h", c.SIP.MaxCallDuration)
+	}
+}
+
+// TestDefaults pins every default documented in docs/configuration.md, so
+// that the document and the code cannot drift apart silently.
+func TestDefaults(t *testing.T) {
+	c, err := config.Parse([]byte("node_id: n1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Config{
+		NodeID:  "n1",
+		DataDir: "./data",
+		SIP: config.SIP{
+			Listen:          "127.0.0.1:5060",
+			Realm:           "softswitch",
+			AuthAlgorithms:  []string{"SHA-256", "MD5"},
+			NonceLifetime:   30 * time.Second,
+			RingTimeout:     30 * time.Second,
+			MaxCallDuration: 3 * time.Hour,
+			MinExpires:      60,
+			MaxExpires:      3600,
+			DefaultExpires:  3600,
+			MaxContacts:     10,
+			UDPBufferBytes:  4 << 20,
+			UserAgent:       "softswitch",
+		},
+		HTTP:    config.HTTP{Listen: "127.0.0.1:8080"},
+		Journal: config.Journal{}, // zero: the journal applies its own defaults
+		Security: config.Security{
+			MaxAuthFailures:   10,
+			FailureWindow:     time.Minute,
+			BanDuration:       15 * time.Minute,
+			ScannerUserAgents: []string{"friendly-scanner", "sipvicious", "sipcli", "sip-scan", "VaxSIPUserAgent"},
+		},
+		Log: config.Log{Level: "info", Format: "text"},
+	}
+	if !reflect.DeepEqual(*c, want) {
+		t.Fatalf("defaults:\n got %+v\nwant %+v", *c, want)
+	}
+}
+
+// TestEmptyFile: an empty file is a valid, all-defaults config (io.EOF from
+// the decoder must not surface as an error). node_id falls back to the host
+// name, which must never be empty.
+func TestEmptyFile(t *testing.T) {
+	c, err := config.Parse(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NodeID == "" {
+		t.Fatal("node_id default is empty")
+	}
+}
+
+// TestExplicitValuesKept checks that setDefaults only fills zero fields.
+func TestExplicitValuesKept(t *testing.T) {
+	c, err := config.Parse([]byte(`
+sip:
+  auth_algorithms: [MD5]
+  min_expires: 30
+  max_expires: 600
+  default_expires: 120
+security:
+  scanner_user_agents: []
+log: {level: debug, format: json}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.SIP.AuthAlgorithms, []string{"MD5"}) || c.SIP.MinExpires != 30 ||
+		c.SIP.MaxExpires != 600 || c.SIP.DefaultExpires != 120 || c.Log.Level != "debug" || c.Log.Format != "json" {
+		t.Fatalf("explicit values overwritten: %+v", c)
+	}
+	// An explicit empty list means "filter no scanners", unlike an absent key.
+	if c.Security.ScannerUserAgents == nil || len(c.Security.ScannerUserAgents) != 0 {
+		t.Fatalf("scanner_user_agents: [] became %v", c.Security.ScannerUserAgents)
+	}
+}
+
+// TestEnvSecrets: "env:NAME" keeps passwords out of the file; the value is
+// resolved at parse time and replaces the reference.
+func TestEnvSecrets(t *testing.T) {
+	t.Setenv("SOFTSWITCH_TEST_PW", "s3cret")
+	c, err := config.Parse([]byte(`
+subscribers:
+  - {user: "6000", password: "env:SOFTSWITCH_TEST_PW"}
+  - {user: "6001", password: "plain"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Subscribers[0].Password; got != "s3cret" {
+		t.Fatalf("env password = %q", got)
+	}
+	if got := c.Subscribers[1].Password; got != "plain" {
+		t.Fatalf("literal password = %q", got)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	// Set an empty variable: set-but-empty must fail as "empty password",
+	// not silently provision a user without a secret.
+	t.Setenv("SOFTSWITCH_TEST_EMPTY", "")
+	os.Unsetenv("SOFTSWITCH_TEST_UNSET_PW")
+	tests := []struct {
+		name string
+		yaml string
+		// field is the name the operator must see in the message.
+		field string
+	}{
+		{"unknown key", "sip:\n  lisen: \"127.0.0.1:5060\"\n", "lisen"},
+		{"unknown top-level key", "nodeid: x\n", "nodeid"},
+		{"wrong type", "sip:\n  max_expires: soon\n", "soon"},
+		{"node_id with slash", "node_id: a/b\n", "node_id"},
+		{"sip.listen no port", "sip: {listen: \"127.0.0.1\"}\n", "sip.listen"},
+		{"sip.listen host name", "sip: {listen: \"localhost:5060\"}\n", "sip.listen"},
+		{"sip.listen empty port", "sip: {listen: \"127.0.0.1:\"}\n", "sip.listen"},
+		{"sip.realm with space", "sip: {realm: \"a b\"}\n", "sip.realm"},
+		{"sip.auth_algorithms second bad", "sip: {auth_algorithms: [MD5, SHA-1]}\n", "sip.auth_algorithms[1]"},
+		{"sip.nonce_lifetime negative", "sip: {nonce_lifetime: -1s}\n", "sip.nonce_lifetime"},
+		{"sip.ring_timeout negative", "sip: {ring_timeout: -1s}\n", "sip.ring_timeout"},
+		{"sip.max_call_duration negative", "sip: {max_call_duration: -1h}\n", "sip.max_call_duration"},
+		{"sip.min_expires negative", "sip: {min_expires: -5}\n", "sip.min_expires"},
+		{"sip.max_expires below min", "sip: {min_expires: 600, max_expires: 300, default_expires: 600}\n", "sip.max_expires"},
+		{"sip.default_expires above max", "sip: {max_expires: 600, default_expires: 900}\n", "sip.default_expires"},
+		{"sip.max_contacts negative", "sip: {max_contacts: -1}\n", "sip.max_contacts"},
+		{"sip.udp_buffer_bytes negative", "sip: {udp_buffer_bytes: -1}\n", "sip.udp_buffer_bytes"},
+		{"http.listen", "http: {listen: \"8080\"}\n", "http.listen"},
+		{"journal.segment_bytes", "journal: {segment_bytes: -1}\n", "journal.segment_bytes"},
+		{"journal.max_delay", "journal: {max_delay: -1ms}\n", "journal.max_delay"},
+		{"security.max_auth_failures", "security: {max_auth_failures: -1}\n", "security.max_auth_failures"},
+		{"security.failure_window", "security: {failure_window: -1s}\n", "security.failure_window"},
+		{"security.ban_duration", "security: {ban_duration: -1s}\n", "security.ban_duration"},
+		{"log.level", "log: {level: verbose}\n", "log.level"},
+		{"log.format", "log: {format: xml}\n", "log.format"},
+		{"subscribers user empty", "subscribers: [{user: \"\", password: x}]\n", "subscribers[0].user"},
+		{"subscribers user with @", "subscribers: [{user: \"a@b\", password: x}]\n", "subscribers[0].user"},
+		{"subscribers duplicate user", "subscribers: [{user: \"6000\", password: x}, {user: \"6000\", password: y}]\n", "subscribers[1].user"},
+		{"subscribers password env unset", "subscribers: [{user: \"6000\", password: \"env:SOFTSWITCH_TEST_UNSET_PW\"}]\n", "subscribers[0].password"},
+		{"subscribers password env empty", "subscribers: [{user: \"6000\", password: \"env:SOFTSWITCH_TEST_EMPTY\"}]\n", "subscribers[0].password"},
+		{"subscribers password empty", "subscribers: [{user: \"6000\"}]\n", "subscribers[0].password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Parse([]byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("accepted: %+v", c)
+			}
+			if !errors.Is(err, config.ErrInvalid) {
+				t.Errorf("error %v does not wrap ErrInvalid", err)
+			}
+			if !strings.Contains(err.Error(), tt.field) {
+				t.Errorf("error %q does not name %q", err, tt.field)
+			}
+			// Validation errors (not YAML syntax ones) are FieldErrors whose
+			// Field is exactly the YAML path, for tools that highlight it.
+			var fe *config.FieldError
+			if errors.As(err, &fe) && fe.Field != tt.field {
+				t.Errorf("FieldError.Field = %q, want %q", fe.Field, tt.field)
+			}
+		})
+	}
+}
