@@ -6,12 +6,13 @@ import (
 )
 
 // Bucket and key names. The layout is part of the file format: changing it
-// needs a migration or a rebuild from the journal.
-var (
-	bucketCDRs    = []byte("cdrs")     // id -> CDR JSON
-	bucketByStart = []byte("by_start") // timeKey(start) + call id + 0x00 + id -> id
-	bucketMeta    = []byte("meta")     // keyCheckpoint -> uint64 big endian
-	keyCheckpoint = []byte("checkpoint")
+// needs a migration or a rebuild from the journal. Constants, converted at
+// each use, so no package-level byte slice can be mutated by accident.
+const (
+	bucketCDRs    = "cdrs"     // id -> CDR JSON
+	bucketByStart = "by_start" // timeKey(start) + call id + 0x00 + id -> id
+	bucketMeta    = "meta"     // keyCheckpoint -> uint64 big endian
+	keyCheckpoint = "checkpoint"
 )
 
 // timeKeyLen is the size of the fixed-width time prefix of an index key.

@@ -29,6 +29,10 @@ const FileName = "cdr.db"
 // over its HTTP API instead.
 var ErrLocked = errors.New("boltstore: CDR store is locked by another process (is the switch running?)")
 
+// ErrNotAStore is returned by OpenReadOnly for a bbolt file that does not
+// have the store's buckets.
+var ErrNotAStore = errors.New("boltstore: not a CDR store")
+
 // DefaultLockTimeout is how long OpenReadOnly waits for the lock.
 const DefaultLockTimeout = 200 * time.Millisecond
 
@@ -62,8 +66,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCDRs, bucketByStart, bucketMeta} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+		for _, b := range []string{bucketCDRs, bucketByStart, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
 				return err
 			}
 		}
@@ -86,6 +90,20 @@ func OpenReadOnly(dir string, lockTimeout time.Duration) (*Store, error) {
 	}
 	db, err := open(path, Options{LockTimeout: lockTimeout}, true)
 	if err != nil {
+		return nil, err
+	}
+	// Open creates the buckets in its first transaction; a file without
+	// them was never a finished store, and reading it would hit nil buckets.
+	err = db.View(func(tx *bolt.Tx) error {
+		for _, b := range []string{bucketCDRs, bucketByStart, bucketMeta} {
+			if tx.Bucket([]byte(b)) == nil {
+				return fmt.Errorf("boltstore: %s has no %q bucket: %w", path, b, ErrNotAStore)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
 		return nil, err
 	}
 	return &Store{db: db, readOnly: true}, nil
@@ -134,13 +152,13 @@ func (s *Store) Put(ctx context.Context, cdrs []domain.CDR, checkpoint uint64) e
 		return err
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		recs, idx := tx.Bucket(bucketCDRs), tx.Bucket(bucketByStart)
+		recs, idx := tx.Bucket([]byte(bucketCDRs)), tx.Bucket([]byte(bucketByStart))
 		for i, r := range cdrs {
 			if err := upsert(recs, idx, r, values[i]); err != nil {
 				return err
 			}
 		}
-		if err := tx.Bucket(bucketMeta).Put(keyCheckpoint, encodeUint64(checkpoint)); err != nil {
+		if err := tx.Bucket([]byte(bucketMeta)).Put([]byte(keyCheckpoint), encodeUint64(checkpoint)); err != nil {
 			return err
 		}
 		// Last chance to give up: nothing is written until commit.
@@ -182,7 +200,7 @@ func (s *Store) Checkpoint(ctx context.Context) (uint64, error) {
 	}
 	var cp uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketMeta).Get(keyCheckpoint); len(v) == 8 {
+		if v := tx.Bucket([]byte(bucketMeta)).Get([]byte(keyCheckpoint)); len(v) == 8 {
 			cp = binary.BigEndian.Uint64(v)
 		}
 		return nil
@@ -197,7 +215,7 @@ func (s *Store) Get(ctx context.Context, id string) (domain.CDR, error) {
 	}
 	var r domain.CDR
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketCDRs).Get([]byte(id))
+		v := tx.Bucket([]byte(bucketCDRs)).Get([]byte(id))
 		if v == nil {
 			return fmt.Errorf("%w: %s", cdr.ErrNotFound, id)
 		}
@@ -213,8 +231,8 @@ func (s *Store) List(ctx context.Context, f cdr.Filter) ([]domain.CDR, error) {
 	}
 	var out []domain.CDR
 	err := s.db.View(func(tx *bolt.Tx) error {
-		recs := tx.Bucket(bucketCDRs)
-		c := tx.Bucket(bucketByStart).Cursor()
+		recs := tx.Bucket([]byte(bucketCDRs))
+		c := tx.Bucket([]byte(bucketByStart)).Cursor()
 		var k, id []byte
 		if f.Since.IsZero() {
 			k, id = c.First()
