@@ -47,6 +47,7 @@ func reportEvents(b *testing.B, events int) {
 func reportBatching(b *testing.B, j *journal.Journal) {
 	if st := j.Stats(); st.Syncs > 0 {
 		b.ReportMetric(float64(st.Records)/float64(st.Syncs), "events/fsync")
+		b.ReportMetric(float64(st.Bytes)/float64(st.Records), "B/event")
 	}
 }
 
