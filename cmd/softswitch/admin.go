@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"time"
 
@@ -41,6 +42,11 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/subscribers", a.listSubscribers)
 	mux.HandleFunc("POST /api/v1/subscribers", a.addSubscriber)
 	mux.HandleFunc("DELETE /api/v1/subscribers/{user}", a.removeSubscriber)
+	// Profiles are how performance targets get met: measured, not guessed.
+	// The admin port listens on loopback by default.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	return mux
 }
 
