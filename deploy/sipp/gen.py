@@ -425,3 +425,13 @@ body = INVITE_RECV_PARTIES + resp(180, "Ringing") + resp(200, "OK", sdp="", retr
 write('uas_bye.xml', f'''  UAS where the callee hangs up: INVITE -> 180 -> 200 -> ACK -> pause (-d ms)
   -> BYE -> 200.
 {UAS_KEYS}''', body)
+
+# ---------- uac_noauth.xml: INVITE without credentials must only get 407 ----------
+body = invite("inv1", False) + '''
+  <recv response="100" optional="true" response_txn="inv1"/>
+  <!-- anything but 407 (a 180/200 would mean the call was routed) fails -->
+  <recv response="407" response_txn="inv1"/>
+''' + ack_non2xx("inv1")
+write('uac_noauth.xml', '''  UAC that never authenticates: INVITE -> 407 -> ACK, and stops there.
+  A 1xx/2xx instead of the 407 is an unexpected message and fails the call.
+  Keys: -s USER (callee), -key caller USER.''', body)
