@@ -149,6 +149,7 @@ func TestRecoverTornTail(t *testing.T) {
 				t.Fatalf("Head after recovery = %d, want %d", got, keep)
 			}
 			checkPrefix(t, j, keep)
+			t.Logf("recovery log: %s", logs.String())
 			if got := strings.Contains(logs.String(), "torn tail"); got != tc.wantLog {
 				t.Fatalf("torn-tail warning logged = %v, want %v; log:\n%s", got, tc.wantLog, logs.String())
 			}
