@@ -105,7 +105,8 @@ func waitNoActiveCalls(t *testing.T, sw *itest.Switch) {
 
 func TestE2ERegistrar(t *testing.T) {
 	itest.RequireSIPp(t)
-	sw := itest.Start(t, itest.Options{})
+	// min_expires 1 so that the 2 s expiry case is accepted (not 423)
+	sw := itest.Start(t, itest.Options{MinExpires: 1})
 
 	t.Run("register shows contact", func(t *testing.T) {
 		mustRegister(t, sw, "6001", "127.0.0.1:5071", 120)
@@ -248,8 +249,21 @@ func TestE2ECalls(t *testing.T) {
 			},
 		},
 		{
-			name: "cancel", uas: "uas_noanswer", uac: "uac_cancel", uacArgs: []string{"-d", "500"},
+			name: "cancel", opts: itest.Options{RingTimeout: 10 * time.Second},
+			uas: "uas_noanswer", uac: "uac_cancel", uacArgs: []string{"-d", "500"},
 			disposition: "cancelled", sipCode: 487,
+			check: func(t *testing.T, c itest.CDR, uac, uas itest.SIPpResult) {
+				// the caller's CANCEL, not the ring timeout, must end it
+				if uac.Duration > 5*time.Second || c.DurationMS > 5000 {
+					t.Errorf("cancel took %s (cdr %d ms); ring timeout is 10s", uac.Duration, c.DurationMS)
+				}
+				if !strings.Contains(uas.Messages(), "CANCEL sip:") {
+					t.Errorf("callee never received a CANCEL")
+				}
+				if c.EndedBy != "" && !strings.Contains(strings.ToLower(c.EndedBy), "caller") && !strings.EqualFold(c.EndedBy, "a") {
+					t.Errorf("ended_by = %q, want the caller", c.EndedBy)
+				}
+			},
 		},
 		{
 			name: "re-INVITE passed through", uas: "uas", uac: "uac_reinvite", uacArgs: []string{"-d", "500"},

@@ -43,6 +43,7 @@ type Options struct {
 	Realm           string        // default "softswitch.test"
 	RingTimeout     time.Duration // default 3s
 	MaxCallDuration time.Duration // default 1h
+	MinExpires      int           // sip.min_expires; 0 leaves the switch default
 	DataDir         string        // default: a fresh t.TempDir()
 	// ExtraYAML is appended verbatim to the config (top-level keys that the
 	// generated part does not already set, e.g. "security:\n  ...").
@@ -205,6 +206,9 @@ func (s *Switch) configYAML() string {
 	b.WriteString("  auth_algorithms: [\"MD5\"]\n") // SIPp 3.6 only does MD5
 	fmt.Fprintf(&b, "  ring_timeout: %q\n", s.Opts.RingTimeout.String())
 	fmt.Fprintf(&b, "  max_call_duration: %q\n", s.Opts.MaxCallDuration.String())
+	if s.Opts.MinExpires > 0 {
+		fmt.Fprintf(&b, "  min_expires: %d\n", s.Opts.MinExpires)
+	}
 	b.WriteString("http:\n")
 	fmt.Fprintf(&b, "  listen: %q\n", s.HTTPAddr)
 	b.WriteString("subscribers:\n")
