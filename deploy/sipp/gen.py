@@ -288,6 +288,8 @@ write('uac_wait_bye.xml', f'''  UAC that never hangs up: answered call as uac.xm
 {KEYS}''', body)
 
 # ======================= UAS side =======================
+# UAS responses echo Record-Route (RFC 3261 12.1.1), so a proxy in the path
+# (Kamailio in deploy/bench) stays in the dialog; empty when there is none.
 def resp(code, reason, tag=True, sdp=None, contact=True, retrans=False, extra=""):
     t = ";tag=[pid]SIPpTag01[call_number]" if tag else ""
     c = "      Contact: <sip:[service]@[local_ip]:[local_port]>\n" if contact else ""
@@ -309,6 +311,7 @@ def resp(code, reason, tag=True, sdp=None, contact=True, retrans=False, extra=""
     <![CDATA[
       SIP/2.0 {code} {reason}
       [last_Via:]
+      [last_Record-Route:]
       [last_From:]
       [last_To:]{t}
       [last_Call-ID:]
