@@ -206,8 +206,11 @@ func (c *Call) leg(id string) *Leg {
 }
 
 func (c *Call) record(ev Event, at time.Time) {
+	// One normalised instant for the live fold and the recorded event, so a
+	// replay rebuilds exactly the same state.
+	at = at.UTC().Round(0)
 	c.Apply(ev, at)
-	c.pending = append(c.pending, Recorded{Event: ev, Seq: c.version, At: at.UTC()})
+	c.pending = append(c.pending, Recorded{Event: ev, Seq: c.version, At: at})
 }
 
 // Apply folds one event into the call. It is the only place state changes,

@@ -93,6 +93,9 @@ func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
 	defer c.mu.Unlock()
 	switch e := ev.(type) {
 	case domain.CallStarted:
+		if c.calls[id] != nil {
+			return nil // a redelivered start must not reset the call
+		}
 		c.calls[id] = &ActiveCall{CallID: e.CallID, Caller: e.Caller, Callee: e.Callee, Start: env.Time, Node: env.Node, Version: env.Seq, Last: env.Time}
 	case domain.CallAnswered:
 		if a := c.calls[id]; a != nil {

@@ -146,7 +146,9 @@ func (l *Location) Apply(env domain.Envelope, ev domain.Event) error {
 	if env.Seq != 0 && env.Seq <= st.version {
 		return nil // a redelivered event
 	}
-	st.version = env.Seq
+	if env.Seq != 0 {
+		st.version = env.Seq
+	}
 	if env.Type != domain.TypeContactBound && env.Type != domain.TypeContactUnbound {
 		return nil
 	}

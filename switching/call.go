@@ -25,6 +25,8 @@ type call struct {
 	winner  *bLeg
 	events  chan callEvent
 	started time.Time
+	// cancelled is closed when the caller CANCELs the INVITE.
+	cancelled chan struct{}
 }
 
 // bLeg is one fork towards a registered contact.

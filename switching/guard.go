@@ -49,7 +49,7 @@ func NewGuard(a Authenticator, bans BanList, scanners []string, rec *Recorder, m
 
 // Admit reports whether a request may be processed at all. Banned sources
 // and scanners get no answer: an answer would confirm a SIP server is here.
-func (g *Guard) Admit(req *sip.Request) bool {
+func (g *Guard) Admit(req *sip.Request, tx sip.ServerTransaction) bool {
 	if g.bans.Banned(sourceIP(req)) {
 		g.m.bannedDrops.Add(1)
 		return false
@@ -63,6 +63,15 @@ func (g *Guard) Admit(req *sip.Request) bool {
 				}
 			}
 		}
+	}
+	if code, reason := validate(req); code != 0 {
+		g.m.Malformed()
+		if !req.IsAck() {
+			// RFC 3261 §17.1.1.3: an ACK is never answered.
+			g.m.response(code)
+			_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
+		}
+		return false
 	}
 	return true
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -19,7 +20,7 @@ const maxForks = 8
 
 func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	b.m.request("INVITE")
-	if !b.guard.Admit(req) {
+	if !b.guard.Admit(req, tx) {
 		return
 	}
 	if to := req.To(); to != nil && to.Params.Has("tag") {
@@ -72,7 +73,11 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	_ = agg.StartLeg(domain.SideA, domain.SideA, callID, req.Source(), "", started)
-	c := &call{b: b, aCallID: callID, agg: agg, a: a, aReq: req, aTx: tx, started: started}
+	c := &call{b: b, aCallID: callID, agg: agg, a: a, aReq: req, aTx: tx, started: started, cancelled: make(chan struct{})}
+	// The caller's CANCEL (RFC 3261 §9.2): sipgo answers 200 and 487 in the
+	// transaction layer; the call learns of it here.
+	var once sync.Once
+	tx.OnCancel(func(*sip.Request) { once.Do(func() { close(c.cancelled) }) })
 	b.wg.Add(1)
 	defer b.wg.Done()
 	b.index(c, callID)
@@ -177,7 +182,7 @@ func (c *call) run(ctx context.Context) {
 	b := c.b
 	ring := time.NewTimer(b.cfg.RingTimeout)
 	defer ring.Stop()
-	aDone := c.a.Context().Done()
+	aDone := c.cancelled
 	pending := len(c.legs)
 	var decided *domain.CallFailure // set when the switch or caller gave up
 	by := domain.ByCallee
@@ -328,8 +333,13 @@ func (c *call) fail(ctx context.Context, f *domain.CallFailure, by string) {
 	now := c.b.rec.Now()
 	if !errors.Is(f, domain.ErrCancelled) {
 		// After a CANCEL sipgo has already answered 487 (RFC 3261 §9.2).
+		// The failure goes straight to the INVITE server transaction, which
+		// absorbs the ACK (§17.2.1); sipgo's dialog Respond would block this
+		// goroutine until Timer H when the ACK arrives with a new branch.
+		// The dialog's copy of the INVITE carries the To tag already sent
+		// in provisional answers.
 		c.b.m.response(f.Code)
-		_ = c.a.Respond(f.Code, f.Reason, nil)
+		_ = c.aTx.Respond(sip.NewResponseFromRequest(c.a.InviteRequest, f.Code, f.Reason, nil))
 	}
 	c.tx(domain.SideA, domain.DirIn, c.aReq, f.Code, f.Reason, c.started)
 	c.agg.End(f, by, now)

@@ -49,7 +49,11 @@ func NewSIPStack(cfg ServerConfig, m *Metrics, log *slog.Logger) (*sipgo.UserAge
 	}
 	port, _ := strconv.Atoi(portStr)
 	sipLog := slog.New(newMalformedCounter(log.Handler(), m))
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(host))
+	// The transport layer logs parse failures on its own logger, so it
+	// gets the counting one too.
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(host),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)))
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -131,7 +135,7 @@ func (s *Server) sweep(ctx context.Context) {
 
 func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	s.m.request("REGISTER")
-	if !s.guard.Admit(req) {
+	if !s.guard.Admit(req, tx) {
 		return
 	}
 	s.reg.Handle(context.Background(), req, tx)
@@ -140,7 +144,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 // onOptions answers keepalives and capability queries (RFC 3261 §11).
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	s.m.request("OPTIONS")
-	if !s.guard.Admit(req) {
+	if !s.guard.Admit(req, tx) {
 		return
 	}
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
@@ -151,7 +155,7 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 
 func (s *Server) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
 	s.m.request(string(req.Method))
-	if !s.guard.Admit(req) {
+	if !s.guard.Admit(req, tx) {
 		return
 	}
 	res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)

@@ -103,27 +103,28 @@ func TestTorture(t *testing.T) {
 		{name: "valid-bye-nodialog", want: wantFinal},
 
 		// §3.1.2.7 "clerr": Content-Length larger than the datagram.
-		{name: "invalid-clerr", want: wantRejected, gap: gapUncounted},
+		{name: "invalid-clerr", want: wantRejected},
 		// §3.1.2.3 "ncl": negative Content-Length.
-		{name: "invalid-ncl", want: wantRejected, gap: gapUncounted},
+		{name: "invalid-ncl", want: wantRejected},
 		// RFC 3261 §8.1.1: Call-ID is mandatory (§3.1.2.17 "insuf").
-		{name: "invalid-nocallid", want: wantRejected, gap: "switch answers 200 to OPTIONS without Call-ID"},
+		{name: "invalid-nocallid", want: wantRejected},
 		// RFC 3261 §8.1.1.5: CSeq is a 32-bit unsigned integer.
-		{name: "invalid-negcseq", want: wantRejected, gap: gapUncounted},
+		{name: "invalid-negcseq", want: wantRejected},
 		// §3.1.2.4 "scalarlg": CSeq, Max-Forwards and Expires overflow.
-		{name: "invalid-scalarlg", want: wantRejected, gap: gapUncounted},
+		{name: "invalid-scalarlg", want: wantRejected},
 		// §3.1.2.9 "quotbal": an unterminated quoted display name.
-		{name: "invalid-quotbal", want: wantRejected, gap: gapUncounted},
+		{name: "invalid-quotbal", want: wantRejected},
 		// RFC 3261 §25.1: the Request-URI of a SIP request is a SIP-URI,
-		// SIPS-URI or absoluteURI; "http:" is not something we route.
-		{name: "invalid-badscheme", want: wantRejected, gap: "switch answers 200 to OPTIONS with an http: Request-URI"},
+		// SIPS-URI or absoluteURI; "http:" is not something we route, and
+		// the answer is 416 Unsupported URI Scheme.
+		{name: "invalid-badscheme", want: wantRejected},
 		// §3.1.2.6 "ltgtruri": the Request-URI enclosed in <>.
-		{name: "invalid-ltgtruri", want: wantRejected, gap: gapUncounted},
+		{name: "invalid-ltgtruri", want: wantRejected},
 		// RFC 3261 §8.1.1.7: Via is mandatory; without it there is nowhere
 		// to send a response.
 		{name: "invalid-novia", want: wantRejected},
 		// §3.1.2.14 "mismatch01": CSeq method differs from the method.
-		{name: "invalid-mismatch", want: wantRejected, gap: "switch answers 200 though CSeq method differs from the request method"},
+		{name: "invalid-mismatch", want: wantRejected},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,6 +159,8 @@ func TestTorture(t *testing.T) {
 			case wantRejected:
 				switch {
 				case got && code == 400:
+				case got && code == 416 && tc.name == "invalid-badscheme":
+					// RFC 3261 §8.2.2.1 names 416 for an unsupported scheme.
 				case got:
 					fail("got %d, want %v\n%s", code, tc.want, msg)
 				default:

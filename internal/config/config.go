@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -366,8 +367,8 @@ func validAddr(a string) error {
 	if host != "" && net.ParseIP(host) == nil {
 		return fmt.Errorf("host must be an IP address, got %q", host)
 	}
-	if port == "" {
-		return fmt.Errorf("port missing in %q", a)
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port must be a number from 0 to 65535, got %q", port)
 	}
 	return nil
 }
