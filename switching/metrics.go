@@ -71,6 +71,8 @@ type Gauges struct {
 	AORs        int
 	Bindings    int
 	JournalHead uint64
+	HeapBytes   uint64
+	Goroutines  int
 }
 
 // WriteTo writes the metrics in the Prometheus text format.
@@ -110,4 +112,6 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	gauge("softswitch_registered_aors", "AORs held by the location service.", uint64(g.AORs))
 	gauge("softswitch_registered_contacts", "Bindings held by the location service.", uint64(g.Bindings))
 	gauge("softswitch_journal_head", "Position of the last durable event.", g.JournalHead)
+	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", g.HeapBytes)
+	gauge("go_goroutines", "Goroutines that currently exist.", uint64(g.Goroutines))
 }

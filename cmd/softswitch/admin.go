@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -47,6 +48,13 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("POST /debug/gc", func(w http.ResponseWriter, r *http.Request) {
+		// Memory benchmarks read the live heap after a forced collection.
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		writeJSON(w, http.StatusOK, map[string]uint64{"heap_alloc_bytes": ms.HeapAlloc, "heap_objects": ms.HeapObjects})
+	})
 	return mux
 }
 
@@ -62,7 +70,10 @@ func (a *admin) healthz(w http.ResponseWriter, r *http.Request) {
 func (a *admin) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	aors, bindings := a.loc.Count()
-	a.m.WriteTo(w, switching.Gauges{ActiveCalls: a.b2b.Active(), AORs: aors, Bindings: bindings, JournalHead: a.store.Head()})
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	a.m.WriteTo(w, switching.Gauges{ActiveCalls: a.b2b.Active(), AORs: aors, Bindings: bindings, JournalHead: a.store.Head(),
+		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine()})
 }
 
 func (a *admin) registrations(w http.ResponseWriter, r *http.Request) {
