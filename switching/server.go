@@ -48,6 +48,11 @@ func NewSIPStack(cfg ServerConfig, m *Metrics, log *slog.Logger) (*sipgo.UserAge
 		return nil, nil, nil, nil, fmt.Errorf("sip.listen: %w", err)
 	}
 	port, _ := strconv.Atoi(portStr)
+	// sipgo refuses to send a UDP message over MTU-200 bytes and keeps the
+	// limit in a package variable. RFC 3261 §18.2.2 sends a response over
+	// the transport its request came on, so a large response (long
+	// headers, big SDP) must leave as fragmented UDP rather than vanish.
+	sip.UDPMTUSize = 65535
 	sipLog := slog.New(newMalformedCounter(log.Handler(), m))
 	// The transport layer logs parse failures on its own logger, so it
 	// gets the counting one too.

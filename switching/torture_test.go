@@ -83,7 +83,7 @@ func TestTorture(t *testing.T) {
 		{name: "valid-wsinv", want: wantFinal, gap: "sipgo answers 400 to the folded, LWS-heavy headers of RFC 4475 wsinv"},
 		// §3.1.1.3 "intmeth": an extension method of every token
 		// character; the Request-URI user is unusual but legal.
-		{name: "valid-intmeth", want: wantFinal, gap: "no answer to the RFC 4475 intmeth extension method"},
+		{name: "valid-intmeth", want: wantFinal, gap: "sipgo's parser rejects the RFC 4475 intmeth method token; the datagram is dropped and counted as malformed"},
 		// §3.1.1.5 "esc01": %-escapes in the Request-URI, To and Contact.
 		{name: "valid-esc01", want: wantFinal},
 		// §3.1.1.7 "lwsdisp": no LWS between display name and "<".
@@ -98,7 +98,7 @@ func TestTorture(t *testing.T) {
 		{name: "valid-regescrt", want: wantFinal},
 		// §3.1.1.2 "longreq" in spirit: 1,000-byte values in the URI, Via
 		// parameter, tags, Call-ID and an extension header.
-		{name: "valid-longvalues", want: wantFinal, gap: "no answer to a request with 1,000-byte header values"},
+		{name: "valid-longvalues", want: wantFinal},
 		// RFC 3261 §15.1.2: a BYE matching no dialog gets 481.
 		{name: "valid-bye-nodialog", want: wantFinal},
 
