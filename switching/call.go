@@ -73,12 +73,14 @@ func (c *call) send(ev callEvent) bool {
 
 // record appends the aggregate's pending events: a call's events are
 // durable before the switch acts on them.
-func (c *call) record(ctx context.Context) {
+func (c *call) record(ctx context.Context) error {
 	if recs := c.agg.Pending(); len(recs) > 0 {
 		if err := c.b.rec.Record(ctx, recs...); err != nil {
 			c.b.log.Error("call: record failed", "call_id", c.aCallID, "error", err)
+			return err
 		}
 	}
+	return nil
 }
 
 // tx records one completed transaction of a leg.

@@ -120,8 +120,13 @@ func (c *call) setup(ctx context.Context) {
 		targets = append(targets, uri)
 	}
 	c.events = make(chan callEvent, 4*len(c.legs)+8)
-	// The call and its legs are durable before any INVITE leaves.
-	c.record(ctx)
+	// The call and its legs are durable before any INVITE leaves; a call
+	// the log cannot hold is refused rather than routed unrecorded.
+	if err := c.record(ctx); err != nil {
+		c.b.m.response(500)
+		_ = c.aTx.Respond(sip.NewResponseFromRequest(c.a.InviteRequest, 500, "Server Internal Error", nil))
+		return
+	}
 	for i, leg := range c.legs {
 		c.fork(leg, targets[i], binds[i].Transport)
 	}
