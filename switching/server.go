@@ -126,14 +126,20 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) sweep(ctx context.Context) {
-	t := time.NewTicker(s.cfg.SweepInterval)
+	every(ctx, s.cfg.SweepInterval, s.reg.SweepExpired)
+}
+
+// every runs fn each interval until ctx ends. A slow fn delays the next
+// run rather than stacking runs up.
+func every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.reg.SweepExpired(ctx)
+			fn(ctx)
 		}
 	}
 }
