@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"syscall"
@@ -68,11 +67,7 @@ func cdrsFromSwitch(ctx context.Context, addr string) ([]domain.CDR, error) {
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		var op *net.OpError
-		if errors.As(err, &op) {
-			return nil, err
-		}
-		return nil, err
+		return nil, err // ECONNREFUSED (wrapped) sends the caller to the store
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
