@@ -427,11 +427,15 @@ func TestE2EMalformedCounted(t *testing.T) {
 		return metric(t, sw, "softswitch_sip_malformed_total")-before >= 3
 	})
 
+	counted := metric(t, sw, "softswitch_sip_malformed_total")
 	ok := sipReq{method: "OPTIONS", ruri: "sip:" + sw.SIPAddr, from: "6000", to: "6000", callID: randHex(8) + "@127.0.0.1",
 		fromTag: randHex(4), branch: "z9hG4bK" + randHex(8), cseq: 1}
 	u.send(u.build(ok, "127.0.0.1"))
 	if res := u.mustFinal(ok.branch); statusCode(res) != 200 {
 		t.Errorf("valid OPTIONS after garbage: got %d, want 200:\n%s", statusCode(res), res)
+	}
+	if v := metric(t, sw, "softswitch_sip_malformed_total"); v != counted {
+		t.Errorf("a valid OPTIONS moved softswitch_sip_malformed_total from %v to %v", counted, v)
 	}
 	if code := healthz(t, sw); code != 200 {
 		t.Errorf("/healthz = %d, want 200", code)
@@ -634,48 +638,81 @@ func TestE2ECDRRebuildDeterministic(t *testing.T) {
 	}
 }
 
-// A SIGKILL in the middle of an answered call: after the restart the call
-// is closed by the switch, with a CDR that says so.
-func TestE2EKillMidCall(t *testing.T) {
+// killMidCall runs an answered call, SIGKILLs the switch while it is up,
+// kills both SIPp ends, restarts the switch and returns the one CDR and the
+// call id the switch had shown for the live call.
+func killMidCall(t *testing.T) (*itest.Switch, itest.CDR, string) {
+	t.Helper()
 	itest.RequireSIPp(t)
 	sw := itest.Start(t, itest.Options{})
 	uas := startUAS(t, sw, "uas", callee)
 	uac := itest.StartSIPp(t, "uac", "-m", "1", "-s", callee, "-key", "caller", caller,
 		"-au", caller, "-ap", password, "-d", "30000", sw.SIPAddr)
+	var callID string
 	itest.Eventually(t, 10*time.Second, "1 answered call in /api/v1/calls", func() bool {
 		calls := sw.ActiveCalls(t)
 		if len(calls) != 1 {
 			return false
 		}
-		// answered before we pull the plug
-		a, _ := calls[0]["answered"].(string)
+		callID, _ = calls[0]["call_id"].(string)
+		a, _ := calls[0]["answered"].(string) // answered before we pull the plug
 		return a != ""
 	})
 	sw.Kill()
 	uac.Stop()
 	uas.Stop()
+	t0 := time.Now()
 	sw.Restart(false)
 
-	var c itest.CDR
-	itest.Eventually(t, 10*time.Second, "a CDR for the killed call", func() bool {
-		cdrs := sw.CDRList(t)
-		if len(cdrs) == 0 {
-			return false
-		}
-		c = cdrs[0]
-		return true
+	var cdrs []itest.CDR
+	itest.Eventually(t, 10*time.Second-time.Since(t0), "a CDR for the killed call within 10s of the restart", func() bool {
+		cdrs = sw.CDRList(t)
+		return len(cdrs) > 0
 	})
-	cdrs := sw.CDRList(t)
 	if len(cdrs) != 1 {
 		t.Fatalf("want 1 CDR, got %d: %+v", len(cdrs), cdrs)
+	}
+	return sw, cdrs[0], callID
+}
+
+// A SIGKILL in the middle of an answered call: after the restart the call
+// is closed by the switch, with a CDR that says so.
+func TestE2EKillMidCall(t *testing.T) {
+	sw, c, callID := killMidCall(t)
+	if c.CallID != callID {
+		t.Errorf("CDR call_id = %q, want the live call's %q", c.CallID, callID)
 	}
 	if c.EndedBy != "switch" || c.Reason != "Node Restarted" || c.Disposition != "answered" {
 		t.Errorf("CDR ended_by=%q reason=%q disposition=%q, want switch / Node Restarted / answered (%+v)", c.EndedBy, c.Reason, c.Disposition, c)
 	}
 	if c.Answer == nil {
 		t.Errorf("answered call's CDR has no answer time")
+	} else if c.End.Before(*c.Answer) {
+		t.Errorf("CDR end %s before answer %s", c.End, *c.Answer)
 	}
 	if calls := sw.ActiveCalls(t); len(calls) != 0 {
 		t.Errorf("/api/v1/calls after restart = %v, want empty", calls)
+	}
+}
+
+// The CDR of a call closed after a crash must be as complete as any other:
+// a call that has ended has no open legs. domain.Call.End records LegEnded
+// for every open leg before CallEnded; a normal answered call's CDR has
+// end/sip_code/reason/ended_by on both legs.
+func TestE2EKillMidCallLegsClosed(t *testing.T) {
+	_, c, _ := killMidCall(t)
+	if len(c.Legs) != 2 {
+		t.Fatalf("legs = %d, want 2 (a and b1): %+v", len(c.Legs), c.Legs)
+	}
+	for i, l := range c.Legs {
+		raw, _ := c.Raw["legs"].([]any)
+		var rl map[string]any
+		if i < len(raw) {
+			rl, _ = raw[i].(map[string]any)
+		}
+		if l.End == nil || l.SIPCode == 0 || rl["ended_by"] != "switch" || rl["reason"] != "Node Restarted" {
+			t.Errorf("leg %s of an ended call is still open: end=%v sip_code=%d ended_by=%v reason=%v, want an end, the call's code, switch, Node Restarted",
+				l.Leg, l.End, l.SIPCode, rl["ended_by"], rl["reason"])
+		}
 	}
 }
