@@ -559,6 +559,36 @@ func runBin(t *testing.T, bin string, args ...string) (string, string) {
 	return stdout.String(), stderr.String()
 }
 
+// listAndRebuild (switch stopped) returns `cdr list --json` of sw's store
+// and checks that a CDR store rebuilt from the journal into a fresh data dir
+// lists byte-identically.
+func listAndRebuild(t *testing.T, sw *itest.Switch) string {
+	t.Helper()
+	orig, _ := runBin(t, sw.Bin, "cdr", "list", "--config", sw.ConfigPath, "--json")
+
+	dir2 := t.TempDir()
+	runBin(t, sw.Bin, "cdr", "rebuild", "--config", sw.ConfigPath, "--out", filepath.Join(dir2, "cdr"))
+	cfg, err := os.ReadFile(sw.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^data_dir: .*$`)
+	if !re.Match(cfg) {
+		t.Fatalf("config has no data_dir line:\n%s", cfg)
+	}
+	cfg2 := re.ReplaceAll(cfg, []byte("data_dir: "+strconv.Quote(dir2)))
+	cfg2Path := filepath.Join(dir2, "softswitch.yaml")
+	if err := os.WriteFile(cfg2Path, cfg2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt, _ := runBin(t, sw.Bin, "cdr", "list", "--config", cfg2Path, "--json")
+	if orig != rebuilt {
+		t.Errorf("rebuilt CDRs differ from the originals:\n--- original ---\n%s\n--- rebuilt ---\n%s", orig, rebuilt)
+	}
+
+	return orig
+}
+
 // CDRs are a deterministic function of the journal: rebuilding them into a
 // fresh store gives byte-identical `cdr list --json`.
 func TestE2ECDRRebuildDeterministic(t *testing.T) {
@@ -584,27 +614,7 @@ func TestE2ECDRRebuildDeterministic(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 
-	orig, _ := runBin(t, sw.Bin, "cdr", "list", "--config", sw.ConfigPath, "--json")
-
-	dir2 := t.TempDir()
-	runBin(t, sw.Bin, "cdr", "rebuild", "--config", sw.ConfigPath, "--out", filepath.Join(dir2, "cdr"))
-	cfg, err := os.ReadFile(sw.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	re := regexp.MustCompile(`(?m)^data_dir: .*$`)
-	if !re.Match(cfg) {
-		t.Fatalf("config has no data_dir line:\n%s", cfg)
-	}
-	cfg2 := re.ReplaceAll(cfg, []byte("data_dir: "+strconv.Quote(dir2)))
-	cfg2Path := filepath.Join(dir2, "softswitch.yaml")
-	if err := os.WriteFile(cfg2Path, cfg2, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rebuilt, _ := runBin(t, sw.Bin, "cdr", "list", "--config", cfg2Path, "--json")
-	if orig != rebuilt {
-		t.Errorf("rebuilt CDRs differ from the originals:\n--- original ---\n%s\n--- rebuilt ---\n%s", orig, rebuilt)
-	}
+	orig := listAndRebuild(t, sw)
 
 	var got []itest.CDR
 	for _, line := range strings.Split(strings.TrimSpace(orig), "\n") {
@@ -714,5 +724,16 @@ func TestE2EKillMidCallLegsClosed(t *testing.T) {
 			t.Errorf("leg %s of an ended call is still open: end=%v sip_code=%d ended_by=%v reason=%v, want an end, the call's code, switch, Node Restarted",
 				l.Leg, l.End, l.SIPCode, rl["ended_by"], rl["reason"])
 		}
+	}
+}
+
+// The CDR written for a crash-closed call is as deterministic as any other.
+func TestE2ECDRRebuildAfterCrash(t *testing.T) {
+	sw, _, _ := killMidCall(t)
+	if err := sw.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if out := listAndRebuild(t, sw); strings.Count(out, "\n") != 1 || !strings.Contains(out, `"reason":"Node Restarted"`) {
+		t.Errorf("want the one Node Restarted CDR, got:\n%s", out)
 	}
 }
