@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,6 +22,8 @@ type ActiveCall struct {
 	// so a restarted node can close a call it left open.
 	Version uint64    `json:"-"`
 	Last    time.Time `json:"-"`
+	// OpenLegs are the legs started and not yet ended.
+	OpenLegs []string `json:"-"`
 }
 
 // Calls is the active-calls projection, for the admin API and for ending
@@ -50,7 +53,9 @@ func (c *Calls) List() []ActiveCall {
 	c.mu.RLock()
 	out := make([]ActiveCall, 0, len(c.calls))
 	for _, a := range c.calls {
-		out = append(out, *a)
+		cp := *a
+		cp.OpenLegs = slices.Clone(a.OpenLegs)
+		out = append(out, cp)
 	}
 	c.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool {
@@ -76,7 +81,7 @@ func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
 	}
 	id := strings.TrimPrefix(env.Aggregate, "call:")
 	switch env.Type {
-	case domain.TypeCallStarted, domain.TypeCallAnswered, domain.TypeCallEnded:
+	case domain.TypeCallStarted, domain.TypeCallAnswered, domain.TypeCallEnded, domain.TypeLegStarted, domain.TypeLegEnded:
 	default:
 		c.mu.Lock()
 		if a := c.calls[id]; a != nil && env.Seq > a.Version {
@@ -100,6 +105,16 @@ func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
 	case domain.CallAnswered:
 		if a := c.calls[id]; a != nil {
 			a.Answered, a.Version, a.Last = env.Time, env.Seq, env.Time
+		}
+	case domain.LegStarted:
+		if a := c.calls[id]; a != nil && env.Seq > a.Version {
+			a.OpenLegs = append(a.OpenLegs, e.Leg)
+			a.Version, a.Last = env.Seq, env.Time
+		}
+	case domain.LegEnded:
+		if a := c.calls[id]; a != nil && env.Seq > a.Version {
+			a.OpenLegs = slices.DeleteFunc(a.OpenLegs, func(l string) bool { return l == e.Leg })
+			a.Version, a.Last = env.Seq, env.Time
 		}
 	case domain.CallEnded:
 		delete(c.calls, id)
