@@ -18,8 +18,9 @@ type call struct {
 	b       *B2BUA
 	aCallID string
 	agg     *domain.Call
+	// a holds the caller's dialog and its copy of the INVITE; the call
+	// keeps no other reference to the request, to bound memory per call.
 	a       *sipgo.DialogServerSession
-	aReq    *sip.Request
 	aTx     sip.ServerTransaction
 	legs    []*bLeg
 	winner  *bLeg

@@ -2,6 +2,7 @@ package switching
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -11,7 +12,7 @@ import (
 
 // answered connects the caller to the winning fork and holds the call until
 // either side hangs up, the maximum duration passes, or the node drains.
-func (c *call) answered(ctx context.Context) {
+func (c *call) answered(ctx context.Context, maxDur *time.Timer) {
 	b, w := c.b, c.winner
 	now := b.rec.Now()
 	_ = c.agg.AnswerLeg(w.id, now)
@@ -26,15 +27,14 @@ func (c *call) answered(ctx context.Context) {
 	b.m.response(200)
 	// Respond blocks until the caller's ACK (RFC 3261 §13.3.1.4).
 	ackErr := c.a.Respond(200, "OK", w.res.Body(), hdrs...)
-	c.tx(domain.SideA, domain.DirIn, c.aReq, 200, "OK", c.started)
+	c.tx(domain.SideA, domain.DirIn, c.a.InviteRequest, 200, "OK", c.started)
 	c.record(ctx)
 	if ackErr != nil {
 		b.log.Info("call: no ACK from caller, releasing", "call_id", c.aCallID, "error", ackErr)
 		c.hangup(ctx, true, true, domain.Classify(domain.ErrCalleeUnreachable), domain.BySwitch)
 		return
 	}
-	maxDur := time.NewTimer(b.cfg.MaxDuration)
-	defer maxDur.Stop()
+	c.dropBodies()
 	for {
 		select {
 		case ev := <-c.events:
@@ -55,6 +55,46 @@ func (c *call) answered(ctx context.Context) {
 			c.hangup(ctx, true, true, nil, domain.BySwitch)
 			return
 		}
+	}
+}
+
+// dropBodies trims the initial offer and answer once both dialogs are
+// confirmed: in-dialog requests need only the dialog's headers (RFC 3261
+// §12.2.1.1: Call-ID, tags, CSeq, remote target, route set), and a
+// re-INVITE brings its own SDP. Credentials, Vias and bodies would
+// otherwise stay in memory for the whole call.
+func (c *call) dropBodies() {
+	for _, r := range []*sip.Request{c.a.InviteRequest, c.winner.sess.InviteRequest} {
+		// Pin the transport before the Via it is read from goes.
+		r.SetTransport(r.Transport())
+		r.SetBody(nil)
+		keepDialogHeaders(r)
+	}
+	for _, r := range []*sip.Response{c.a.InviteResponse, c.winner.res} {
+		if r != nil {
+			r.SetBody(nil)
+			keepDialogHeaders(r)
+		}
+	}
+}
+
+type headerSet interface {
+	Headers() []sip.Header
+	RemoveHeader(name string) bool
+}
+
+// keepDialogHeaders removes every header a dialog does not need.
+func keepDialogHeaders(m headerSet) {
+	var drop []string
+	for _, h := range m.Headers() {
+		switch strings.ToLower(h.Name()) {
+		case "from", "to", "call-id", "cseq", "contact", "record-route", "content-length":
+		default:
+			drop = append(drop, h.Name())
+		}
+	}
+	for _, name := range drop {
+		m.RemoveHeader(name)
 	}
 }
 
@@ -93,8 +133,8 @@ func (c *call) hangup(ctx context.Context, byeA, byeB bool, f *domain.CallFailur
 		n++
 		go func() {
 			at := c.b.rec.Now()
-			bye := sip.NewRequest(sip.BYE, c.aReq.Contact().Address)
-			bye.SetTransport(c.aReq.Transport())
+			bye := sip.NewRequest(sip.BYE, c.a.InviteRequest.Contact().Address)
+			bye.SetTransport(c.a.InviteRequest.Transport())
 			res, err := c.a.Do(bctx, bye)
 			results <- result{domain.SideA, bye, codeOf(res, err), at}
 		}()
@@ -152,8 +192,8 @@ func (c *call) relayReinvite(ctx context.Context, ev callEvent) {
 		res, err = c.winner.sess.Do(rctx, out)
 	} else {
 		inLeg, outLeg = c.winner.id, domain.SideA
-		out = sip.NewRequest(sip.INVITE, c.aReq.Contact().Address)
-		out.SetTransport(c.aReq.Transport())
+		out = sip.NewRequest(sip.INVITE, c.a.InviteRequest.Contact().Address)
+		out.SetTransport(c.a.InviteRequest.Transport())
 		copyBody(ev.req, out)
 		res, err = c.a.Do(rctx, out)
 	}

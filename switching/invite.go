@@ -73,7 +73,7 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	_ = agg.StartLeg(domain.SideA, domain.SideA, callID, req.Source(), "", started)
-	c := &call{b: b, aCallID: callID, agg: agg, a: a, aReq: req, aTx: tx, started: started, cancelled: make(chan struct{})}
+	c := &call{b: b, aCallID: callID, agg: agg, a: a, aTx: tx, started: started, cancelled: make(chan struct{})}
 	// The caller's CANCEL (RFC 3261 §9.2): sipgo answers 200 and 487 in the
 	// transaction layer; the call learns of it here.
 	var once sync.Once
@@ -119,7 +119,9 @@ func (c *call) setup(ctx context.Context) {
 		c.legs = append(c.legs, leg)
 		targets = append(targets, uri)
 	}
-	c.events = make(chan callEvent, 4*len(c.legs)+8)
+	// Each leg sends at most a few events before the call reads them; a
+	// small buffer keeps per-call memory low, and send() bounds any wait.
+	c.events = make(chan callEvent, len(c.legs)+2)
 	// The call and its legs are durable before any INVITE leaves; a call
 	// the log cannot hold is refused rather than routed unrecorded.
 	if err := c.record(ctx); err != nil {
@@ -138,7 +140,7 @@ func (c *call) setup(ctx context.Context) {
 func (c *call) fork(leg *bLeg, target sip.Uri, transport string) {
 	b := c.b
 	req := sip.NewRequest(sip.INVITE, target)
-	from := c.aReq.From()
+	from := c.a.InviteRequest.From()
 	fromParams := sip.NewParams()
 	fromParams.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(&sip.FromHeader{
@@ -151,14 +153,14 @@ func (c *call) fork(leg *bLeg, target sip.Uri, transport string) {
 	req.AppendHeader(&cid)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.INVITE})
 	mf := sip.MaxForwardsHeader(70)
-	if amf := c.aReq.MaxForwards(); amf != nil {
+	if amf := c.a.InviteRequest.MaxForwards(); amf != nil {
 		mf = sip.MaxForwardsHeader(amf.Val() - 1)
 	}
 	req.AppendHeader(&mf)
-	if ct := c.aReq.ContentType(); ct != nil {
+	if ct := c.a.InviteRequest.ContentType(); ct != nil {
 		req.AppendHeader(sip.HeaderClone(ct))
 	}
-	req.SetBody(c.aReq.Body())
+	req.SetBody(c.a.InviteRequest.Body())
 	if transport != "" {
 		req.SetTransport(strings.ToUpper(transport))
 	}
@@ -247,7 +249,15 @@ func (c *call) run(ctx context.Context) {
 		c.fail(ctx, decided, by)
 		return
 	}
-	c.answered(ctx)
+	// One timer per call: the ring timer becomes the duration limit.
+	if !ring.Stop() {
+		select {
+		case <-ring.C:
+		default:
+		}
+	}
+	ring.Reset(b.cfg.MaxDuration)
+	c.answered(ctx, ring)
 }
 
 // legDone records how one fork's INVITE ended. A 2xx that lost the race
@@ -346,7 +356,7 @@ func (c *call) fail(ctx context.Context, f *domain.CallFailure, by string) {
 		c.b.m.response(f.Code)
 		_ = c.aTx.Respond(sip.NewResponseFromRequest(c.a.InviteRequest, f.Code, f.Reason, nil))
 	}
-	c.tx(domain.SideA, domain.DirIn, c.aReq, f.Code, f.Reason, c.started)
+	c.tx(domain.SideA, domain.DirIn, c.a.InviteRequest, f.Code, f.Reason, c.started)
 	c.agg.End(f, by, now)
 	c.record(ctx)
 	c.b.m.callsEnded.Add(1)
