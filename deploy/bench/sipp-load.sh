@@ -64,29 +64,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# utime+stime (clock ticks) of a pid and, for Kamailio, all its children
-cpu_ticks() {
-  local total=0 p
-  for p in "$@"; do
-    [[ -r /proc/$p/stat ]] || continue
-    # fields after the ")" of comm: utime is 14th, stime 15th of the full line
-    local rest; rest=$(sed 's/^.*) //' "/proc/$p/stat")
-    set -- $rest
-    total=$(( total + ${12} + ${13} ))
-  done
-  echo "$total"
-}
+# cpu_ticks and wait_udp_listen are shared with the other bench scripts.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 family() { # pid and its direct children (Kamailio forks workers)
   echo "$1"; pgrep -P "$1" 2>/dev/null || true
-}
-
-wait_udp_listen() { # port, seconds
-  local hex; hex=$(printf ':%04X ' "$1")
-  for _ in $(seq 1 $(( $2 * 10 ))); do
-    grep -q "$hex" /proc/net/udp && return 0
-    sleep 0.1
-  done
-  return 1
 }
 
 start_switch() {
