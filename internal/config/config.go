@@ -45,6 +45,9 @@ type Config struct {
 	// Security is the `security:` section: bans and scanner filtering.
 	Security Security `yaml:"security"`
 	Log      Log      `yaml:"log"`
+	// Kafka switches on the shared event log; ClickHouse the CDR warehouse.
+	Kafka      Kafka      `yaml:"kafka"`
+	ClickHouse ClickHouse `yaml:"clickhouse"`
 	// Subscribers are provisioned at start, idempotently: a subscriber whose
 	// credentials already match produces no event.
 	Subscribers []Subscriber `yaml:"subscribers"`
@@ -163,6 +166,8 @@ func (c *Config) SetDefaults() {
 	c.HTTP.setDefaults()
 	c.Security.setDefaults()
 	c.Log.setDefaults()
+	c.Kafka.setDefaults()
+	c.ClickHouse.setDefaults()
 }
 
 // Validate checks every section.
@@ -170,7 +175,7 @@ func (c *Config) Validate() error {
 	if strings.ContainsAny(c.NodeID, " \t/:") {
 		return fieldErr("node_id", "must not contain spaces, '/' or ':'")
 	}
-	for _, v := range []func() error{c.SIP.Validate, c.HTTP.Validate, c.Journal.Validate, c.Security.Validate, c.Log.Validate} {
+	for _, v := range []func() error{c.SIP.Validate, c.HTTP.Validate, c.Journal.Validate, c.Security.Validate, c.Log.Validate, c.Kafka.Validate, c.ClickHouse.Validate} {
 		if err := v(); err != nil {
 			return err
 		}
@@ -186,13 +191,11 @@ func (c *Config) Validate() error {
 			return fieldErr(f+".user", "duplicate user %q", s.User)
 		}
 		seen[s.User] = true
-		if name, ok := strings.CutPrefix(s.Password, "env:"); ok {
-			v, set := os.LookupEnv(name)
-			if !set {
-				return fieldErr(f+".password", "environment variable %s is not set", name)
-			}
-			s.Password = v
+		v, err := resolveSecret(s.Password)
+		if err != nil {
+			return fieldErr(f+".password", "%v", err)
 		}
+		s.Password = v
 		if s.Password == "" {
 			return fieldErr(f+".password", "must not be empty")
 		}
@@ -357,6 +360,20 @@ func (l *Log) Validate() error {
 		return fieldErr("log.format", "must be text or json, got %q", l.Format)
 	}
 	return nil
+}
+
+// resolveSecret turns "env:NAME" into the value of the environment
+// variable NAME, so secrets stay out of the file; other values pass as is.
+func resolveSecret(v string) (string, error) {
+	name, ok := strings.CutPrefix(v, "env:")
+	if !ok {
+		return v, nil
+	}
+	val, set := os.LookupEnv(name)
+	if !set {
+		return "", fmt.Errorf("environment variable %s is not set", name)
+	}
+	return val, nil
 }
 
 func validAddr(a string) error {

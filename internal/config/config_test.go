@@ -58,7 +58,9 @@ func TestDefaults(t *testing.T) {
 			BanDuration:       15 * time.Minute,
 			ScannerUserAgents: []string{"friendly-scanner", "sipvicious", "sipcli", "sip-scan", "VaxSIPUserAgent"},
 		},
-		Log: config.Log{Level: "info", Format: "text"},
+		Log:        config.Log{Level: "info", Format: "text"},
+		Kafka:      config.Kafka{TopicPrefix: "softswitch.", Partitions: 12, ReplicationFactor: 1, ShipBatch: 5000},
+		ClickHouse: config.ClickHouse{FlushInterval: 200 * time.Millisecond},
 	}
 	if !reflect.DeepEqual(*c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", *c, want)
@@ -159,6 +161,15 @@ func TestInvalid(t *testing.T) {
 		{"security.ban_duration", "security: {ban_duration: -1s}\n", "security.ban_duration"},
 		{"log.level", "log: {level: verbose}\n", "log.level"},
 		{"log.format", "log: {format: xml}\n", "log.format"},
+		{"kafka.brokers not host:port", "kafka: {brokers: [\"127.0.0.1\"]}\n", "kafka.brokers[0]"},
+		{"kafka.topic_prefix with slash", "kafka: {topic_prefix: \"a/b\"}\n", "kafka.topic_prefix"},
+		{"kafka.partitions negative", "kafka: {partitions: -1}\n", "kafka.partitions"},
+		{"kafka.replication_factor negative", "kafka: {replication_factor: -1}\n", "kafka.replication_factor"},
+		{"kafka.ship_batch negative", "kafka: {ship_batch: -1}\n", "kafka.ship_batch"},
+		{"clickhouse.dsn scheme", "clickhouse: {dsn: \"mysql://127.0.0.1:9000/default\"}\n", "clickhouse.dsn"},
+		{"clickhouse.dsn not a url", "clickhouse: {dsn: \"127.0.0.1:9000\"}\n", "clickhouse.dsn"},
+		{"clickhouse.flush_interval negative", "clickhouse: {flush_interval: -1s}\n", "clickhouse.flush_interval"},
+		{"clickhouse.password env unset", "clickhouse: {dsn: \"clickhouse://127.0.0.1:9000/default\", password: \"env:SOFTSWITCH_TEST_UNSET_PW\"}\n", "clickhouse.password"},
 		{"subscribers user empty", "subscribers: [{user: \"\", password: x}]\n", "subscribers[0].user"},
 		{"subscribers user with @", "subscribers: [{user: \"a@b\", password: x}]\n", "subscribers[0].user"},
 		{"subscribers duplicate user", "subscribers: [{user: \"6000\", password: x}, {user: \"6000\", password: y}]\n", "subscribers[1].user"},
