@@ -48,16 +48,23 @@ func (b *Builder) flush(ctx context.Context) error {
 // checkpoint moves reach the store when traffic is too low to fill a batch.
 // A failed flush is logged and tried again on the next tick.
 func (b *Builder) FlushLoop(ctx context.Context) {
-	t := time.NewTicker(b.cfg.FlushInterval)
+	tick(ctx, b.cfg.FlushInterval, func() {
+		if err := b.Flush(ctx); err != nil && ctx.Err() == nil {
+			b.logger.Warn("cdr: periodic flush failed, will retry", "error", err)
+		}
+	})
+}
+
+// tick calls fn every interval until ctx ends.
+func tick(ctx context.Context, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := b.Flush(ctx); err != nil && ctx.Err() == nil {
-				b.logger.Warn("cdr: periodic flush failed, will retry", "error", err)
-			}
+			fn()
 		}
 	}
 }

@@ -20,21 +20,45 @@ const HandlerName = "billing.cdr"
 // for a handler still running.
 const closeTimeout = 10 * time.Second
 
+// Consumer is what Run drives: a Builder (a totally ordered log) or a
+// Partitioned (Kafka).
+type Consumer interface {
+	Handle(msg *message.Message) error
+	FlushLoop(ctx context.Context)
+	Close(ctx context.Context) error
+}
+
+// Poison is where Run sends messages that can never be processed.
+type Poison struct {
+	Publisher message.Publisher
+	Topic     string
+}
+
 // Run consumes topic from sub through b until ctx ends, then flushes and
-// closes b. The subscriber should start at the store's Checkpoint (the
-// journal subscriber's StartFrom). As watermill routers do, Run closes sub
-// when it stops.
+// closes b. The subscriber should start at the consumer's checkpoint (the
+// journal subscriber's StartFrom; a Kafka group's committed offsets). As
+// watermill routers do, Run closes sub when it stops.
 //
 // A handler error (a failed flush, an event from a newer schema) is retried
 // with backoff, then the message is nacked and redelivered: the consumer
 // stalls rather than skip an event, and the retries push back on the log.
-func Run(ctx context.Context, sub message.Subscriber, topic string, b *Builder, logger *slog.Logger) error {
+// Only an ErrPoison message (it does not decode) goes to poison, when set,
+// and is acked.
+func Run(ctx context.Context, sub message.Subscriber, topic string, b Consumer, poison *Poison, logger *slog.Logger) error {
 	wlog := watermill.NewSlogLogger(logger)
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: closeTimeout}, wlog)
 	if err != nil {
 		return fmt.Errorf("cdr: router: %w", err)
 	}
-	// Retry is outermost so that a panic, turned into an error by
+	if poison != nil {
+		pq, err := middleware.PoisonQueueWithFilter(poison.Publisher, poison.Topic, func(err error) bool { return errors.Is(err, ErrPoison) })
+		if err != nil {
+			return fmt.Errorf("cdr: poison queue: %w", err)
+		}
+		// Outermost: a poison message is not worth retrying.
+		router.AddMiddleware(pq)
+	}
+	// Retry is outside Recoverer so that a panic, turned into an error by
 	// Recoverer, is retried like any other failure.
 	router.AddMiddleware(
 		middleware.Retry{
@@ -43,6 +67,7 @@ func Run(ctx context.Context, sub message.Subscriber, topic string, b *Builder, 
 			MaxInterval:     2 * time.Second,
 			Multiplier:      2,
 			Logger:          wlog,
+			ShouldRetry:     func(p middleware.RetryParams) bool { return !errors.Is(p.Err, ErrPoison) },
 		}.Middleware,
 		middleware.Recoverer,
 	)

@@ -31,7 +31,7 @@ func TestRun(t *testing.T) {
 	b := newBuilder(t, s, cdr.Config{BatchSize: 1000, FlushInterval: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- cdr.Run(ctx, sub, topic, b, logger) }()
+	go func() { done <- cdr.Run(ctx, sub, topic, b, nil, logger) }()
 
 	<-sub.subscribed
 	for _, env := range envs {

@@ -38,3 +38,31 @@ type Stats struct {
 	Checkpoint uint64
 	Watermark  uint64
 }
+
+// add sums o into s: counters and gauges add up; Checkpoint and Watermark,
+// which are positions in different partitions, keep the smallest non-zero.
+func (s *Stats) add(o Stats) {
+	s.Events += o.Events
+	s.Applied += o.Applied
+	s.Duplicates += o.Duplicates
+	s.Gaps += o.Gaps
+	s.Orphans += o.Orphans
+	s.Unknown += o.Unknown
+	s.Malformed += o.Malformed
+	s.Evicted += o.Evicted
+	s.CDRs += o.CDRs
+	s.Stored += o.Stored
+	s.Flushes += o.Flushes
+	s.FlushErrors += o.FlushErrors
+	s.OpenCalls += o.OpenCalls
+	s.Buffered += o.Buffered
+	s.Checkpoint = minNonZero(s.Checkpoint, o.Checkpoint)
+	s.Watermark = minNonZero(s.Watermark, o.Watermark)
+}
+
+func minNonZero(a, b uint64) uint64 {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
+}

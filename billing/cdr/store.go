@@ -25,6 +25,10 @@ var ErrClosed = errors.New("cdr: closed")
 // ErrReadOnly is returned by Put on a store opened read-only.
 var ErrReadOnly = errors.New("cdr: store is read-only")
 
+// ErrPoison marks a message that can never be processed (it does not
+// decode): retrying cannot help, so Run sends it to the poison queue.
+var ErrPoison = errors.New("cdr: poison message")
+
 // ErrInvalidCDR is returned by Put for a record that cannot be stored (no
 // id, no call id or no start time); the whole batch is rejected.
 var ErrInvalidCDR = errors.New("cdr: invalid record")

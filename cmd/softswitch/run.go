@@ -118,7 +118,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	cdrDone := make(chan error, 1)
-	go func() { cdrDone <- cdr.Run(ctx, sub, eventsTopic, builder, cdrLog) }()
+	go func() { cdrDone <- cdr.Run(ctx, sub, eventsTopic, builder, nil, cdrLog) }()
 
 	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, cdrs: cdrStore, store: store, b2b: b2b, log: log}
 	httpSrv := &http.Server{Handler: admin.routes(), ReadHeaderTimeout: 5 * time.Second}
