@@ -18,6 +18,10 @@ type Binding struct {
 	CallID    string    `json:"call_id"`
 	CSeq      uint32    `json:"cseq"`
 	UserAgent string    `json:"user_agent,omitempty"`
+	// Node is the switch node whose registrar wrote the binding. With
+	// Kafka, every node routes to every binding, but only its own node
+	// sweeps it when it expires, so an expiry is recorded once.
+	Node string `json:"node"`
 }
 
 type aorState struct {
@@ -102,14 +106,16 @@ func (l *Location) All(now time.Time) []Registration {
 	return out
 }
 
-// Expired lists bindings whose expiry has passed, for the sweeper.
-func (l *Location) Expired(now time.Time, limit int) []struct{ AOR, Contact string } {
+// Expired lists bindings of node whose expiry has passed, for that node's
+// sweeper. Bindings with no node (written before nodes were recorded)
+// belong to every node.
+func (l *Location) Expired(now time.Time, node string, limit int) []struct{ AOR, Contact string } {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	var out []struct{ AOR, Contact string }
 	for a, st := range l.aors {
 		for _, b := range st.bindings {
-			if !b.ExpiresAt.After(now) {
+			if !b.ExpiresAt.After(now) && (b.Node == node || b.Node == "") {
 				out = append(out, struct{ AOR, Contact string }{a, b.Contact})
 				if len(out) >= limit {
 					return out
@@ -159,7 +165,7 @@ func (l *Location) Apply(env domain.Envelope, ev domain.Event) error {
 	switch e := ev.(type) {
 	case domain.ContactBound:
 		b := Binding{Contact: e.Contact, ExpiresAt: e.ExpiresAt, Source: e.Source, Transport: e.Transport,
-			CallID: e.CallID, CSeq: e.CSeq, UserAgent: e.UserAgent}
+			CallID: e.CallID, CSeq: e.CSeq, UserAgent: e.UserAgent, Node: env.Node}
 		for i := range st.bindings {
 			if st.bindings[i].Contact == e.Contact {
 				st.bindings[i] = b

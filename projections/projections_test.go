@@ -104,14 +104,17 @@ func TestLocationBindingExpiredVersion(t *testing.T) {
 	if _, ok := l.Binding("6000", c2); ok {
 		t.Fatal("Binding found a contact of another AOR")
 	}
-	exp := l.Expired(later, 10)
+	exp := l.Expired(later, "n1", 10)
 	if len(exp) != 1 || exp[0].AOR != "6000" || exp[0].Contact != c1 {
 		t.Fatalf("Expired = %v", exp)
 	}
-	if exp := l.Expired(t0, 10); len(exp) != 0 {
+	if exp := l.Expired(later, "n2", 10); len(exp) != 0 {
+		t.Fatalf("node n2 would sweep a binding of n1: %v", exp)
+	}
+	if exp := l.Expired(t0, "n1", 10); len(exp) != 0 {
 		t.Fatalf("Expired before expiry = %v", exp)
 	}
-	if exp := l.Expired(t0.Add(24*time.Hour), 1); len(exp) != 1 {
+	if exp := l.Expired(t0.Add(24*time.Hour), "n1", 1); len(exp) != 1 {
 		t.Fatalf("Expired ignores limit: %v", exp)
 	}
 	if all := l.All(later); len(all) != 1 || all[0].AOR != "6001" {
@@ -382,5 +385,37 @@ func TestSetApplyError(t *testing.T) {
 	}
 	if want := "position 42"; !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q does not name %q", err, want)
+	}
+}
+
+// TestRemoteAppliesOtherNodesRegistrations: with Kafka a node sees every
+// node's events; it applies the registrations and subscribers of others,
+// and neither its own (already applied) nor other nodes' calls.
+func TestRemoteAppliesOtherNodesRegistrations(t *testing.T) {
+	loc := projections.NewLocation()
+	r := projections.NewRemote(projections.Set{loc}, "n1")
+	exp := t0.Add(time.Hour)
+	tests := []struct {
+		env   domain.Envelope
+		wants bool
+	}{
+		{seal(t, bound("6000", "sip:6000@127.0.0.1:5070", exp), "n2", 1, t0), true},
+		{seal(t, bound("6001", "sip:6001@127.0.0.1:5071", exp), "n1", 1, t0), false},
+		{domain.Envelope{Aggregate: "call:x", Node: "n2", Seq: 1}, false},
+		{domain.Envelope{Aggregate: "source:127.0.0.1", Node: "n2"}, false},
+	}
+	for i, tt := range tests {
+		if got := r.Wants(tt.env); got != tt.wants {
+			t.Errorf("case %d: Wants(%s from %s) = %v, want %v", i, tt.env.Aggregate, tt.env.Node, got, tt.wants)
+		}
+		if err := r.Apply(tt.env, nil); err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+	}
+	if b := loc.Lookup("6000", t0); len(b) != 1 || b[0].Node != "n2" {
+		t.Fatalf("6000 registered on n2: Lookup = %+v", b)
+	}
+	if b := loc.Lookup("6001", t0); len(b) != 0 {
+		t.Fatalf("own event applied twice through Remote: %+v", b)
 	}
 }

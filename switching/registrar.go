@@ -240,7 +240,7 @@ func (r *Registrar) send(tx sip.ServerTransaction, res *sip.Response) {
 // timer in memory) says when a binding ended.
 func (r *Registrar) SweepExpired(ctx context.Context) {
 	now := r.rec.Now()
-	for _, e := range r.loc.Expired(now, 1000) {
+	for _, e := range r.loc.Expired(now, r.rec.Node(), 1000) {
 		unlock := r.locks.lock(domain.AORKey(e.AOR))
 		if stillExpired(r.loc, e.AOR, e.Contact, now) {
 			ev := domain.ContactUnbound{AOR: e.AOR, Contact: e.Contact, Reason: domain.UnbindExpired}
