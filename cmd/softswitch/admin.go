@@ -40,6 +40,7 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/registrations", a.registrations)
 	mux.HandleFunc("GET /api/v1/calls", a.activeCalls)
 	mux.HandleFunc("GET /api/v1/cdrs", a.listCDRs)
+	mux.HandleFunc("GET /api/v1/events", a.events)
 	mux.HandleFunc("GET /api/v1/subscribers", a.listSubscribers)
 	mux.HandleFunc("POST /api/v1/subscribers", a.addSubscriber)
 	mux.HandleFunc("DELETE /api/v1/subscribers/{user}", a.removeSubscriber)

@@ -45,6 +45,7 @@ type Options struct {
 	MaxCallDuration time.Duration // default 1h
 	MinExpires      int           // sip.min_expires; 0 leaves the switch default
 	DataDir         string        // default: a fresh t.TempDir()
+	NodeID          string        // default "itest-<pid>"
 	// ExtraYAML is appended verbatim to the config (top-level keys that the
 	// generated part does not already set, e.g. "security:\n  ...").
 	ExtraYAML string
@@ -198,7 +199,11 @@ func Start(t testing.TB, opts Options) *Switch {
 
 func (s *Switch) configYAML() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "node_id: itest-%d\n", os.Getpid())
+	node := s.Opts.NodeID
+	if node == "" {
+		node = fmt.Sprintf("itest-%d", os.Getpid())
+	}
+	fmt.Fprintf(&b, "node_id: %s\n", node)
 	fmt.Fprintf(&b, "data_dir: %q\n", s.DataDir)
 	b.WriteString("sip:\n")
 	fmt.Fprintf(&b, "  listen: %q\n", s.SIPAddr)
