@@ -1,0 +1,333 @@
+package kafkalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"softswitch/domain"
+	"softswitch/eventstore"
+)
+
+// closeGrace bounds how long Run waits for kafka-go to drop its
+// connections on the way out, so a blackholed broker cannot hold up
+// shutdown. The writer has nothing in flight that matters by then: an
+// unacknowledged batch is shipped again on the next start.
+const closeGrace = 2 * time.Second
+
+// Shipper copies the journal to the events topic, in journal order, at
+// least once. It never slows the journal down: it only reads it.
+type Shipper struct {
+	store    eventstore.Store
+	cfg      Config
+	topics   Topics
+	ckpt     checkpoint
+	logger   *slog.Logger
+	running  atomic.Bool
+	progress progress
+}
+
+// NewShipper returns a Shipper for store. It does not touch the network;
+// Run does. A nil logger discards.
+func NewShipper(store eventstore.Store, cfg Config, logger *slog.Logger) (*Shipper, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	topics := TopicNames(cfg.Prefix)
+	return &Shipper{
+		store:  store,
+		cfg:    cfg,
+		topics: topics,
+		ckpt:   newCheckpoint(cfg.DataDir, topics.Events),
+		logger: logger.With("component", "kafkalog", "topic", topics.Events),
+	}, nil
+}
+
+// batch is a run of journal positions [first, next) encoded for Kafka.
+type batch struct {
+	msgs        []kafka.Message
+	first, next uint64
+	firstTime   time.Time
+	lastTime    time.Time
+}
+
+// Run ships until ctx ends, then returns nil. Broker failures never end
+// it: it retries with capped exponential backoff, and the journal keeps
+// the events meanwhile. It returns an error only for what retrying cannot
+// fix: a bad checkpoint file or a closed store.
+//
+// Reading and encoding the next batch overlaps the write of the current
+// one, but writes are strictly one after another, each acknowledged
+// before the checkpoint moves past it, so neither order nor the
+// checkpoint depends on the overlap.
+func (s *Shipper) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer s.running.Store(false)
+
+	next, err := s.ckpt.load()
+	if err != nil {
+		return err
+	}
+	if head := s.store.Head(); next > head+1 {
+		// A new or restored journal under an old checkpoint: shipping would
+		// wait for positions that mean different events.
+		return fmt.Errorf("%w: %s says next position %d but the journal head is %d", ErrBadCheckpoint, s.ckpt.path, next, head)
+	}
+	s.progress.start(next)
+	s.logger.Info("kafkalog: shipping", "from", next, "head", s.store.Head(), "checkpoint", s.ckpt.path)
+
+	if !s.cfg.SkipCreateTopics {
+		err := s.retry(ctx, "create topics", func() error {
+			return EnsureTopics(ctx, s.cfg.Brokers, s.cfg.Prefix, s.cfg.Partitions, s.cfg.Replication)
+		})
+		if err != nil {
+			return nil // only ctx ends retry
+		}
+	}
+
+	w := s.newWriter()
+	defer s.closeWriter(w)
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	batches := make(chan *batch, 1)
+	readErr := make(chan error, 1)
+	wg.Go(func() { readErr <- s.readAhead(ctx, next, batches) })
+
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-readErr:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		case b := <-batches:
+			if err := s.ship(ctx, w, b); err != nil {
+				return nil // only ctx ends retry
+			}
+		}
+	}
+}
+
+func (s *Shipper) newWriter() *kafka.Writer {
+	return &kafka.Writer{
+		Addr: kafka.TCP(s.cfg.Brokers...),
+		// One aggregate, one partition: that is what keeps its order.
+		Balancer: &kafka.Hash{},
+		// kafka-go defaults to RequireNone; the checkpoint may only move
+		// past what every in-sync replica has.
+		RequiredAcks: kafka.RequireAll,
+		// Retrying is ours (retry below) so that it is unbounded, visible
+		// in Stats, and always resends a whole batch in order.
+		MaxAttempts: 1,
+		// Large enough that a partition's share of a batch is one produce
+		// request; see Config.BatchBytes.
+		BatchSize:    s.cfg.BatchSize,
+		BatchBytes:   int64(s.cfg.BatchBytes),
+		BatchTimeout: s.cfg.BatchTimeout,
+		WriteTimeout: s.cfg.WriteTimeout,
+		ReadTimeout:  s.cfg.WriteTimeout,
+		Compression:  s.cfg.Compression,
+		// Own transport, so closing it cannot affect other clients.
+		Transport: &kafka.Transport{},
+	}
+}
+
+func (s *Shipper) closeWriter(w *kafka.Writer) {
+	done := make(chan struct{})
+	go func() {
+		if err := w.Close(); err != nil {
+			s.logger.Debug("kafkalog: close writer", "err", err)
+		}
+		w.Transport.(*kafka.Transport).CloseIdleConnections()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(closeGrace):
+		s.logger.Warn("kafkalog: writer still closing, not waiting", "after", closeGrace)
+	}
+}
+
+// ship writes one batch until Kafka acknowledges it, then moves the
+// checkpoint. It returns an error only when ctx ends.
+func (s *Shipper) ship(ctx context.Context, w *kafka.Writer, b *batch) error {
+	s.progress.pending(b.firstTime)
+	err := s.retry(ctx, "write batch", func() error {
+		// A failed write may have landed on some partitions; sending the
+		// whole batch again duplicates those records but keeps every
+		// aggregate's first delivery in order. Consumers dedupe by id.
+		return summarize(w.WriteMessages(ctx, b.msgs...))
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.retry(ctx, "store checkpoint", func() error { return s.ckpt.store(b.next) }); err != nil {
+		return err
+	}
+	s.progress.acked(len(b.msgs), b.next, b.lastTime)
+	return nil
+}
+
+// retry calls fn until it succeeds or ctx ends, backing off exponentially
+// between MinBackoff and MaxBackoff. It returns nil or ctx.Err().
+func (s *Shipper) retry(ctx context.Context, what string, fn func() error) error {
+	delay := s.cfg.MinBackoff
+	failures := 0
+	for {
+		err := fn()
+		if err == nil {
+			if failures > 0 {
+				s.progress.recovered()
+				s.logger.Info("kafkalog: recovered", "op", what, "after", failures)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		failures = s.progress.failed(err)
+		s.logger.Warn("kafkalog: failed, retrying", "op", what, "err", err, "attempt", failures, "backoff", delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		delay = min(2*delay, s.cfg.MaxBackoff)
+	}
+}
+
+// readAhead reads and encodes batches from next on, handing them to Run
+// one at a time. Read failures are retried like write failures, except a
+// closed store, which ends the shipper.
+func (s *Shipper) readAhead(ctx context.Context, next uint64, out chan<- *batch) error {
+	for {
+		if err := s.store.WaitFor(ctx, next); err != nil {
+			return err
+		}
+		var b *batch
+		err := s.retry(ctx, "read journal", func() error {
+			var err error
+			b, err = s.readBatch(ctx, next)
+			if errors.Is(err, eventstore.ErrClosed) {
+				return nil // handled below, not retried
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			return fmt.Errorf("kafkalog: %w", eventstore.ErrClosed)
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		next = b.next
+	}
+}
+
+// errBatchFull stops a store Read once a batch is full.
+var errBatchFull = errors.New("batch full")
+
+// readBatch reads up to BatchSize envelopes or BatchBytes encoded bytes
+// from next. It returns a nil batch for a closed store.
+func (s *Shipper) readBatch(ctx context.Context, next uint64) (*batch, error) {
+	b := &batch{first: next, next: next, msgs: make([]kafka.Message, 0, min(s.cfg.BatchSize, 1024))}
+	bytes := 0
+	err := s.store.Read(ctx, next, func(env domain.Envelope) error {
+		if env.Position != b.next {
+			return fmt.Errorf("kafkalog: journal returned position %d, want %d", env.Position, b.next)
+		}
+		msg, size := s.encode(env)
+		if len(b.msgs) > 0 && bytes+size > s.cfg.BatchBytes {
+			return errBatchFull
+		}
+		if len(b.msgs) == 0 {
+			b.firstTime = env.Time
+		}
+		b.msgs = append(b.msgs, msg)
+		b.lastTime = env.Time
+		b.next++
+		bytes += size
+		if len(b.msgs) >= s.cfg.BatchSize {
+			return errBatchFull
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errBatchFull) {
+		return nil, err
+	}
+	if len(b.msgs) == 0 {
+		// Head moved under WaitFor but Read saw nothing: only a store that
+		// lost data could do that; try again rather than spin on it.
+		return nil, fmt.Errorf("kafkalog: journal read from %d returned nothing at head %d", next, s.store.Head())
+	}
+	return b, nil
+}
+
+// encode makes the record for env, diverting it to the poison topic when
+// the events topic cannot take it.
+func (s *Shipper) encode(env domain.Envelope) (kafka.Message, int) {
+	msg, err := Encode(env)
+	if err != nil {
+		msg = poisonRecord(env, env.Payload, err)
+		msg.Topic = s.topics.Poison
+		s.logger.Error("kafkalog: envelope sent to poison topic", "id", env.ID, "position", env.Position, "err", err)
+	} else {
+		msg.Topic = s.topics.Events
+	}
+	if size := recordSize(msg); size > s.cfg.BatchBytes {
+		err := fmt.Errorf("envelope of %d bytes exceeds BatchBytes %d", size, s.cfg.BatchBytes)
+		msg = poisonRecord(env, nil, err)
+		msg.Topic = s.topics.Poison
+		s.logger.Error("kafkalog: envelope sent to poison topic", "id", env.ID, "position", env.Position, "err", err)
+	}
+	return msg, recordSize(msg)
+}
+
+// recordSize overestimates kafka-go's own accounting of a record, so a
+// batch the shipper thinks fits BatchBytes fits the writer's too.
+func recordSize(m kafka.Message) int {
+	n := 32 + len(m.Key) + len(m.Value)
+	for _, h := range m.Headers {
+		n += 10 + len(h.Key) + len(h.Value)
+	}
+	return n
+}
+
+// summarize shortens kafka-go's WriteErrors, which repeats the error once
+// per record (thousands of times per batch), to a count and the first
+// error, which it wraps so errors.Is still sees the Kafka error code.
+func summarize(err error) error {
+	var werr kafka.WriteErrors
+	if !errors.As(err, &werr) {
+		return err
+	}
+	for _, e := range werr {
+		if e != nil {
+			return fmt.Errorf("kafka write: %d of %d records failed: %w", werr.Count(), len(werr), e)
+		}
+	}
+	return err
+}
