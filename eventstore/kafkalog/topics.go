@@ -160,4 +160,3 @@ func addrString(a net.Addr) string {
 	}
 	return a.String()
 }
-
