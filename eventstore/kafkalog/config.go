@@ -11,10 +11,10 @@ import (
 const (
 	DefaultBatchSize = 5000
 	// DefaultBatchBytes stays under the broker's default message.max.bytes
-	// (1048588) so that one partition's share of a batch, which is at most
-	// the whole batch, always fits in one produce request. See BatchBytes.
+	// (1048588) so that one partition's share of a batch always fits in
+	// one produce request. See BatchBytes.
 	DefaultBatchBytes   = 1_000_000
-	DefaultBatchTimeout = 2 * time.Millisecond
+	DefaultBatchTimeout = time.Millisecond
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultMinBackoff   = 100 * time.Millisecond
 	DefaultMaxBackoff   = 10 * time.Second
@@ -32,16 +32,16 @@ type Config struct {
 	// BatchSize caps how many envelopes one Kafka write carries. Default
 	// 5000.
 	BatchSize int
-	// BatchBytes caps, in encoded bytes, one Kafka write. It must not
-	// exceed the topic's max.message.bytes: kafka-go splits a partition's
-	// share of a write that is larger than this into several produce
-	// requests, and if one of them failed while a later one succeeded an
-	// aggregate's events could reach consumers out of order. Default
-	// 1,000,000.
+	// BatchBytes caps, in encoded bytes, one partition's share of a Kafka
+	// write; a batch ends early rather than exceed it on any partition. It
+	// must not exceed the topic's max.message.bytes. kafka-go splits a
+	// share larger than this into several produce requests, and if one of
+	// them failed while a later one succeeded an aggregate's events could
+	// reach consumers out of order. Default 1,000,000.
 	BatchBytes int
 	// BatchTimeout is kafka-go's linger per partition. The shipper hands
 	// the writer whole batches already, so lingering only adds latency;
-	// it cannot be zero because kafka-go would then use 1s. Default 2ms.
+	// it cannot be zero because kafka-go would then use 1s. Default 1ms.
 	BatchTimeout time.Duration
 	// WriteTimeout bounds one produce request. Default 10s.
 	WriteTimeout time.Duration

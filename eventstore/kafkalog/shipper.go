@@ -97,6 +97,15 @@ func (s *Shipper) Run(ctx context.Context) error {
 		}
 	}
 
+	var parts int
+	if err := s.retry(ctx, "partition count", func() error {
+		var err error
+		parts, err = partitionCount(ctx, s.cfg.Brokers, s.topics.Events)
+		return err
+	}); err != nil {
+		return nil
+	}
+
 	w := s.newWriter()
 	defer s.closeWriter(w)
 
@@ -106,8 +115,17 @@ func (s *Shipper) Run(ctx context.Context) error {
 	defer cancel()
 	batches := make(chan *batch, 1)
 	readErr := make(chan error, 1)
-	wg.Go(func() { readErr <- s.readAhead(ctx, next, batches) })
+	wg.Go(func() { readErr <- s.readAhead(ctx, next, parts, batches) })
 
+	// The checkpoint of one batch is fsynced while the next is written;
+	// at most one such write is outstanding, and Run waits for it on the
+	// way out so a restart finds the latest checkpoint.
+	var ckptDone chan struct{}
+	defer func() {
+		if ckptDone != nil {
+			<-ckptDone
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -118,9 +136,19 @@ func (s *Shipper) Run(ctx context.Context) error {
 			}
 			return err
 		case b := <-batches:
-			if err := s.ship(ctx, w, b); err != nil {
+			if err := s.write(ctx, w, b); err != nil {
 				return nil // only ctx ends retry
 			}
+			if ckptDone != nil {
+				<-ckptDone
+			}
+			ckptDone = make(chan struct{})
+			go func(done chan struct{}) {
+				defer close(done)
+				// Fails only when ctx ends: the next start re-ships this batch.
+				_ = s.retry(ctx, "store checkpoint", func() error { return s.ckpt.store(b.next) })
+			}(ckptDone)
+			s.progress.acked(len(b.msgs), b.next, b.lastTime)
 		}
 	}
 }
@@ -165,24 +193,16 @@ func (s *Shipper) closeWriter(w *kafka.Writer) {
 	}
 }
 
-// ship writes one batch until Kafka acknowledges it, then moves the
-// checkpoint. It returns an error only when ctx ends.
-func (s *Shipper) ship(ctx context.Context, w *kafka.Writer, b *batch) error {
+// write sends one batch until Kafka acknowledges it. It returns an error
+// only when ctx ends.
+func (s *Shipper) write(ctx context.Context, w *kafka.Writer, b *batch) error {
 	s.progress.pending(b.firstTime)
-	err := s.retry(ctx, "write batch", func() error {
+	return s.retry(ctx, "write batch", func() error {
 		// A failed write may have landed on some partitions; sending the
 		// whole batch again duplicates those records but keeps every
 		// aggregate's first delivery in order. Consumers dedupe by id.
 		return summarize(w.WriteMessages(ctx, b.msgs...))
 	})
-	if err != nil {
-		return err
-	}
-	if err := s.retry(ctx, "store checkpoint", func() error { return s.ckpt.store(b.next) }); err != nil {
-		return err
-	}
-	s.progress.acked(len(b.msgs), b.next, b.lastTime)
-	return nil
 }
 
 // retry calls fn until it succeeds or ctx ends, backing off exponentially
@@ -218,7 +238,8 @@ func (s *Shipper) retry(ctx context.Context, what string, fn func() error) error
 // readAhead reads and encodes batches from next on, handing them to Run
 // one at a time. Read failures are retried like write failures, except a
 // closed store, which ends the shipper.
-func (s *Shipper) readAhead(ctx context.Context, next uint64, out chan<- *batch) error {
+func (s *Shipper) readAhead(ctx context.Context, next uint64, parts int, out chan<- *batch) error {
+	sizer := newPartitionSizer(parts)
 	for {
 		if err := s.store.WaitFor(ctx, next); err != nil {
 			return err
@@ -226,7 +247,7 @@ func (s *Shipper) readAhead(ctx context.Context, next uint64, out chan<- *batch)
 		var b *batch
 		err := s.retry(ctx, "read journal", func() error {
 			var err error
-			b, err = s.readBatch(ctx, next)
+			b, err = s.readBatch(ctx, next, sizer)
 			if errors.Is(err, eventstore.ErrClosed) {
 				return nil // handled below, not retried
 			}
@@ -250,17 +271,18 @@ func (s *Shipper) readAhead(ctx context.Context, next uint64, out chan<- *batch)
 // errBatchFull stops a store Read once a batch is full.
 var errBatchFull = errors.New("batch full")
 
-// readBatch reads up to BatchSize envelopes or BatchBytes encoded bytes
-// from next. It returns a nil batch for a closed store.
-func (s *Shipper) readBatch(ctx context.Context, next uint64) (*batch, error) {
+// readBatch reads from next up to BatchSize envelopes, ending early
+// before any partition's share would exceed BatchBytes. It returns a nil
+// batch for a closed store.
+func (s *Shipper) readBatch(ctx context.Context, next uint64, sizer *partitionSizer) (*batch, error) {
 	b := &batch{first: next, next: next, msgs: make([]kafka.Message, 0, min(s.cfg.BatchSize, 1024))}
-	bytes := 0
+	sizer.reset()
 	err := s.store.Read(ctx, next, func(env domain.Envelope) error {
 		if env.Position != b.next {
 			return fmt.Errorf("kafkalog: journal returned position %d, want %d", env.Position, b.next)
 		}
 		msg, size := s.encode(env)
-		if len(b.msgs) > 0 && bytes+size > s.cfg.BatchBytes {
+		if !sizer.add(msg, size, s.cfg.BatchBytes) && len(b.msgs) > 0 {
 			return errBatchFull
 		}
 		if len(b.msgs) == 0 {
@@ -269,7 +291,6 @@ func (s *Shipper) readBatch(ctx context.Context, next uint64) (*batch, error) {
 		b.msgs = append(b.msgs, msg)
 		b.lastTime = env.Time
 		b.next++
-		bytes += size
 		if len(b.msgs) >= s.cfg.BatchSize {
 			return errBatchFull
 		}
@@ -284,6 +305,36 @@ func (s *Shipper) readBatch(ctx context.Context, next uint64) (*batch, error) {
 		return nil, fmt.Errorf("kafkalog: journal read from %d returned nothing at head %d", next, s.store.Head())
 	}
 	return b, nil
+}
+
+// partitionSizer tracks the bytes a batch puts on each partition, using
+// the writer's own balancer, so no partition's share outgrows one produce
+// request. The poison topic has as many partitions by construction and
+// shares the accounting, which only makes it stricter.
+type partitionSizer struct {
+	balancer kafka.Hash
+	parts    []int
+	bytes    []int
+}
+
+func newPartitionSizer(n int) *partitionSizer {
+	p := &partitionSizer{parts: make([]int, n), bytes: make([]int, n)}
+	for i := range p.parts {
+		p.parts[i] = i
+	}
+	return p
+}
+
+func (p *partitionSizer) reset() { clear(p.bytes) }
+
+// add counts msg unless that would take its partition over limit.
+func (p *partitionSizer) add(msg kafka.Message, size, limit int) bool {
+	i := p.balancer.Balance(msg, p.parts...)
+	if p.bytes[i]+size > limit {
+		return false
+	}
+	p.bytes[i] += size
+	return true
 }
 
 // encode makes the record for env, diverting it to the poison topic when

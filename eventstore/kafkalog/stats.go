@@ -10,8 +10,9 @@ type Stats struct {
 	// Shipped counts envelopes Kafka acknowledged since NewShipper,
 	// redeliveries after a retry included.
 	Shipped uint64
-	// Next is the checkpoint: the first journal position not yet
-	// acknowledged by Kafka.
+	// Next is the first journal position not yet acknowledged by Kafka.
+	// The checkpoint file catches up with it one fsync later, while the
+	// next batch is being written.
 	Next uint64
 	// Head is the journal's head.
 	Head uint64

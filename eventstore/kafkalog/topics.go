@@ -160,3 +160,23 @@ func addrString(a net.Addr) string {
 	}
 	return a.String()
 }
+
+// partitionCount returns how many partitions topic has.
+func partitionCount(ctx context.Context, brokers []string, topic string) (int, error) {
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: tr}
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return 0, fmt.Errorf("kafkalog: metadata for %s: %w", topic, err)
+	}
+	for _, t := range meta.Topics {
+		if t.Name == topic {
+			if t.Error != nil {
+				return 0, fmt.Errorf("kafkalog: topic %s: %w", topic, t.Error)
+			}
+			return len(t.Partitions), nil
+		}
+	}
+	return 0, fmt.Errorf("kafkalog: topic %s missing from metadata", topic)
+}

@@ -1,0 +1,173 @@
+package kafkalog_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"softswitch/domain"
+	"softswitch/eventstore/journal"
+	"softswitch/eventstore/kafkalog"
+	"softswitch/internal/testenv"
+)
+
+// benchEvents is how many envelopes the shipping benchmarks move;
+// SOFTSWITCH_BENCH_EVENTS overrides the default 500k.
+func benchEvents(b *testing.B) int {
+	if v := os.Getenv("SOFTSWITCH_BENCH_EVENTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("SOFTSWITCH_BENCH_EVENTS=%q", v)
+		}
+		return n
+	}
+	return 500_000
+}
+
+// benchEnvelope is shaped like a call or registration event: a SIP
+// Call-ID, identities with tags, a digest; about 350 bytes of JSON.
+func benchEnvelope(i int, seqs map[string]uint64) domain.Envelope {
+	agg := fmt.Sprintf("call:%08x-%04x@10.0.%d.%d", i/4, i%4, i%200, i%250)
+	typ := "call.answered"
+	if i%5 == 0 {
+		agg = fmt.Sprintf("aor:user%d@example.net", i%20_000)
+		typ = "registration.refreshed"
+	}
+	seqs[agg]++
+	p, _ := json.Marshal(map[string]any{
+		"call_id": fmt.Sprintf("%016x%016x@10.0.0.1", i, i*7919),
+		"from":    "sip:alice@example.net;tag=9fxced76sl",
+		"to":      "sip:bob@example.net;tag=8321234356",
+		"contact": "sip:alice@198.51.100.7:5060;transport=udp",
+		"code":    200,
+	})
+	return domain.Envelope{
+		ID: fmt.Sprintf("node-a-%x-%x", 1_700_000_000_000_000_000+i, i), Type: typ, Version: 1,
+		Aggregate: agg, Seq: seqs[agg], Node: "node-a",
+		Time: time.Unix(1_700_000_000, int64(i)*1000).UTC(), Payload: p,
+	}
+}
+
+// prefilled returns a journal holding n bench envelopes and the size of
+// their record values.
+func prefilled(b *testing.B, n int) (*journal.Journal, int64) {
+	j, err := journal.Open(context.Background(), b.TempDir(), journal.Options{NoSync: true}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { j.Close() })
+	seqs := map[string]uint64{}
+	const chunk = 5000
+	envs := make([]domain.Envelope, 0, chunk)
+	var bytes int64
+	for i := 0; i < n; i += chunk {
+		envs = envs[:0]
+		for k := i; k < min(n, i+chunk); k++ {
+			env := benchEnvelope(k, seqs)
+			v, _ := json.Marshal(env)
+			bytes += int64(len(v))
+			envs = append(envs, env)
+		}
+		if err := j.Append(context.Background(), envs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return j, bytes
+}
+
+func reportRate(b *testing.B, events int, bytes int64) {
+	s := b.Elapsed().Seconds()
+	b.ReportMetric(float64(events)/s, "events/s")
+	b.ReportMetric(float64(bytes)/s/1e6, "MB/s")
+	b.ReportMetric(0, "ns/op") // one op is the whole run; the rate says it
+}
+
+// BenchmarkShip ships a pre-filled journal to a fresh 12-partition topic
+// with the shipper's defaults, from start to last checkpoint. Run with
+// -benchtime=1x: one op is the whole journal.
+func BenchmarkShip(b *testing.B) {
+	brokers := testenv.Kafka(b)
+	n := benchEvents(b)
+	for _, tc := range []struct {
+		name        string
+		compression kafka.Compression
+	}{
+		{"none", 0},
+		{"lz4", kafka.Lz4},
+	} {
+		b.Run("compression="+tc.name, func(b *testing.B) {
+			j, bytes := prefilled(b, n)
+			for b.Loop() {
+				cfg := kafkalog.Config{
+					Brokers: brokers, Prefix: testenv.Unique("kafkalog-bench-") + ".",
+					DataDir: b.TempDir(), Compression: tc.compression,
+				}
+				// Topic creation is setup, not shipping.
+				b.StopTimer()
+				if err := kafkalog.EnsureTopics(b.Context(), brokers, cfg.Prefix, 12, 1); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				s := startShipper(b, j, cfg)
+				s.waitShipped(b, j.Head()+1)
+				b.StopTimer()
+				s.stop(b)
+				b.StartTimer()
+			}
+			reportRate(b, n*b.N, bytes*int64(b.N))
+		})
+	}
+}
+
+// BenchmarkRawWriter is the ceiling for BenchmarkShip on the same broker:
+// the same records, already encoded, handed to a bare kafka-go Writer
+// 50k at a time with the same acks, balancer and batch limits.
+func BenchmarkRawWriter(b *testing.B) {
+	brokers := testenv.Kafka(b)
+	n := benchEvents(b)
+	seqs := map[string]uint64{}
+	msgs := make([]kafka.Message, n)
+	var bytes int64
+	for i := range msgs {
+		m, err := kafkalog.Encode(benchEnvelope(i, seqs))
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs[i] = m
+		bytes += int64(len(m.Value))
+	}
+	for b.Loop() {
+		b.StopTimer()
+		prefix := testenv.Unique("kafkalog-bench-") + "."
+		if err := kafkalog.EnsureTopics(b.Context(), brokers, prefix, 12, 1); err != nil {
+			b.Fatal(err)
+		}
+		w := &kafka.Writer{
+			Addr: kafka.TCP(brokers...), Topic: kafkalog.TopicNames(prefix).Events,
+			Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
+			BatchSize: kafkalog.DefaultBatchSize, BatchBytes: kafkalog.DefaultBatchBytes,
+			BatchTimeout: kafkalog.DefaultBatchTimeout,
+			// A transport of its own: kafka-go's shared DefaultTransport
+			// caches metadata and can answer Unknown Topic for a topic
+			// created a moment ago.
+			Transport: &kafka.Transport{},
+		}
+		b.StartTimer()
+		const chunk = 50_000
+		for i := 0; i < n; i += chunk {
+			if err := w.WriteMessages(b.Context(), msgs[i:min(n, i+chunk)]...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		w.Close()
+		b.StartTimer()
+	}
+	reportRate(b, n*b.N, bytes*int64(b.N))
+}
