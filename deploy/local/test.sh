@@ -6,12 +6,20 @@
 #   4. end-to-end tests (build tag e2e): the real binary driven by SIPp;
 #      SOFTSWITCH_REQUIRE_SIPP=1 turns "sipp missing" into a failure instead
 #      of a skip, so CI can never pass without actually running them.
-# Later: Kafka/ClickHouse startup goes here, before step 4.
+#   After step 1, deploy/local/up.sh installs (when missing) and starts Kafka
+#   and ClickHouse; SOFTSWITCH_REQUIRE_SERVERS=1 makes a missing server fail
+#   the integration tests instead of skipping them (internal/testenv).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 echo "== install SIPp"
 deploy/local/install-sipp.sh
+
+echo "== start Kafka and ClickHouse"
+bash deploy/local/up.sh
+export SOFTSWITCH_TEST_KAFKA=127.0.0.1:9092
+export SOFTSWITCH_TEST_CLICKHOUSE=clickhouse://127.0.0.1:9000/default
+export SOFTSWITCH_REQUIRE_SERVERS=1
 
 echo "== go vet"
 go vet ./...
