@@ -78,6 +78,8 @@ ensure_packages() {
 # Metadata request through kcat: prints nothing, succeeds when the broker
 # lists itself.
 kafka_answers() {
+  # port check first: kcat waits out its -m timeout when nothing listens
+  port_open "$KAFKA_HOST" "$KAFKA_PORT" || return 1
   kcat -b "$KAFKA_HOST:$KAFKA_PORT" -L -m 3 2>/dev/null | grep -q "broker 1 at $KAFKA_HOST:$KAFKA_PORT"
 }
 
@@ -202,6 +204,7 @@ kafka_up() {
 # ---- ClickHouse -------------------------------------------------------------
 
 ch_answers() {
+  port_open "$CH_HOST" "$CH_TCP_PORT" || return 1
   [[ $(clickhouse-client --host "$CH_HOST" --port "$CH_TCP_PORT" --connect_timeout 2 \
         --query 'SELECT 1' 2>/dev/null) == 1 ]]
 }
