@@ -1,0 +1,165 @@
+package chstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"softswitch/billing/cdr"
+	"softswitch/domain"
+)
+
+// insertColumns is the column list of the CDR insert, in the order
+// columns.appendTo fills them.
+const insertColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
+	"disposition, sip_code, reason, ended_by, legs, carrier, trunk, version"
+
+// Put inserts cdrs (in inserts of at most Config.BatchRows rows) and then
+// records checkpoint. It is not atomic the way boltstore's Put is, but it
+// is safe to retry: if it fails part-way, some rows may be stored while
+// the checkpoint is not, and the caller's retry (or the replay after a
+// restart) inserts them again, which the reads deduplicate. The
+// checkpoint is only written after every row is, so it never runs ahead of
+// the records.
+func (s *Store) Put(ctx context.Context, cdrs []domain.CDR, checkpoint uint64) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	for _, r := range cdrs {
+		if err := cdr.Validate(r); err != nil {
+			return err
+		}
+	}
+	// The driver would notice too, but only after encoding the batch.
+	if err := ctx.Err(); err != nil {
+		return wrap("put", err)
+	}
+	version := s.nextVersion()
+	var cols columns
+	for start := 0; start < len(cdrs); start += s.cfg.BatchRows {
+		chunk := cdrs[start:min(start+s.cfg.BatchRows, len(cdrs))]
+		if err := s.insert(ctx, &cols, chunk, version); err != nil {
+			return wrap("insert cdrs", err)
+		}
+	}
+	return s.putCheckpoint(ctx, checkpoint, version)
+}
+
+func (s *Store) insert(ctx context.Context, cols *columns, cdrs []domain.CDR, version uint64) error {
+	if err := cols.fill(cdrs, version); err != nil {
+		return err
+	}
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+s.table+" ("+insertColumns+")")
+	if err != nil {
+		return err
+	}
+	defer batch.Abort() //nolint:errcheck // a no-op after Send
+	if err := cols.appendTo(batch); err != nil {
+		return err
+	}
+	return batch.Send()
+}
+
+func (s *Store) putCheckpoint(ctx context.Context, position, version uint64) error {
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+s.cpTab+" (stream, position, version)")
+	if err != nil {
+		return wrap("checkpoint", err)
+	}
+	defer batch.Abort() //nolint:errcheck // a no-op after Send
+	if err := batch.Append(s.cfg.Stream, position, version); err != nil {
+		return wrap("checkpoint", err)
+	}
+	if err := batch.Send(); err != nil {
+		return wrap("checkpoint", err)
+	}
+	return nil
+}
+
+// columns holds one insert's values column by column: the driver takes a
+// whole slice per column in one call, which skips its per-row reflection.
+// The slices are reused across the inserts of one Put.
+type columns struct {
+	id, callID, caller, callee, source          []string
+	start, durationMS, billableS                []int64
+	answer, end                                 []*int64
+	disposition, reason, endedBy, legs, carrier []string
+	sipCode                                     []int32
+	version                                     []uint64
+	// millis backs the answer/end pointers, two per row.
+	millis []int64
+}
+
+func (c *columns) fill(cdrs []domain.CDR, version uint64) error {
+	n := len(cdrs)
+	c.reset(n)
+	for i := range cdrs {
+		r := &cdrs[i]
+		legs, err := json.Marshal(r.Legs)
+		if err != nil {
+			return fmt.Errorf("legs of %s: %w", r.ID, err)
+		}
+		c.id = append(c.id, r.ID)
+		c.callID = append(c.callID, r.CallID)
+		c.caller = append(c.caller, r.Caller)
+		c.callee = append(c.callee, r.Callee)
+		c.source = append(c.source, r.Source)
+		c.start = append(c.start, r.Start.Time().UnixMilli())
+		c.answer = append(c.answer, c.nullableMillis(r.Answer))
+		c.end = append(c.end, c.nullableMillis(r.End))
+		c.durationMS = append(c.durationMS, r.DurationMS)
+		c.billableS = append(c.billableS, r.BillableS)
+		c.disposition = append(c.disposition, r.Disposition)
+		c.sipCode = append(c.sipCode, int32(r.SIPCode))
+		c.reason = append(c.reason, r.Reason)
+		c.endedBy = append(c.endedBy, r.EndedBy)
+		c.legs = append(c.legs, string(legs))
+		// carrier and trunk: empty until the interconnect issue routes
+		// calls over carriers; the columns exist so billing's queries
+		// need no schema change then.
+		c.carrier = append(c.carrier, "")
+		c.version = append(c.version, version)
+	}
+	return nil
+}
+
+func (c *columns) reset(n int) {
+	c.id, c.callID, c.caller, c.callee, c.source = c.id[:0], c.callID[:0], c.caller[:0], c.callee[:0], c.source[:0]
+	c.start, c.durationMS, c.billableS = c.start[:0], c.durationMS[:0], c.billableS[:0]
+	c.answer, c.end = c.answer[:0], c.end[:0]
+	c.disposition, c.reason, c.endedBy, c.legs, c.carrier = c.disposition[:0], c.reason[:0], c.endedBy[:0], c.legs[:0], c.carrier[:0]
+	c.sipCode, c.version = c.sipCode[:0], c.version[:0]
+	// A fresh backing array each time: the pointers handed to the driver
+	// in the previous insert must not see their values change.
+	c.millis = make([]int64, 0, 2*n)
+}
+
+// nullableMillis is nil for a zero time (JSON null), else its Unix
+// milliseconds.
+func (c *columns) nullableMillis(t domain.Timestamp) *int64 {
+	if t.Time().IsZero() {
+		return nil
+	}
+	c.millis = append(c.millis, t.Time().UnixMilli())
+	return &c.millis[len(c.millis)-1]
+}
+
+// appendTo hands each column to the batch, in insertColumns order.
+func (c *columns) appendTo(batch driver.Batch) error {
+	vals := []any{
+		c.id, c.callID, c.caller, c.callee, c.source, c.start, c.answer, c.end, c.durationMS, c.billableS,
+		c.disposition, c.sipCode, c.reason, c.endedBy, c.legs, c.carrier, c.carrier, c.version,
+	}
+	for i, v := range vals {
+		if err := batch.Column(i).Append(v); err != nil {
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// unixMilli is the inverse of the stored encoding: UTC at millisecond
+// precision, which is all the JSON of a CDR carries.
+func unixMilli(ms int64) domain.Timestamp { return domain.Timestamp(time.UnixMilli(ms).UTC()) }
