@@ -27,7 +27,7 @@ type admin struct {
 	calls *projections.Calls
 	subs  *projections.Subscribers
 	prov  *switching.Provisioner
-	cdrs  cdr.Store
+	pipe  *pipeline
 	store eventstore.Store
 	b2b   *switching.B2BUA
 	log   *slog.Logger
@@ -75,6 +75,7 @@ func (a *admin) metrics(w http.ResponseWriter, r *http.Request) {
 	runtime.ReadMemStats(&ms)
 	a.m.WriteTo(w, switching.Gauges{ActiveCalls: a.b2b.Active(), AORs: aors, Bindings: bindings, JournalHead: a.store.Head(),
 		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine()})
+	a.pipe.writeMetrics(w)
 }
 
 func (a *admin) registrations(w http.ResponseWriter, r *http.Request) {
@@ -95,7 +96,12 @@ func (a *admin) listCDRs(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	list, err := a.cdrs.List(r.Context(), f)
+	store := a.pipe.store()
+	if store == nil {
+		http.Error(w, "CDR store not open yet (unreachable?)", http.StatusServiceUnavailable)
+		return
+	}
+	list, err := store.List(r.Context(), f)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

@@ -15,8 +15,10 @@ import (
 
 	"softswitch/billing/cdr"
 	"softswitch/billing/cdr/boltstore"
+	"softswitch/billing/cdr/chstore"
 	"softswitch/domain"
 	"softswitch/eventstore/journal"
+	"softswitch/internal/config"
 )
 
 // cmdCDRList prints CDRs. While the switch runs it holds the CDR store's
@@ -33,9 +35,15 @@ func cmdCDRList(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	list, err := cdrsFromSwitch(ctx, cfg.HTTP.Listen)
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		list, err = cdrsFromStore(ctx, filepath.Join(cfg.DataDir, "cdr"))
+	var list []domain.CDR
+	if cfg.ClickHouse.On() {
+		// ClickHouse is shared by every node and takes concurrent readers.
+		list, err = cdrsFromClickHouse(ctx, cfg)
+	} else {
+		list, err = cdrsFromSwitch(ctx, cfg.HTTP.Listen)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			list, err = cdrsFromStore(ctx, filepath.Join(cfg.DataDir, "cdr"))
+		}
 	}
 	if err != nil {
 		return err
@@ -80,6 +88,19 @@ func cdrsFromSwitch(ctx context.Context, addr string) ([]domain.CDR, error) {
 
 func cdrsFromStore(ctx context.Context, dir string) ([]domain.CDR, error) {
 	s, err := boltstore.OpenReadOnly(dir, time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.List(ctx, cdr.Filter{})
+}
+
+func cdrsFromClickHouse(ctx context.Context, cfg *config.Config) ([]domain.CDR, error) {
+	dsn, err := clickHouseDSN(cfg.ClickHouse)
+	if err != nil {
+		return nil, err
+	}
+	s, err := chstore.Open(ctx, chstore.Config{DSN: dsn}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}

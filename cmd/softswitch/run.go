@@ -11,12 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
-
-	"softswitch/billing/cdr"
-	"softswitch/billing/cdr/boltstore"
 	"softswitch/eventstore/journal"
-	"softswitch/eventstore/wmjournal"
 	"softswitch/internal/config"
 	"softswitch/projections"
 	"softswitch/switching"
@@ -103,24 +98,13 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		dua, guard, rec, loc, subs, m, sipLog)
 	server := switching.NewServer(scfg, ua, srv, cli, reg, b2b, guard, m, sipLog)
 
-	cdrStore, err := boltstore.Open(filepath.Join(cfg.DataDir, "cdr"), boltstore.Options{})
+	pipe, err := newPipeline(cfg, store, set, log)
 	if err != nil {
 		return err
 	}
-	defer cdrStore.Close()
-	cdrLog := log.With("component", "cdr")
-	builder, err := cdr.NewBuilder(cdrStore, cdr.Config{}, cdrLog)
-	if err != nil {
-		return err
-	}
-	sub, err := wmjournal.New(store, wmjournal.Config{StartFrom: cdrStore.Checkpoint}, watermill.NewSlogLogger(cdrLog))
-	if err != nil {
-		return err
-	}
-	cdrDone := make(chan error, 1)
-	go func() { cdrDone <- cdr.Run(ctx, sub, eventsTopic, builder, nil, cdrLog) }()
+	pipe.start(ctx)
 
-	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, cdrs: cdrStore, store: store, b2b: b2b, log: log}
+	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, store: store, b2b: b2b, log: log}
 	httpSrv := &http.Server{Handler: admin.routes(), ReadHeaderTimeout: 5 * time.Second}
 	hl, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -138,12 +122,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	shutCtx, shutCancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer shutCancel()
 	_ = httpSrv.Shutdown(shutCtx)
-	if err := <-cdrDone; err != nil && !errors.Is(err, context.Canceled) {
-		log.Warn("cdr consumer stopped", "error", err)
-	}
-	if err := builder.Close(shutCtx); err != nil {
-		log.Warn("cdr flush at shutdown", "error", err)
-	}
+	pipe.wait()
 	log.Info("stopped")
 	return sipErr
 }

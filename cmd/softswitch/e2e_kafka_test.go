@@ -1,0 +1,255 @@
+//go:build e2e
+
+// End-to-end tests against the real Kafka and ClickHouse that
+// deploy/local/up.sh starts (deploy/local/test.sh exports where they are;
+// see internal/testenv). Each test gets its own topic prefix and database,
+// so runs never see each other's data. kcat and clickhouse-client, clients
+// independent of the switch, read what arrived.
+//
+// The outage tests stop and start the shared servers: this file's tests
+// must not run in parallel with each other or with other Kafka tests.
+package main
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"softswitch/internal/itest"
+	"softswitch/internal/testenv"
+)
+
+// cluster is the Kafka topic prefix and ClickHouse database of one test.
+type cluster struct {
+	brokers string
+	prefix  string
+	db      string
+	dsn     string
+}
+
+func newCluster(t *testing.T) cluster {
+	t.Helper()
+	brokers := testenv.Kafka(t)
+	base := testenv.ClickHouse(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("SOFTSWITCH_TEST_CLICKHOUSE: %v", err)
+	}
+	c := cluster{brokers: strings.Join(brokers, ","), prefix: testenv.Unique("itest.") + ".", db: testenv.Unique("itest_")}
+	u.Path = "/" + c.db
+	c.dsn = u.String()
+	return c
+}
+
+// yaml is the config section that switches Kafka and ClickHouse on.
+func (c cluster) yaml() string {
+	var b strings.Builder
+	b.WriteString("kafka:\n  brokers: [")
+	for i, br := range strings.Split(c.brokers, ",") {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(br))
+	}
+	b.WriteString("]\n")
+	b.WriteString("  topic_prefix: " + strconv.Quote(c.prefix) + "\n")
+	b.WriteString("clickhouse:\n  dsn: " + strconv.Quote(c.dsn) + "\n")
+	return b.String()
+}
+
+func (c cluster) eventsTopic() string { return c.prefix + "events" }
+
+// startNode starts a switch on the cluster.
+func (c cluster) startNode(t *testing.T, node string) *itest.Switch {
+	t.Helper()
+	return itest.Start(t, itest.Options{NodeID: node, ExtraYAML: c.yaml(), StartTimeout: 60 * time.Second})
+}
+
+// load runs n calls from 6000 to 6001 at rate calls/s through sw, each
+// held holdMS, against a SIPp UAS registered on reg, while during() runs.
+func load(t *testing.T, sw, reg *itest.Switch, n, rate, holdMS int, during func()) itest.SIPpResult {
+	t.Helper()
+	uas := itest.StartSIPp(t, "uas", "-m", itoa(n), "-s", callee)
+	mustRegister(t, reg, callee, uas.Addr, 3600)
+	if reg != sw {
+		waitRegistered(t, sw, callee)
+	}
+	uac := itest.StartSIPp(t, "uac", "-m", itoa(n), "-r", itoa(rate), "-l", itoa(rate*5),
+		"-s", callee, "-key", "caller", caller, "-au", caller, "-ap", password,
+		"-d", itoa(holdMS), "-recv_timeout", "20000", sw.SIPAddr)
+	if during != nil {
+		during()
+	}
+	res := uac.Wait(time.Duration(n/rate)*time.Second + 90*time.Second)
+	uas.Stop()
+	return res
+}
+
+// waitRegistered waits until sw routes to user: with Kafka, a registration
+// on another node reaches this one through the location projection.
+func waitRegistered(t *testing.T, sw *itest.Switch, user string) {
+	t.Helper()
+	itest.Eventually(t, 30*time.Second, user+" visible in "+sw.HTTPAddr+"'s location service", func() bool {
+		return len(sw.ContactsOf(t, user)) > 0
+	})
+}
+
+// requireAllShipped waits until every journal event of every node is on
+// Kafka, and fails on any Kafka record that is in no journal. Duplicates
+// (redelivery after an outage) are allowed and reported.
+func requireAllShipped(t *testing.T, c cluster, nodes ...*itest.Switch) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, sw := range nodes {
+		for _, env := range sw.Events(t) {
+			if want[env.ID] {
+				t.Fatalf("event id %s twice in the journals", env.ID)
+			}
+			want[env.ID] = true
+		}
+	}
+	var got map[string]int
+	var records int
+	itest.Eventually(t, 90*time.Second, "every journal event on Kafka", func() bool {
+		ids := itest.KafkaEventIDs(t, c.brokers, c.eventsTopic())
+		records = len(ids)
+		got = map[string]int{}
+		for _, id := range ids {
+			got[id]++
+		}
+		for id := range want {
+			if got[id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	dups := 0
+	for id, n := range got {
+		if !want[id] {
+			t.Errorf("Kafka record %s is in no journal", id)
+		}
+		dups += n - 1
+	}
+	t.Logf("%d journal events, %d Kafka records, %d redelivered duplicates", len(want), records, dups)
+}
+
+// requireCDRs waits for exactly n distinct CDRs in ClickHouse and checks,
+// with clickhouse-client, that the deduplicated table has no id twice.
+func requireCDRs(t *testing.T, c cluster, n int) {
+	t.Helper()
+	q := "SELECT count(), uniqExact(id) FROM " + c.db + ".cdr FINAL"
+	var last string
+	itest.Eventually(t, 90*time.Second, itoa(n)+" CDRs in ClickHouse", func() bool {
+		rows := itest.ClickHouseQuery(t, q)
+		last = strings.Join(rows, ";")
+		return len(rows) == 1 && rows[0] == itoa(n)+"\t"+itoa(n)
+	})
+	raw := itest.ClickHouseQuery(t, "SELECT count() FROM "+c.db+".cdr")
+	t.Logf("ClickHouse: %s (count, distinct ids after FINAL); %s rows before merges", last, raw)
+}
+
+// TestE2EKafkaClickHouse makes calls and finds every event on Kafka and
+// every CDR in ClickHouse, both read by independent clients, and the same
+// CDRs through `softswitch cdr list`.
+func TestE2EKafkaClickHouse(t *testing.T) {
+	itest.RequireSIPp(t)
+	c := newCluster(t)
+	sw := c.startNode(t, "n1")
+	const calls = 20
+	if res := load(t, sw, sw, calls, 10, 200, nil); !res.OK() || res.Successful != calls {
+		t.Fatalf("calls: %s", res)
+	}
+	requireAllShipped(t, c, sw)
+	requireCDRs(t, c, calls)
+
+	cdrs := sw.CDRList(t)
+	if len(cdrs) != calls {
+		t.Fatalf("cdr list (from ClickHouse) has %d CDRs, want %d", len(cdrs), calls)
+	}
+	ids := map[string]bool{}
+	for _, r := range itest.ClickHouseQuery(t, "SELECT id FROM "+c.db+".cdr FINAL") {
+		ids[r] = true
+	}
+	for _, r := range cdrs {
+		if !ids[r.ID] || r.Disposition != "answered" || r.Caller != caller {
+			t.Errorf("cdr list: %s disposition %q caller %q (in ClickHouse: %v)", r.ID, r.Disposition, r.Caller, ids[r.ID])
+		}
+	}
+}
+
+// TestE2EKafkaOutage stops the broker in the middle of a SIPp load and
+// starts it again: calls keep flowing, and afterwards every event is on
+// Kafka and every CDR is in ClickHouse exactly once.
+func TestE2EKafkaOutage(t *testing.T) {
+	itest.RequireSIPp(t)
+	c := newCluster(t)
+	sw := c.startNode(t, "n1")
+	const calls, rate = 200, 20
+	t.Cleanup(func() { itest.Server(t, "up", "kafka") }) // never leave it down
+	res := load(t, sw, sw, calls, rate, 500, func() {
+		time.Sleep(3 * time.Second)
+		itest.Server(t, "down", "kafka")
+		time.Sleep(3 * time.Second)
+		itest.Server(t, "up", "kafka")
+	})
+	if !res.OK() || res.Successful != calls {
+		t.Fatalf("calls during the Kafka outage: %s", res)
+	}
+	requireAllShipped(t, c, sw)
+	requireCDRs(t, c, calls)
+}
+
+// TestE2EClickHouseOutage stops ClickHouse under load: calls keep going,
+// and after the restart every CDR is in place exactly once.
+func TestE2EClickHouseOutage(t *testing.T) {
+	itest.RequireSIPp(t)
+	c := newCluster(t)
+	sw := c.startNode(t, "n1")
+	const calls, rate = 200, 20
+	t.Cleanup(func() { itest.Server(t, "up", "clickhouse") })
+	res := load(t, sw, sw, calls, rate, 500, func() {
+		time.Sleep(3 * time.Second)
+		itest.Server(t, "down", "clickhouse")
+		time.Sleep(4 * time.Second)
+		itest.Server(t, "up", "clickhouse")
+	})
+	if !res.OK() || res.Successful != calls {
+		t.Fatalf("calls during the ClickHouse outage: %s", res)
+	}
+	requireCDRs(t, c, calls)
+}
+
+// TestE2ETwoNodes registers a user on node 1 and calls it from a terminal
+// on node 2: node 2 learns the binding from node 1's events on Kafka.
+func TestE2ETwoNodes(t *testing.T) {
+	itest.RequireSIPp(t)
+	c := newCluster(t)
+	n1, n2 := c.startNode(t, "n1"), c.startNode(t, "n2")
+	const calls = 5
+	if res := load(t, n2, n1, calls, 5, 200, nil); !res.OK() || res.Successful != calls {
+		t.Fatalf("calls from node 2 to a user registered on node 1: %s", res)
+	}
+	requireAllShipped(t, c, n1, n2)
+	requireCDRs(t, c, calls)
+}
+
+// TestE2ECDRBuilderTakeover runs two nodes whose CDR builders share the
+// partitions of one consumer group, kills one of them mid-load, and expects
+// the survivor to take its partitions over: every CDR, exactly once.
+func TestE2ECDRBuilderTakeover(t *testing.T) {
+	itest.RequireSIPp(t)
+	c := newCluster(t)
+	n1, n2 := c.startNode(t, "n1"), c.startNode(t, "n2")
+	const calls, rate = 150, 15
+	res := load(t, n1, n1, calls, rate, 300, func() {
+		time.Sleep(4 * time.Second)
+		n2.Kill()
+	})
+	if !res.OK() || res.Successful != calls {
+		t.Fatalf("calls: %s", res)
+	}
+	requireCDRs(t, c, calls)
+}
