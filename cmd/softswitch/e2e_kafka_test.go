@@ -220,6 +220,26 @@ func TestE2EClickHouseOutage(t *testing.T) {
 		t.Fatalf("calls during the ClickHouse outage: %s", res)
 	}
 	requireCDRs(t, c, calls)
+	// The outage must have been felt, or this test proved nothing.
+	if n := metricValue(t, sw, "softswitch_cdr_flush_errors_total"); n == 0 {
+		t.Errorf("no CDR flush failed while ClickHouse was down")
+	}
+}
+
+// metricValue reads an unlabelled metric from /metrics.
+func metricValue(t *testing.T, sw *itest.Switch, name string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(sw.Metrics(t), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("metric %s not in /metrics", name)
+	return 0
 }
 
 // TestE2ETwoNodes registers a user on node 1 and calls it from a terminal
