@@ -6,7 +6,9 @@ import (
 
 	"softswitch/billing/cdr"
 	"softswitch/billing/cdr/boltstore"
+	"softswitch/billing/cdr/chstore"
 	"softswitch/domain"
+	"softswitch/internal/testenv"
 )
 
 // BenchmarkReplay measures Rebuild: events/s through decode, fold and
@@ -27,6 +29,13 @@ func BenchmarkReplay(b *testing.B) {
 		// What `cdr rebuild` does: a fresh file without fsync per batch.
 		{"bolt-nosync", func(b *testing.B) cdr.Store {
 			s, err := boltstore.Open(b.TempDir(), boltstore.Options{NoSync: true})
+			must(b, err)
+			return s
+		}},
+		// A fresh ClickHouse database: `cdr rebuild` into the warehouse.
+		{"clickhouse", func(b *testing.B) cdr.Store {
+			dsn := testenv.ClickHouse(b)
+			s, err := chstore.Open(context.Background(), chstore.Config{DSN: dsn, Database: testenv.Unique("bench_replay_")}, discardLogger())
 			must(b, err)
 			return s
 		}},
