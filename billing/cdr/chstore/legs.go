@@ -58,12 +58,39 @@ func appendString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
-// appendTime is domain.Timestamp's MarshalJSON, appending.
+// appendTime is domain.Timestamp's MarshalJSON, appending. The common
+// case, a year from 0 to 9999, is formatted by hand: time.AppendFormat's
+// layout interpretation was an eighth of Put's CPU.
 func appendTime(buf []byte, t domain.Timestamp) []byte {
-	if t.Time().IsZero() {
+	tt := t.Time()
+	if tt.IsZero() {
 		return append(buf, "null"...)
 	}
+	tt = tt.UTC()
+	year, month, day := tt.Date()
+	if year < 0 || year > 9999 {
+		buf = append(buf, '"')
+		buf = tt.AppendFormat(buf, domain.TimestampLayout)
+		return append(buf, '"')
+	}
+	hour, minute, sec := tt.Clock()
 	buf = append(buf, '"')
-	buf = t.Time().UTC().AppendFormat(buf, domain.TimestampLayout)
-	return append(buf, '"')
+	buf = appendDigits(buf, year, 4)
+	buf = appendDigits(append(buf, '-'), int(month), 2)
+	buf = appendDigits(append(buf, '-'), day, 2)
+	buf = appendDigits(append(buf, 'T'), hour, 2)
+	buf = appendDigits(append(buf, ':'), minute, 2)
+	buf = appendDigits(append(buf, ':'), sec, 2)
+	buf = appendDigits(append(buf, '.'), tt.Nanosecond()/1e6, 3)
+	return append(buf, 'Z', '"')
+}
+
+// appendDigits appends v zero-padded to width digits.
+func appendDigits(buf []byte, v, width int) []byte {
+	var d [4]byte
+	for i := width - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(buf, d[:width]...)
 }

@@ -22,6 +22,9 @@ func TestAppendLegsMatchesJSON(t *testing.T) {
 			{Leg: "a", Side: "a", SIPCallID: "x@y", Peer: "192.0.2.1:5060", Start: at, Answer: at, End: at, SIPCode: 200, Reason: "OK", EndedBy: "caller"},
 			{Leg: "b", Side: "b", Target: "sip:bob@example.com", Start: old, SIPCode: -1},
 		}},
+		{"years at the edges", []domain.CDRLeg{
+			{Start: domain.Timestamp(time.Date(7, 1, 2, 3, 4, 5, 6_000_000, time.UTC)), End: domain.Timestamp(time.Date(12345, 12, 31, 23, 59, 59, 999_000_000, time.UTC))},
+		}},
 		{"escapes", []domain.CDRLeg{{Leg: `"q"\`, Side: "<&>", SIPCallID: "tab\there", Peer: "ünïcode", Reason: "bad\xffutf8", EndedBy: "\u2028"}}},
 	}
 	for _, tc := range tests {
