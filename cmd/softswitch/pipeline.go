@@ -13,6 +13,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"softswitch/billing/cdr"
 	"softswitch/billing/cdr/boltstore"
@@ -103,9 +104,16 @@ func (p *pipeline) runRemote(ctx context.Context) {
 		log.Error("remote projections: router", "error", err)
 		return
 	}
+	// A projection error (an event of a newer schema) is retried, then the
+	// message is nacked and redelivered: skipping it would route on state
+	// that misses a registration.
+	router.AddMiddleware(middleware.Retry{MaxRetries: 3, InitialInterval: 50 * time.Millisecond, MaxInterval: time.Second,
+		Multiplier: 2, Logger: watermill.NewSlogLogger(log)}.Middleware, middleware.Recoverer)
 	router.AddConsumerHandler("projections.remote", p.topics().Events, sub, func(msg *message.Message) error {
 		env, err := wmjournal.FromMessage(msg)
 		if err != nil {
+			// Not an envelope: no retry can change that, and the CDR
+			// consumer's poison queue already keeps a copy of the record.
 			log.Warn("remote projections: undecodable record skipped", "uuid", msg.UUID, "error", err)
 			return nil
 		}
