@@ -132,11 +132,13 @@ func TestManualCommit(t *testing.T) {
 		name      string
 		commit    int64 // next offset to commit after reading; -1 commits nothing
 		wantFirst string
+		multi     bool // commit through CommitOffsets
 	}{
 		// Acks alone leave the group at the start.
-		{"AcksDoNotCommit", -1, "m-0"},
-		{"ResumeAtCommitted", 4, "m-0"},
-		{"AfterCommit", -1, "m-4"},
+		{"AcksDoNotCommit", -1, "m-0", false},
+		{"ResumeAtCommitted", 4, "m-0", false},
+		{"AfterCommit", 7, "m-4", true},
+		{"AfterCommitOffsets", -1, "m-7", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -157,7 +159,12 @@ func TestManualCommit(t *testing.T) {
 			for first := first.UUID; first != "m-9"; {
 				first = receive(t, ch).UUID
 			}
-			if tc.commit >= 0 {
+			switch {
+			case tc.commit >= 0 && tc.multi:
+				if err := sub.CommitOffsets(t.Context(), topic, map[int]int64{0: tc.commit}); err != nil {
+					t.Fatal(err)
+				}
+			case tc.commit >= 0:
 				if err := sub.Commit(t.Context(), topic, 0, tc.commit); err != nil {
 					t.Fatal(err)
 				}

@@ -117,6 +117,35 @@ func (s *Subscriber) Commit(ctx context.Context, topic string, partition int, ne
 	return nil
 }
 
+// CommitOffsets is Commit for several partitions of topic in one request:
+// next maps a partition to its first offset not yet processed. A consumer
+// that flushes all its partitions at once commits them at once, instead of
+// one synchronous round trip per partition.
+func (s *Subscriber) CommitOffsets(ctx context.Context, topic string, next map[int]int64) error {
+	if s.cfg.ConsumerGroup == "" {
+		return ErrNoConsumerGroup
+	}
+	if len(next) == 0 {
+		return nil
+	}
+	r := s.reader(topic)
+	if r == nil {
+		return fmt.Errorf("%w: %s", ErrNotSubscribed, topic)
+	}
+	recs := make([]kafka.Message, 0, len(next))
+	for part, off := range next {
+		if off < 0 || part < 0 {
+			return fmt.Errorf("%w: commit %s/%d at %d", ErrInvalidConfig, topic, part, off)
+		}
+		// CommitMessages stores Offset+1, the next offset to read.
+		recs = append(recs, kafka.Message{Topic: topic, Partition: part, Offset: off - 1})
+	}
+	if err := r.CommitMessages(ctx, recs...); err != nil {
+		return fmt.Errorf("kafkabus: commit %d partitions of %s: %w", len(recs), topic, err)
+	}
+	return nil
+}
+
 // Close ends every subscription and waits until their readers are closed
 // (group members leave the group, handing their partitions over at once).
 // It is safe to call more than once.
