@@ -77,7 +77,7 @@ func (b *Builder) Apply(ctx context.Context, env domain.Envelope) error {
 	if err := b.apply(env); err != nil {
 		return err
 	}
-	if len(b.buf) >= b.cfg.BatchSize {
+	if !b.cfg.external && len(b.buf) >= b.cfg.BatchSize {
 		return b.flush(ctx)
 	}
 	return nil

@@ -24,6 +24,10 @@ type Config struct {
 	// otherwise pin the checkpoint forever. Set it well above the switch's
 	// maximum call duration; 0 disables it.
 	MaxCallAge time.Duration
+
+	// external means another component (Partitioned) takes the buffer and
+	// writes it: Apply never flushes by itself.
+	external bool
 }
 
 // Defaults.

@@ -81,3 +81,53 @@ func (b *Builder) Close(ctx context.Context) error {
 	b.closed = true
 	return b.flush(ctx)
 }
+
+// take hands the buffered CDRs, and the watermark they complete, to a
+// caller that writes them itself (Partitioned, which writes every
+// partition in one insert). Both are taken under the same lock, so the
+// watermark accounts for exactly these records; the builder goes on
+// applying events while the caller writes. ok is false when there is
+// nothing to write. The caller reports back with stored or restore.
+func (b *Builder) take() (cdrs []domain.CDR, watermark uint64, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.buf) == 0 && !b.dirty {
+		return nil, 0, false
+	}
+	watermark = b.watermark()
+	if len(b.buf) == 0 && watermark == b.stored {
+		b.dirty = false
+		return nil, 0, false
+	}
+	cdrs, b.buf = b.buf, make([]domain.CDR, 0, b.cfg.BatchSize)
+	b.dirty = false
+	return cdrs, watermark, true
+}
+
+// stored records that a taken batch and its watermark are durable.
+func (b *Builder) storedTaken(n int, watermark uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stats.Flushes++
+	b.stats.Stored += uint64(n)
+	if watermark > b.stored {
+		b.stored = watermark
+	}
+}
+
+// restore puts back a taken batch whose write failed, ahead of what was
+// buffered since, and marks the builder dirty so the next flush retries.
+func (b *Builder) restore(cdrs []domain.CDR) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stats.FlushErrors++
+	b.buf = append(cdrs, b.buf...)
+	b.dirty = true
+}
+
+// buffered is how many CDRs wait for a flush.
+func (b *Builder) buffered() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.buf)
+}

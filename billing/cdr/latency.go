@@ -42,8 +42,12 @@ func (l *Latency) Observe(d time.Duration) {
 	l.mu.Unlock()
 }
 
+// Overflow is what Quantile returns for a quantile beyond the histogram's
+// 20 s range: unknown, only "more than 20 s".
+const Overflow = time.Duration(1<<63 - 1)
+
 // Quantile returns the upper bound of the bucket holding quantile q
-// (0 < q <= 1), and false before any observation.
+// (0 < q <= 1), Overflow past the range, and false before any observation.
 func (l *Latency) Quantile(q float64) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -58,10 +62,13 @@ func (l *Latency) Quantile(q float64) (time.Duration, bool) {
 	for i, n := range l.buckets {
 		seen += n
 		if seen >= rank {
+			if i == latencySteps {
+				return Overflow, true
+			}
 			return time.Duration(i+1) * latencyStep, true
 		}
 	}
-	return time.Duration(latencySteps+1) * latencyStep, true
+	return Overflow, true
 }
 
 // Count and Sum are the number of observations and their total.
@@ -84,11 +91,31 @@ func (t Timed) Put(ctx context.Context, cdrs []domain.CDR, checkpoint uint64) er
 	if err := t.Store.Put(ctx, cdrs, checkpoint); err != nil {
 		return err
 	}
+	t.observe(cdrs)
+	return nil
+}
+
+// PutRecords implements RecordWriter, through the inner store's when it
+// has one.
+func (t Timed) PutRecords(ctx context.Context, cdrs []domain.CDR) error {
+	var err error
+	if rw, ok := t.Store.(RecordWriter); ok {
+		err = rw.PutRecords(ctx, cdrs)
+	} else {
+		err = t.Store.Put(ctx, cdrs, 0)
+	}
+	if err != nil {
+		return err
+	}
+	t.observe(cdrs)
+	return nil
+}
+
+func (t Timed) observe(cdrs []domain.CDR) {
 	now := t.Now()
 	for i := range cdrs {
 		if end := cdrs[i].End.Time(); !end.IsZero() {
 			t.Latency.Observe(now.Sub(end))
 		}
 	}
-	return nil
 }

@@ -27,6 +27,11 @@ func TestLatencyQuantiles(t *testing.T) {
 		{0.99, 100 * time.Millisecond}, // 99th is 99ms, bucket [95,100)
 		{1, 3005 * time.Millisecond},
 	}
+	var over cdr.Latency
+	over.Observe(time.Minute)
+	if q, _ := over.Quantile(0.5); q != cdr.Overflow {
+		t.Errorf("a minute, past the 20 s range: Quantile = %v, want Overflow", q)
+	}
 	for _, tt := range tests {
 		got, _ := l.Quantile(tt.q)
 		// 5ms buckets: the answer is an upper bound within one bucket.

@@ -8,17 +8,26 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"softswitch/domain"
 )
 
-// Committer records a consumer group's progress on one partition of a
-// partitioned log (Kafka). next is the first offset not yet durable: a
-// consumer that takes the partition over resumes there.
+// Committer records a consumer group's progress on partitions of a
+// partitioned log (Kafka). next maps a partition to its first offset not
+// yet durable: a consumer that takes the partition over resumes there.
 type Committer interface {
-	Commit(ctx context.Context, topic string, partition int, next int64) error
+	CommitOffsets(ctx context.Context, topic string, next map[int]int64) error
+}
+
+// RecordWriter is implemented by stores that can write records without a
+// checkpoint (ClickHouse, where the checkpoint is a second insert). With
+// Kafka the committed offsets are the checkpoint, so Partitioned uses it
+// when the store has it.
+type RecordWriter interface {
+	PutRecords(ctx context.Context, cdrs []domain.CDR) error
 }
 
 // Locator tells which partition and offset a message came from. The Kafka
@@ -40,8 +49,12 @@ var ErrNoPartition = errors.New("cdr: message has no partition and offset")
 // at a point from which every open call is rebuilt from its first event,
 // and anything replayed twice lands on the same deterministic CDR id.
 //
-// The store's own checkpoint is not used: Kafka's committed offsets are the
-// checkpoint, so Put is called with checkpoint 0.
+// One flush writes every partition's finished CDRs in one store write and
+// commits every partition's watermark in one request, and holds no
+// builder's lock while it does: a flush per partition, each holding its
+// builder across the insert, stalled the whole consumer (one message at a
+// time) behind ClickHouse. The store's own checkpoint is not used: Kafka's
+// committed offsets are the checkpoint.
 type Partitioned struct {
 	store  Store
 	cfg    Config
@@ -49,6 +62,9 @@ type Partitioned struct {
 	locate Locator
 	topic  string
 	logger *slog.Logger
+
+	flushMu sync.Mutex // one flush at a time, so watermarks commit in order
+	kick    chan struct{}
 
 	mu     sync.Mutex
 	parts  map[int]*partition
@@ -71,10 +87,12 @@ func NewPartitioned(store Store, topic string, commit Committer, locate Locator,
 	case logger == nil:
 		return nil, errors.New("cdr: nil logger")
 	}
-	if _, err := cfg.withDefaults(); err != nil {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
 		return nil, err
 	}
-	return &Partitioned{store: store, cfg: cfg, commit: commit, locate: locate, topic: topic, logger: logger, parts: make(map[int]*partition)}, nil
+	return &Partitioned{store: store, cfg: cfg, commit: commit, locate: locate, topic: topic, logger: logger,
+		parts: make(map[int]*partition), kick: make(chan struct{}, 1)}, nil
 }
 
 // Handle is the watermill handler. The position of the envelope is replaced
@@ -93,7 +111,28 @@ func (p *Partitioned) Handle(msg *message.Message) error {
 	if err != nil {
 		return err
 	}
-	return b.Apply(msg.Context(), env)
+	if err := b.Apply(msg.Context(), env); err != nil {
+		return err
+	}
+	return p.pressure(msg.Context(), b)
+}
+
+// pressure asks the flush loop for an early flush once a partition holds a
+// batch, and flushes inline (returning its error, so the message is
+// retried) once it holds ten: while the store is down, memory stays
+// bounded and the consumer stalls instead of buffering without end.
+func (p *Partitioned) pressure(ctx context.Context, b *Builder) error {
+	n := b.buffered()
+	switch {
+	case n >= 10*p.cfg.BatchSize:
+		return p.Flush(ctx)
+	case n >= p.cfg.BatchSize:
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	}
+	return nil
 }
 
 // builderFor returns the partition's builder, starting afresh when the
@@ -112,13 +151,20 @@ func (p *Partitioned) builderFor(ctx context.Context, part int, off int64) (*Bui
 	if ps != nil && ps.expect >= 0 && off != ps.expect && off != ps.expect-1 {
 		p.logger.Info("cdr: partition resumed elsewhere in the log, rebuilding its open calls",
 			"partition", part, "expected_offset", ps.expect, "offset", off)
-		if err := ps.b.Close(ctx); err != nil {
-			return nil, err
+		// Its finished CDRs are still worth keeping; its watermark is not
+		// worth committing, since the group has moved past it.
+		if cdrs, _, ok := ps.b.take(); ok && len(cdrs) > 0 {
+			if err := p.write(ctx, cdrs); err != nil {
+				ps.b.restore(cdrs)
+				return nil, err
+			}
 		}
 		ps = nil
 	}
 	if ps == nil {
-		b, err := NewBuilder(&partitionStore{Store: p.store, p: p, part: part}, p.cfg, p.logger.With("partition", part))
+		cfg := p.cfg
+		cfg.external = true
+		b, err := NewBuilder(p.store, cfg, p.logger.With("partition", part))
 		if err != nil {
 			return nil, err
 		}
@@ -129,8 +175,14 @@ func (p *Partitioned) builderFor(ctx context.Context, part int, off int64) (*Bui
 	return ps.b, nil
 }
 
+// partBuilder is a builder with its partition.
+type partBuilder struct {
+	part int
+	b    *Builder
+}
+
 // builders returns the current builders in partition order.
-func (p *Partitioned) builders() []*Builder {
+func (p *Partitioned) builders() []partBuilder {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	keys := make([]int, 0, len(p.parts))
@@ -138,80 +190,106 @@ func (p *Partitioned) builders() []*Builder {
 		keys = append(keys, k)
 	}
 	sort.Ints(keys)
-	bs := make([]*Builder, len(keys))
+	bs := make([]partBuilder, len(keys))
 	for i, k := range keys {
-		bs[i] = p.parts[k].b
+		bs[i] = partBuilder{part: k, b: p.parts[k].b}
 	}
 	return bs
 }
 
-// Flush flushes every partition.
-func (p *Partitioned) Flush(ctx context.Context) error {
-	var errs []error
-	for _, b := range p.builders() {
-		if err := b.Flush(ctx); err != nil && !errors.Is(err, ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+// taken is one partition's share of a flush.
+type taken struct {
+	b         *Builder
+	part      int
+	cdrs      []domain.CDR
+	watermark uint64
 }
 
-// FlushLoop flushes every FlushInterval until ctx ends.
-func (p *Partitioned) FlushLoop(ctx context.Context) {
-	cfg, _ := p.cfg.withDefaults()
-	tick(ctx, cfg.FlushInterval, func() {
-		if err := p.Flush(ctx); err != nil && ctx.Err() == nil {
-			p.logger.Warn("cdr: periodic flush failed, will retry", "error", err)
+// Flush writes every partition's finished CDRs in one store write, then
+// commits every partition's watermark in one request. On a failed write
+// the records go back to their builders and nothing is committed.
+func (p *Partitioned) Flush(ctx context.Context) error {
+	p.flushMu.Lock()
+	defer p.flushMu.Unlock()
+	var takes []taken
+	var all []domain.CDR
+	for _, pb := range p.builders() {
+		cdrs, wm, ok := pb.b.take()
+		if !ok {
+			continue
 		}
-	})
+		takes = append(takes, taken{b: pb.b, part: pb.part, cdrs: cdrs, watermark: wm})
+		all = append(all, cdrs...)
+	}
+	if len(takes) == 0 {
+		return nil
+	}
+	if len(all) > 0 {
+		if err := p.write(ctx, all); err != nil {
+			for _, t := range takes {
+				t.b.restore(t.cdrs)
+			}
+			return fmt.Errorf("cdr: flush %d records of %d partitions: %w", len(all), len(takes), err)
+		}
+	}
+	next := make(map[int]int64, len(takes))
+	for _, t := range takes {
+		t.b.storedTaken(len(t.cdrs), t.watermark)
+		// Positions are offset+1, so the watermark position is the next
+		// offset + 1.
+		if t.watermark > 0 {
+			next[t.part] = int64(t.watermark) - 1
+		}
+	}
+	// A failed commit is not a failed flush: the records are durable, and
+	// whoever owns the partitions next replays a little more.
+	if err := p.commit.CommitOffsets(ctx, p.topic, next); err != nil {
+		p.logger.Warn("cdr: offset commit failed; the partitions' next owner replays from the previous commit",
+			"partitions", len(next), "error", err)
+	}
+	return nil
+}
+
+// write stores records without a checkpoint when the store can.
+func (p *Partitioned) write(ctx context.Context, cdrs []domain.CDR) error {
+	if rw, ok := p.store.(RecordWriter); ok {
+		return rw.PutRecords(ctx, cdrs)
+	}
+	return p.store.Put(ctx, cdrs, 0)
+}
+
+// FlushLoop flushes every FlushInterval, and early when a partition has a
+// batch ready, until ctx ends.
+func (p *Partitioned) FlushLoop(ctx context.Context) {
+	t := time.NewTicker(p.cfg.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-p.kick:
+		}
+		if err := p.Flush(ctx); err != nil && ctx.Err() == nil {
+			p.logger.Warn("cdr: flush failed, will retry", "error", err)
+		}
+	}
 }
 
 // Close flushes every partition and stops.
 func (p *Partitioned) Close(ctx context.Context) error {
-	bs := p.builders()
+	err := p.Flush(ctx)
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
-	var errs []error
-	for _, b := range bs {
-		errs = append(errs, b.Close(ctx))
-	}
-	return errors.Join(errs...)
+	return err
 }
 
 // Stats sums the partitions' counters.
 func (p *Partitioned) Stats() Stats {
 	var s Stats
-	for _, b := range p.builders() {
-		s.add(b.Stats())
+	for _, pb := range p.builders() {
+		s.add(pb.b.Stats())
 	}
 	return s
-}
-
-// partitionStore writes a partition's CDRs to the shared store and then
-// commits the partition's watermark: in that order, so a crash in between
-// replays onto the same ids rather than losing records.
-type partitionStore struct {
-	Store
-	p    *Partitioned
-	part int
-}
-
-func (s *partitionStore) Put(ctx context.Context, cdrs []domain.CDR, checkpoint uint64) error {
-	if len(cdrs) > 0 {
-		if err := s.Store.Put(ctx, cdrs, 0); err != nil {
-			return err
-		}
-	}
-	if checkpoint == 0 {
-		return nil
-	}
-	// Positions are offset+1, so the watermark position is the next offset
-	// + 1. A failed commit is not a failed flush: the records are durable,
-	// and whoever owns the partition next replays a little more.
-	if err := s.p.commit.Commit(ctx, s.p.topic, s.part, int64(checkpoint)-1); err != nil {
-		s.p.logger.Warn("cdr: offset commit failed; the partition's next owner replays from the previous commit",
-			"partition", s.part, "next_offset", int64(checkpoint)-1, "error", err)
-	}
-	return nil
 }

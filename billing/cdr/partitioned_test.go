@@ -41,13 +41,15 @@ type commits struct {
 
 func newCommits() *commits { return &commits{next: map[int]int64{}} }
 
-func (c *commits) Commit(_ context.Context, _ string, part int, next int64) error {
+func (c *commits) CommitOffsets(_ context.Context, _ string, next map[int]int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if next < c.next[part] {
-		c.back++
+	for part, off := range next {
+		if off < c.next[part] {
+			c.back++
+		}
+		c.next[part] = off
 	}
-	c.next[part] = next
 	return nil
 }
 
@@ -101,7 +103,11 @@ func TestPartitionedTakeover(t *testing.T) {
 		c := newCommits()
 		a := newPartitioned(t, s, c)
 		for part := range log {
-			feedPart(t, a, log, part, 0, int64(len(log[part])*cutPct/100))
+			feedPart(t, a, log, part, 0, int64(len(log[part])*cutPct/200))
+		}
+		must(t, a.Flush(context.Background()))
+		for part := range log {
+			feedPart(t, a, log, part, int64(len(log[part])*cutPct/200), int64(len(log[part])*cutPct/100))
 		}
 		// A crashes: whatever was not flushed is gone, commits stay.
 		b := newPartitioned(t, s, c)
@@ -170,4 +176,54 @@ func TestPartitionedPoison(t *testing.T) {
 	if err := p.Handle(message.NewMessage("y", []byte("{}"))); !errors.Is(err, cdr.ErrNoPartition) {
 		t.Errorf("message without partition: %v, want ErrNoPartition", err)
 	}
+}
+
+// TestPartitionedFlushFailure fails the store once: nothing may be
+// committed for the failed write, and the next flush writes every record.
+func TestPartitionedFlushFailure(t *testing.T) {
+	envs := mixedLog(t, 40, 6, 3)
+	want := jsonString(t, reference(t, envs))
+	log := partitionLog(envs, 2)
+	s, _ := newStore(t)
+	fs := &flakyStore{Store: s, fail: 1}
+	c := newCommits()
+	p, err := cdr.NewPartitioned(fs, "events", c, locate, cdr.Config{}, discardLogger())
+	must(t, err)
+	for part := range log {
+		feedPart(t, p, log, part, 0, int64(len(log[part])))
+	}
+	if err := p.Flush(context.Background()); err == nil {
+		t.Fatal("flush against a failing store succeeded")
+	}
+	for part := range log {
+		if c.of(part) != 0 {
+			t.Fatalf("partition %d committed %d after a failed write", part, c.of(part))
+		}
+	}
+	must(t, p.Flush(context.Background()))
+	if got := jsonString(t, listAll(t, s)); got != want {
+		t.Fatal("CDRs after a failed and a good flush differ from one run")
+	}
+	for part := range log {
+		if got := c.of(part); got != int64(len(log[part])) {
+			t.Errorf("partition %d committed %d, want %d", part, got, len(log[part]))
+		}
+	}
+}
+
+// flakyStore fails its first fail writes.
+type flakyStore struct {
+	cdr.Store
+	mu   sync.Mutex
+	fail int
+}
+
+func (f *flakyStore) Put(ctx context.Context, cdrs []domain.CDR, cp uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail > 0 {
+		f.fail--
+		return errors.New("store down")
+	}
+	return f.Store.Put(ctx, cdrs, cp)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+
+	"softswitch/billing/cdr"
 )
 
 // writeMetrics adds the pipeline's figures to /metrics in the Prometheus
@@ -38,7 +40,12 @@ func (p *pipeline) writeMetrics(w io.Writer) {
 	n, sum := p.latency.Count()
 	fmt.Fprintf(w, "# HELP softswitch_cdr_end_to_stored_seconds Time from a call's end (BYE) to its CDR being stored and queryable.\n# TYPE softswitch_cdr_end_to_stored_seconds summary\n")
 	for _, q := range []float64{0.5, 0.9, 0.99} {
-		if d, ok := p.latency.Quantile(q); ok {
+		d, ok := p.latency.Quantile(q)
+		switch {
+		case !ok:
+		case d == cdr.Overflow:
+			fmt.Fprintf(w, "softswitch_cdr_end_to_stored_seconds{quantile=\"%g\"} +Inf\n", q)
+		default:
 			fmt.Fprintf(w, "softswitch_cdr_end_to_stored_seconds{quantile=\"%g\"} %g\n", q, d.Seconds())
 		}
 	}

@@ -39,7 +39,10 @@ type Store struct {
 	lastVersion uint64
 }
 
-var _ cdr.Store = (*Store)(nil)
+var (
+	_ cdr.Store        = (*Store)(nil)
+	_ cdr.RecordWriter = (*Store)(nil)
+)
 
 // Open connects, creates the database when missing and applies the schema
 // migrations. It fails when ClickHouse is unreachable; once open, the

@@ -17,14 +17,24 @@ import (
 const insertColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
 	"disposition, sip_code, reason, ended_by, legs, carrier, trunk, version"
 
-// Put inserts cdrs (in inserts of at most Config.BatchRows rows) and then
-// records checkpoint. It is not atomic the way boltstore's Put is, but it
+// Put inserts cdrs (in inserts of at most Config.BatchRows rows, see
+// PutRecords) and then records checkpoint. It is not atomic the way boltstore's Put is, but it
 // is safe to retry: if it fails part-way, some rows may be stored while
 // the checkpoint is not, and the caller's retry (or the replay after a
 // restart) inserts them again, which the reads deduplicate. The
 // checkpoint is only written after every row is, so it never runs ahead of
 // the records.
 func (s *Store) Put(ctx context.Context, cdrs []domain.CDR, checkpoint uint64) error {
+	if err := s.PutRecords(ctx, cdrs); err != nil {
+		return err
+	}
+	return s.putCheckpoint(ctx, checkpoint, s.nextVersion())
+}
+
+// PutRecords inserts cdrs without touching the checkpoint
+// (cdr.RecordWriter): with Kafka the consumer group's committed offsets
+// are the checkpoint, and a second insert per flush would only cost.
+func (s *Store) PutRecords(ctx context.Context, cdrs []domain.CDR) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -45,7 +55,7 @@ func (s *Store) Put(ctx context.Context, cdrs []domain.CDR, checkpoint uint64) e
 			return wrap("insert cdrs", err)
 		}
 	}
-	return s.putCheckpoint(ctx, checkpoint, version)
+	return nil
 }
 
 func (s *Store) insert(ctx context.Context, cols *columns, cdrs []domain.CDR, version uint64) error {
