@@ -32,6 +32,9 @@ type Leg struct {
 	Code      int
 	Reason    string
 	By        string
+	// Trunk and Carrier are set on an attempt through a carrier's trunk.
+	Trunk   string
+	Carrier string
 }
 
 // Call is the aggregate of one B2BUA call: the A-leg, its B-legs (one per
@@ -52,6 +55,7 @@ type Call struct {
 	reason      string
 	endedBy     string
 	legs        []Leg
+	routes      []RouteDecision
 	pending     []Recorded
 }
 
@@ -93,6 +97,9 @@ func (c *Call) AnsweredAt() time.Time { return c.answer }
 // Legs returns a copy of the legs.
 func (c *Call) Legs() []Leg { return append([]Leg(nil), c.legs...) }
 
+// Routes returns a copy of the routing decisions, one per attempt.
+func (c *Call) Routes() []RouteDecision { return append([]RouteDecision(nil), c.routes...) }
+
 // Pending returns and clears the events recorded since the last call.
 func (c *Call) Pending() []Recorded {
 	p := c.pending
@@ -102,6 +109,14 @@ func (c *Call) Pending() []Recorded {
 
 // StartLeg records a new leg.
 func (c *Call) StartLeg(leg, side, sipCallID, peer, target string, at time.Time) error {
+	if err := c.canStartLeg(leg, side); err != nil {
+		return err
+	}
+	c.record(LegStarted{CallID: c.id, Leg: leg, Side: side, SIPCallID: sipCallID, Peer: peer, Target: target}, at)
+	return nil
+}
+
+func (c *Call) canStartLeg(leg, side string) error {
 	if c.Ended() {
 		return fmt.Errorf("%w: call %s has ended", ErrInvalidCall, c.id)
 	}
@@ -111,7 +126,50 @@ func (c *Call) StartLeg(leg, side, sipCallID, peer, target string, at time.Time)
 	if c.leg(leg) != nil {
 		return fmt.Errorf("%w: leg %s exists", ErrInvalidCall, leg)
 	}
-	c.record(LegStarted{CallID: c.id, Leg: leg, Side: side, SIPCallID: sipCallID, Peer: peer, Target: target}, at)
+	return nil
+}
+
+// StartTrunkLeg records a B-leg that is one attempt through a carrier's
+// trunk. Each failover attempt is a leg of its own, so the CDR lists every
+// attempt with its code.
+func (c *Call) StartTrunkLeg(leg, sipCallID, peer, target, trunk, carrier string, at time.Time) error {
+	if trunk == "" || carrier == "" {
+		return fmt.Errorf("%w: a trunk leg needs its trunk and carrier", ErrInvalidCall)
+	}
+	if err := c.canStartLeg(leg, SideB); err != nil {
+		return err
+	}
+	c.record(LegStarted{CallID: c.id, Leg: leg, Side: SideB, SIPCallID: sipCallID, Peer: peer, Target: target,
+		Trunk: trunk, Carrier: carrier}, at)
+	return nil
+}
+
+// DecideRoute records a routing decision before the attempt it chose. The
+// chosen trunk, when there is one, must be an eligible candidate: a
+// decision that contradicts its own candidates would replay as nonsense.
+func (c *Call) DecideRoute(d RouteDecision, at time.Time) error {
+	if c.Ended() {
+		return fmt.Errorf("%w: call %s has ended", ErrInvalidCall, c.id)
+	}
+	if d.Number == "" || d.Reason == "" {
+		return fmt.Errorf("%w: a route decision needs the number and a reason", ErrInvalidCall)
+	}
+	if d.Chosen != "" {
+		ok := false
+		for _, cand := range d.Candidates {
+			if cand.Trunk == d.Chosen {
+				if cand.Skip != "" {
+					return fmt.Errorf("%w: chosen trunk %s was skipped (%s)", ErrInvalidCall, d.Chosen, cand.Skip)
+				}
+				ok = true
+			}
+		}
+		if !ok {
+			return fmt.Errorf("%w: chosen trunk %s is not a candidate", ErrInvalidCall, d.Chosen)
+		}
+	}
+	d.Candidates = append([]RouteCandidate(nil), d.Candidates...)
+	c.record(RouteDecided{CallID: c.id, RouteDecision: d}, at)
 	return nil
 }
 
@@ -223,7 +281,10 @@ func (c *Call) Apply(ev Event, at time.Time) {
 	case CallStarted:
 		c.id, c.caller, c.callee, c.source, c.start = e.CallID, e.Caller, e.Callee, e.Source, at
 	case LegStarted:
-		c.legs = append(c.legs, Leg{ID: e.Leg, Side: e.Side, SIPCallID: e.SIPCallID, Peer: e.Peer, Target: e.Target, Start: at})
+		c.legs = append(c.legs, Leg{ID: e.Leg, Side: e.Side, SIPCallID: e.SIPCallID, Peer: e.Peer, Target: e.Target,
+			Trunk: e.Trunk, Carrier: e.Carrier, Start: at})
+	case RouteDecided:
+		c.routes = append(c.routes, e.RouteDecision)
 	case LegProgress:
 		if l := c.leg(e.Leg); l != nil && l.Progress.IsZero() {
 			l.Progress = at

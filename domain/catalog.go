@@ -40,6 +40,28 @@ func decodePayload(typ string, version int, payload []byte) (Event, error) {
 		return decodeAs[CallEnded](version, payload)
 	case TypeSIPTransaction:
 		return decodeAs[SIPTransaction](version, payload)
+	case TypeRouteDecided:
+		return decodeAs[RouteDecided](version, payload)
+	case TypeCarrierDefined:
+		return decodeAs[CarrierDefined](version, payload)
+	case TypeCarrierRemoved:
+		return decodeAs[CarrierRemoved](version, payload)
+	case TypeTrunkDefined:
+		return decodeAs[TrunkDefined](version, payload)
+	case TypeTrunkRemoved:
+		return decodeAs[TrunkRemoved](version, payload)
+	case TypeTrunkHealthChanged:
+		return decodeAs[TrunkHealthChanged](version, payload)
+	case TypeTrunkRegistrationChanged:
+		return decodeAs[TrunkRegistrationChanged](version, payload)
+	case TypeRouteDefined:
+		return decodeAs[RouteDefined](version, payload)
+	case TypeRouteRemoved:
+		return decodeAs[RouteRemoved](version, payload)
+	case TypeDIDAssigned:
+		return decodeAs[DIDAssigned](version, payload)
+	case TypeDIDRemoved:
+		return decodeAs[DIDRemoved](version, payload)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, typ)
 }
@@ -61,6 +83,9 @@ func EventTypes() []string {
 		TypeSubscriberProvisioned, TypeSubscriberCredentialsChanged, TypeSubscriberRemoved,
 		TypeContactBound, TypeContactUnbound, TypeAuthFailed, TypeSourceBanned,
 		TypeCallStarted, TypeLegStarted, TypeLegProgress, TypeLegAnswered, TypeLegEnded,
-		TypeCallAnswered, TypeCallEnded, TypeSIPTransaction,
+		TypeCallAnswered, TypeCallEnded, TypeSIPTransaction, TypeRouteDecided,
+		TypeCarrierDefined, TypeCarrierRemoved, TypeTrunkDefined, TypeTrunkRemoved,
+		TypeTrunkHealthChanged, TypeTrunkRegistrationChanged,
+		TypeRouteDefined, TypeRouteRemoved, TypeDIDAssigned, TypeDIDRemoved,
 	}
 }

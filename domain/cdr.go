@@ -47,6 +47,8 @@ type CDRLeg struct {
 	SIPCallID string    `json:"sip_call_id"`
 	Peer      string    `json:"peer"`
 	Target    string    `json:"target,omitempty"`
+	Trunk     string    `json:"trunk,omitempty"`
+	Carrier   string    `json:"carrier,omitempty"`
 	Start     Timestamp `json:"start"`
 	Answer    Timestamp `json:"answer"`
 	End       Timestamp `json:"end"`
@@ -71,7 +73,11 @@ type CDR struct {
 	SIPCode     int       `json:"sip_code"`
 	Reason      string    `json:"reason"`
 	EndedBy     string    `json:"ended_by"`
-	Legs        []CDRLeg  `json:"legs"`
+	// Carrier and Trunk of the answered leg, else of the last trunk leg
+	// attempted; empty for a call that never left through a trunk.
+	Carrier string   `json:"carrier"`
+	Trunk   string   `json:"trunk"`
+	Legs    []CDRLeg `json:"legs"`
 }
 
 // CDRID is the deterministic id of the CDR of a call's leg, so that replay
@@ -110,10 +116,29 @@ func (c *Call) CDR() (CDR, error) {
 	}
 	for _, l := range c.legs {
 		r.Legs = append(r.Legs, CDRLeg{
-			Leg: l.ID, Side: l.Side, SIPCallID: l.SIPCallID, Peer: l.Peer, Target: l.Target,
+			Leg: l.ID, Side: l.Side, SIPCallID: l.SIPCallID, Peer: l.Peer, Target: l.Target, Trunk: l.Trunk, Carrier: l.Carrier,
 			Start: Timestamp(l.Start), Answer: Timestamp(l.Answer), End: Timestamp(l.End),
 			SIPCode: l.Code, Reason: l.Reason, EndedBy: l.By,
 		})
 	}
+	r.Carrier, r.Trunk = c.billedTrunk()
 	return r, nil
+}
+
+// billedTrunk is the carrier and trunk a CDR names: the answered leg's
+// (empty when a registered user answered), else the last trunk leg
+// attempted, whose failure is the one the caller heard.
+func (c *Call) billedTrunk() (carrier, trunk string) {
+	for _, l := range c.legs {
+		if c.Answered() {
+			if l.ID == c.answeredLeg {
+				return l.Carrier, l.Trunk
+			}
+			continue
+		}
+		if l.Trunk != "" {
+			carrier, trunk = l.Carrier, l.Trunk
+		}
+	}
+	return carrier, trunk
 }

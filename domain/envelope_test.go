@@ -25,6 +25,22 @@ func TestSealDecodeRoundTrip(t *testing.T) {
 		CallAnswered{CallID: "c", Leg: "b1"},
 		CallEnded{CallID: "c", Code: 200, Disposition: DispositionAnswered},
 		SIPTransaction{Key: CallKey("c"), Method: "INVITE", Code: 200, Started: at, Duration: time.Second},
+		RouteDecided{CallID: "c", RouteDecision: RouteDecision{Number: "8613800138000", Dialled: "13800138000", Prefix: "86138",
+			Carrier: "cm", CarrierSource: CarrierFromSegment, Chosen: "gw2", Reason: "first eligible",
+			Candidates: []RouteCandidate{{Trunk: "gw1", Carrier: "cm", Skip: SkipDown}, {Trunk: "gw2", Carrier: "cm"}}}},
+		CarrierDefined{Name: "mvno1", Kind: CarrierMVNO, Host: "cm"},
+		CarrierRemoved{Name: "mvno1"},
+		TrunkDefined{Name: "gw1", Carrier: "cm", Address: "192.0.2.1:5060", Transport: TransportUDP, MaxChannels: 10, MaxCPS: 2,
+			ACL: []string{"192.0.2.0/24"}, Register: TrunkRegistration{Enabled: true, Username: "u", Expires: 3600},
+			AuthUsername: "u", OptionsInterval: 30 * time.Second, OptionsTimeout: 5 * time.Second, Codecs: []string{"PCMA"},
+			CallerID: CallerIDPolicy{PAI: true, Pool: []string{"861012345678"}}, Rewrite: NumberRewrite{Format: FormatNational, AddPrefix: "9"}},
+		TrunkRemoved{Name: "gw1"},
+		TrunkHealthChanged{Trunk: "gw1", Up: false, Reason: HealthOptionsTimeout},
+		TrunkRegistrationChanged{Trunk: "gw1", Registered: true, Code: 200, Expires: 1800},
+		RouteDefined{Prefix: "86138", Trunks: []string{"gw1", "gw2"}, Weights: []int{3, 1}},
+		RouteRemoved{Prefix: "86138"},
+		DIDAssigned{Number: "861012345678", User: "6001"},
+		DIDRemoved{Number: "861012345678"},
 	}
 	if len(events) != len(EventTypes()) {
 		t.Fatalf("test covers %d events, catalog has %d", len(events), len(EventTypes()))

@@ -14,6 +14,7 @@ const (
 	TypeCallAnswered   = "call.answered"
 	TypeCallEnded      = "call.ended"
 	TypeSIPTransaction = "sip.transaction"
+	TypeRouteDecided   = "call.route_decided"
 )
 
 // CallKey is the aggregate key of a call.
@@ -39,7 +40,15 @@ func (CallStarted) SchemaVersion() int     { return 1 }
 func (e CallStarted) AggregateKey() string { return CallKey(e.CallID) }
 
 // LegStarted opens one leg. The A-leg mirrors the caller's dialog; each
-// B-leg is one fork towards a registered contact.
+// B-leg is one fork towards a registered contact, or one attempt on a
+// carrier's trunk (Trunk and Carrier set).
+//
+// Trunk and Carrier were added to version 1 without a bump: they are
+// optional, their absence means what it always meant (not a trunk leg),
+// and encoding/json ignores fields it does not know, so old and new
+// builds read each other's events. A bump would instead make every node
+// still on the old build reject every LegStarted (ErrUnsupportedVersion)
+// during a rolling upgrade. Only a change of meaning bumps a version.
 type LegStarted struct {
 	CallID    string `json:"call_id"`
 	Leg       string `json:"leg"`
@@ -47,6 +56,8 @@ type LegStarted struct {
 	SIPCallID string `json:"sip_call_id"`
 	Peer      string `json:"peer"`
 	Target    string `json:"target,omitempty"`
+	Trunk     string `json:"trunk,omitempty"`
+	Carrier   string `json:"carrier,omitempty"`
 }
 
 func (LegStarted) EventType() string      { return TypeLegStarted }
@@ -144,3 +155,57 @@ type SIPTransaction struct {
 func (SIPTransaction) EventType() string      { return TypeSIPTransaction }
 func (SIPTransaction) SchemaVersion() int     { return 1 }
 func (e SIPTransaction) AggregateKey() string { return e.Key }
+
+// Why a route candidate was not eligible. Empty means it was.
+const (
+	SkipDown     = "down"         // trunk.health_changed said down
+	SkipChannels = "max_channels" // at its concurrent-call limit
+	SkipCPS      = "max_cps"      // at its calls-per-second limit
+	SkipFailed   = "failed"       // already tried in this call and failed over
+	SkipUnknown  = "unknown"      // the route names a trunk that is not defined
+)
+
+// Where a decision's carrier came from.
+const (
+	CarrierFromRoute   = "route"   // the route lists its trunks itself
+	CarrierFromSegment = "segment" // the number segment's default carrier
+	CarrierFromPorted  = "ported"  // the number portability table
+	CarrierFromHost    = "host"    // an MVNO without trunks: its host MNO
+)
+
+// RouteCandidate is one trunk the route offered, in the order considered.
+type RouteCandidate struct {
+	Trunk   string `json:"trunk"`
+	Carrier string `json:"carrier"`
+	Skip    string `json:"skip,omitempty"`
+}
+
+// RouteDecision is what routing decided for one attempt of a call: the
+// number, the prefix that matched, the carrier, the candidates with why
+// each was skipped, and the trunk chosen ("" when none could take it:
+// Reason then says why, and the call fails with ErrNoRoute or
+// ErrTrunksFull).
+type RouteDecision struct {
+	// Number is the called number in E.164 (digits, no '+'); Dialled is
+	// what the caller sent.
+	Number        string           `json:"number"`
+	Dialled       string           `json:"dialled"`
+	Prefix        string           `json:"prefix,omitempty"`
+	Carrier       string           `json:"carrier,omitempty"`
+	CarrierSource string           `json:"carrier_source,omitempty"`
+	Candidates    []RouteCandidate `json:"candidates,omitempty"`
+	Chosen        string           `json:"chosen,omitempty"`
+	Reason        string           `json:"reason"`
+}
+
+// RouteDecided records a routing decision on the call, before the attempt
+// it chose starts, so that replaying the log reproduces every decision.
+// A call that fails over records one per attempt.
+type RouteDecided struct {
+	CallID string `json:"call_id"`
+	RouteDecision
+}
+
+func (RouteDecided) EventType() string      { return TypeRouteDecided }
+func (RouteDecided) SchemaVersion() int     { return 1 }
+func (e RouteDecided) AggregateKey() string { return CallKey(e.CallID) }

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // CDR dispositions, as billing teams query them.
@@ -27,7 +28,19 @@ var (
 	ErrMaxDuration       = errors.New("maximum call duration reached")
 	ErrForbidden         = errors.New("forbidden")
 	ErrOverloaded        = errors.New("switch overloaded")
+
+	// Interconnect causes: calls to numbers through carriers' trunks.
+	ErrNoRoute          = errors.New("no route for the number")
+	ErrTrunksFull       = errors.New("every candidate trunk at capacity")
+	ErrCallBarred       = errors.New("call barred by subscriber policy")
+	ErrTrunkUnreachable = errors.New("trunk unreachable")
+	ErrInvalidNumber    = errors.New("invalid number")
 )
+
+// TrunksFullRetryAfter is the Retry-After the switch suggests when every
+// trunk is full: long enough for a few calls to end or a second of CPS
+// to pass, short enough that a retried call is still wanted.
+const TrunksFullRetryAfter = 5 * time.Second
 
 // CallFailure is a call's failure as the switch reports it: the code sent to
 // the caller, the disposition written in the CDR, and a reason for people.
@@ -36,6 +49,9 @@ type CallFailure struct {
 	Disposition string
 	Reason      string
 	Cause       error
+	// RetryAfter, when positive, is sent as a Retry-After header (whole
+	// seconds, RFC 3261 §20.33) with the final response.
+	RetryAfter time.Duration
 }
 
 func (f *CallFailure) Error() string {
@@ -74,6 +90,33 @@ func Classify(cause error) *CallFailure {
 		return f(503, DispositionFailed, "Service Unavailable")
 	case errors.Is(cause, ErrMaxDuration):
 		return f(200, DispositionAnswered, "Maximum Duration")
+	case errors.Is(cause, ErrNoRoute):
+		// 404 (§21.4.5), not 503: nothing here will reach this number
+		// later either, and 503 would invite the caller's proxy to retry
+		// (RFC 3263 §4.3). RFC 3398 §8.2.6.1 maps ISUP cause 3 "no route
+		// to destination" to 404 too.
+		return f(404, DispositionFailed, "No Route")
+	case errors.Is(cause, ErrTrunksFull):
+		// 503 (§21.5.4): the switch is temporarily unable to place the
+		// call; Retry-After tells the caller when capacity may be back.
+		r := f(503, DispositionFailed, "Service Unavailable")
+		r.RetryAfter = TrunksFullRetryAfter
+		return r
+	case errors.Is(cause, ErrCallBarred):
+		// 403 (§21.4.4): the switch understood and refuses; RFC 3398
+		// maps the barring causes (55, 57) to 403 as well.
+		return f(403, DispositionFailed, "Call Barred")
+	case errors.Is(cause, ErrTrunkUnreachable):
+		// 504 (§21.5.5): "did not receive a timely response from an
+		// external server it accessed", which is what a transport error
+		// or Timer B on the last trunk is. Not 503: that would say this
+		// switch is overloaded and share ErrTrunksFull's code; not 502:
+		// that is an invalid answer, and there was none.
+		return f(504, DispositionFailed, "Server Time-out")
+	case errors.Is(cause, ErrInvalidNumber):
+		// 484 (§21.4.22): the number is too short or malformed to
+		// route; RFC 3398 maps cause 28 "invalid number format" to 484.
+		return f(484, DispositionFailed, "Address Incomplete")
 	}
 	return f(500, DispositionFailed, "Server Internal Error")
 }

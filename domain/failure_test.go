@@ -22,6 +22,12 @@ func TestClassify(t *testing.T) {
 		{ErrForbidden, 403, DispositionFailed},
 		{ErrOverloaded, 503, DispositionFailed},
 		{ErrMaxDuration, 200, DispositionAnswered},
+		{ErrNoRoute, 404, DispositionFailed},
+		{ErrTrunksFull, 503, DispositionFailed},
+		{ErrCallBarred, 403, DispositionFailed},
+		{ErrTrunkUnreachable, 504, DispositionFailed},
+		{ErrInvalidNumber, 484, DispositionFailed},
+		{&BarredError{Number: "44", Rule: "international"}, 403, DispositionFailed},
 		{errors.New("boom"), 500, DispositionFailed},
 		{fmt.Errorf("wrapped: %w", ErrCalleeBusy), 486, DispositionBusy},
 	}
@@ -30,6 +36,10 @@ func TestClassify(t *testing.T) {
 			f := Classify(tt.cause)
 			if f.Code != tt.code || f.Disposition != tt.disp {
 				t.Fatalf("Classify(%v) = %d/%s, want %d/%s", tt.cause, f.Code, f.Disposition, tt.code, tt.disp)
+			}
+			// Only a full trunk group asks the caller to retry later.
+			if wantRetry := errors.Is(tt.cause, ErrTrunksFull); (f.RetryAfter > 0) != wantRetry {
+				t.Fatalf("RetryAfter = %v, want one: %v", f.RetryAfter, wantRetry)
 			}
 			if !errors.Is(f, tt.cause) {
 				t.Fatalf("classified failure does not wrap its cause")
