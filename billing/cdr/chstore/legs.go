@@ -27,6 +27,12 @@ func appendLegs(buf []byte, legs []domain.CDRLeg) ([]byte, error) {
 		if l.Target != "" {
 			buf = appendField(buf, `,"target":`, l.Target)
 		}
+		if l.Trunk != "" {
+			buf = appendField(buf, `,"trunk":`, l.Trunk)
+		}
+		if l.Carrier != "" {
+			buf = appendField(buf, `,"carrier":`, l.Carrier)
+		}
 		buf = appendTime(append(buf, `,"start":`...), l.Start)
 		buf = appendTime(append(buf, `,"answer":`...), l.Answer)
 		buf = appendTime(append(buf, `,"end":`...), l.End)

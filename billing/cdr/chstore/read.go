@@ -16,7 +16,7 @@ import (
 
 // selectColumns is what Get and List read, in scanRow's order.
 const selectColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
-	"disposition, sip_code, reason, ended_by, legs"
+	"disposition, sip_code, reason, ended_by, carrier, trunk, legs"
 
 // Checkpoint returns the position of the latest Put, or 0 before the first.
 func (s *Store) Checkpoint(ctx context.Context) (uint64, error) {
@@ -151,7 +151,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]domain.CDR,
 	for rows.Next() {
 		var r domain.CDR
 		err := rows.Scan(&r.ID, &r.CallID, &r.Caller, &r.Callee, &r.Source, &start, &answer, &end,
-			&r.DurationMS, &r.BillableS, &r.Disposition, &sipCode, &r.Reason, &r.EndedBy, &legs)
+			&r.DurationMS, &r.BillableS, &r.Disposition, &sipCode, &r.Reason, &r.EndedBy, &r.Carrier, &r.Trunk, &legs)
 		if err != nil {
 			return nil, err
 		}

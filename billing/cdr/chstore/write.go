@@ -99,6 +99,7 @@ type columns struct {
 	start, durationMS, billableS                []int64
 	answer, end                                 []*int64
 	disposition, reason, endedBy, legs, carrier []string
+	trunk                                       []string
 	sipCode                                     []int32
 	version                                     []uint64
 	// millis backs the answer/end pointers, two per row.
@@ -133,10 +134,8 @@ func (c *columns) fill(cdrs []domain.CDR, version uint64) error {
 		c.sipCode = append(c.sipCode, int32(r.SIPCode))
 		c.reason = append(c.reason, r.Reason)
 		c.endedBy = append(c.endedBy, r.EndedBy)
-		// carrier and trunk: empty until the interconnect issue routes
-		// calls over carriers; the columns exist so billing's queries
-		// need no schema change then.
-		c.carrier = append(c.carrier, "")
+		c.carrier = append(c.carrier, r.Carrier)
+		c.trunk = append(c.trunk, r.Trunk)
 		c.version = append(c.version, version)
 	}
 	// One string for all the legs of the insert, sliced per row: a
@@ -155,7 +154,7 @@ func (c *columns) reset(n int) {
 	c.start, c.durationMS, c.billableS = c.start[:0], c.durationMS[:0], c.billableS[:0]
 	c.answer, c.end = c.answer[:0], c.end[:0]
 	c.disposition, c.reason, c.endedBy, c.legs, c.carrier = c.disposition[:0], c.reason[:0], c.endedBy[:0], c.legs[:0], c.carrier[:0]
-	c.sipCode, c.version = c.sipCode[:0], c.version[:0]
+	c.trunk, c.sipCode, c.version = c.trunk[:0], c.sipCode[:0], c.version[:0]
 	c.legsBuf, c.legsEnd = c.legsBuf[:0], c.legsEnd[:0]
 	// Two legs of JSON are about 700 bytes: sizing once avoids the copies
 	// of append's doubling over a 50k-row batch.
@@ -179,7 +178,7 @@ func (c *columns) nullableMillis(t domain.Timestamp) *int64 {
 func (c *columns) appendTo(batch driver.Batch) error {
 	vals := []any{
 		c.id, c.callID, c.caller, c.callee, c.source, c.start, c.answer, c.end, c.durationMS, c.billableS,
-		c.disposition, c.sipCode, c.reason, c.endedBy, c.legs, c.carrier, c.carrier, c.version,
+		c.disposition, c.sipCode, c.reason, c.endedBy, c.legs, c.carrier, c.trunk, c.version,
 	}
 	for i, v := range vals {
 		if err := batch.Column(i).Append(v); err != nil {
