@@ -51,6 +51,13 @@ type Config struct {
 	// Subscribers are provisioned at start, idempotently: a subscriber whose
 	// credentials already match produces no event.
 	Subscribers []Subscriber `yaml:"subscribers"`
+	// Numbering, Carriers, Routes and DIDs are the interconnect: calls to
+	// numbers out through carriers' trunks, and in from them (see
+	// interconnect.go). They are provisioned at start like subscribers.
+	Numbering Numbering `yaml:"numbering"`
+	Carriers  []Carrier `yaml:"carriers"`
+	Routes    []Route   `yaml:"routes"`
+	DIDs      []DID     `yaml:"dids"`
 }
 
 // SIP is the `sip:` section.
@@ -125,6 +132,13 @@ type Log struct {
 type Subscriber struct {
 	User     string `yaml:"user"`
 	Password string `yaml:"password"`
+	// Allow, Deny (E.164 prefixes) and International are the calling
+	// policy for numbers through trunks: deny wins, international calls
+	// need International (default off), and a non-empty Allow is the only
+	// prefixes callable.
+	Allow         []string `yaml:"allow"`
+	Deny          []string `yaml:"deny"`
+	International bool     `yaml:"international"`
 }
 
 // Load reads, defaults and validates a config file.
@@ -168,6 +182,12 @@ func (c *Config) SetDefaults() {
 	c.Log.setDefaults()
 	c.Kafka.setDefaults()
 	c.ClickHouse.setDefaults()
+	c.Numbering.setDefaults()
+	for i := range c.Carriers {
+		for j := range c.Carriers[i].Trunks {
+			c.Carriers[i].Trunks[j].setDefaults()
+		}
+	}
 }
 
 // Validate checks every section.
@@ -199,8 +219,11 @@ func (c *Config) Validate() error {
 		if s.Password == "" {
 			return fieldErr(f+".password", "must not be empty")
 		}
+		if err := s.validatePolicy(f); err != nil {
+			return err
+		}
 	}
-	return nil
+	return c.validateInterconnect()
 }
 
 func (s *SIP) setDefaults() {
