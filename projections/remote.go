@@ -8,28 +8,61 @@ import (
 
 // Remote feeds a node the events other nodes share through Kafka. A node
 // already applied its own events when it appended them, so those are
-// skipped; of the others, only registrations and subscribers are applied:
-// calls and bans are the business of the node that handles them.
+// skipped. Of the others:
+//   - registrations and subscribers go to set;
+//   - interconnect definitions and trunk health/registration (carrier:,
+//     trunk:, route:, did:) and the legs of calls (LegStarted, LegEnded)
+//     go to trunks, so that trunk load and health are shared and a
+//     trunk's limits hold across nodes. TrunkLoad ignores legs without a
+//     trunk: a LegEnded does not say its trunk, so the filter here cannot.
+//
+// Other call events and bans never leave the node that handles them; in
+// particular no remote call event reaches set, so the local Calls
+// projection (which must hold only this node's calls, to close them after
+// a crash) may sit in set.
 type Remote struct {
-	set  Set
-	self string
+	set    Set
+	trunks Set
+	self   string
 }
 
-// NewRemote returns the remote feed of set for node self.
-func NewRemote(set Set, self string) *Remote { return &Remote{set: set, self: self} }
+// NewRemote returns the remote feed of node self: shared state to set,
+// interconnect and trunk-load events to trunks (the Interconnect and
+// TrunkLoad projections; none leaves them local). trunks is variadic so
+// that callers written before trunks existed still compile.
+func NewRemote(set Set, self string, trunks ...Projection) *Remote {
+	return &Remote{set: set, trunks: Set(trunks), self: self}
+}
 
 // Apply implements Projection.
 func (r *Remote) Apply(env domain.Envelope, ev domain.Event) error {
-	if !r.Wants(env) {
+	if env.Node == r.self {
 		return nil
 	}
-	return r.set.Apply(env, ev)
+	switch {
+	case r.wantsShared(env):
+		return r.set.Apply(env, ev)
+	case r.wantsTrunk(env):
+		return r.trunks.Apply(env, ev)
+	}
+	return nil
 }
 
 // Wants tells whether env is another node's shared state.
 func (r *Remote) Wants(env domain.Envelope) bool {
-	if env.Node == r.self {
+	return env.Node != r.self && (r.wantsShared(env) || r.wantsTrunk(env))
+}
+
+func (r *Remote) wantsShared(env domain.Envelope) bool {
+	return strings.HasPrefix(env.Aggregate, "aor:") || strings.HasPrefix(env.Aggregate, "subscriber:")
+}
+
+func (r *Remote) wantsTrunk(env domain.Envelope) bool {
+	if len(r.trunks) == 0 {
 		return false
 	}
-	return strings.HasPrefix(env.Aggregate, "aor:") || strings.HasPrefix(env.Aggregate, "subscriber:")
+	if strings.HasPrefix(env.Aggregate, "call:") {
+		return env.Type == domain.TypeLegStarted || env.Type == domain.TypeLegEnded
+	}
+	return isInterconnect(env.Aggregate)
 }
