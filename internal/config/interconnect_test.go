@@ -195,3 +195,29 @@ func TestInterconnectInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestInterconnectDocExample keeps docs/configuration.md's interconnect
+// example loadable.
+func TestInterconnectDocExample(t *testing.T) {
+	b, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "## Interconnect")
+	if !ok {
+		t.Fatal("no interconnect section")
+	}
+	_, block, ok := strings.Cut(after, "```yaml\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml example in the interconnect section")
+	}
+	t.Setenv("CM_PW", "x")
+	c, err := config.Parse([]byte(block))
+	if err != nil {
+		t.Fatalf("documented example: %v", err)
+	}
+	if len(c.Carriers) != 2 || len(c.Routes) != 2 || len(c.DIDs) != 1 {
+		t.Fatalf("example decoded wrongly: %+v", c)
+	}
+}
