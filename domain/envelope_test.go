@@ -26,7 +26,7 @@ func TestSealDecodeRoundTrip(t *testing.T) {
 		CallEnded{CallID: "c", Code: 200, Disposition: DispositionAnswered},
 		SIPTransaction{Key: CallKey("c"), Method: "INVITE", Code: 200, Started: at, Duration: time.Second},
 		RouteDecided{CallID: "c", RouteDecision: RouteDecision{Number: "8613800138000", Dialled: "13800138000", Prefix: "86138",
-			Carrier: "cm", CarrierSource: CarrierFromSegment, Chosen: "gw2", Reason: "first eligible",
+			Carrier: "cm", CarrierSource: CarrierFromSegment, MVNOFallback: true, Chosen: "gw2", Reason: "routed",
 			Candidates: []RouteCandidate{{Trunk: "gw1", Carrier: "cm", Skip: SkipDown}, {Trunk: "gw2", Carrier: "cm"}}}},
 		CarrierDefined{Name: "mvno1", Kind: CarrierMVNO, Host: "cm"},
 		CarrierRemoved{Name: "mvno1"},

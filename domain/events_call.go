@@ -156,21 +156,22 @@ func (SIPTransaction) EventType() string      { return TypeSIPTransaction }
 func (SIPTransaction) SchemaVersion() int     { return 1 }
 func (e SIPTransaction) AggregateKey() string { return e.Key }
 
-// Why a route candidate was not eligible. Empty means it was.
+// Why a route candidate was not eligible; empty means it was. The first
+// three are interconnect/routing's Skip values, recorded as it returns
+// them.
 const (
-	SkipDown     = "down"         // trunk.health_changed said down
-	SkipChannels = "max_channels" // at its concurrent-call limit
-	SkipCPS      = "max_cps"      // at its calls-per-second limit
-	SkipFailed   = "failed"       // already tried in this call and failed over
-	SkipUnknown  = "unknown"      // the route names a trunk that is not defined
+	SkipDown         = "down"          // trunk.health_changed said down
+	SkipChannelsFull = "channels_full" // at its concurrent-call limit
+	SkipCPSFull      = "cps_full"      // at its calls-per-second limit
+	SkipFailed       = "failed"        // tried earlier in this call, failed over
 )
 
-// Where a decision's carrier came from.
+// Where a decision's carrier came from (interconnect/routing's Source
+// values).
 const (
 	CarrierFromRoute   = "route"   // the route lists its trunks itself
 	CarrierFromSegment = "segment" // the number segment's default carrier
 	CarrierFromPorted  = "ported"  // the number portability table
-	CarrierFromHost    = "host"    // an MVNO without trunks: its host MNO
 )
 
 // RouteCandidate is one trunk the route offered, in the order considered.
@@ -188,14 +189,17 @@ type RouteCandidate struct {
 type RouteDecision struct {
 	// Number is the called number in E.164 (digits, no '+'); Dialled is
 	// what the caller sent.
-	Number        string           `json:"number"`
-	Dialled       string           `json:"dialled"`
-	Prefix        string           `json:"prefix,omitempty"`
-	Carrier       string           `json:"carrier,omitempty"`
-	CarrierSource string           `json:"carrier_source,omitempty"`
-	Candidates    []RouteCandidate `json:"candidates,omitempty"`
-	Chosen        string           `json:"chosen,omitempty"`
-	Reason        string           `json:"reason"`
+	Number        string `json:"number"`
+	Dialled       string `json:"dialled"`
+	Prefix        string `json:"prefix,omitempty"`
+	Carrier       string `json:"carrier,omitempty"`
+	CarrierSource string `json:"carrier_source,omitempty"`
+	// MVNOFallback: the number's MVNO has no trunks, its host MNO's were
+	// offered.
+	MVNOFallback bool             `json:"mvno_fallback,omitempty"`
+	Candidates   []RouteCandidate `json:"candidates,omitempty"`
+	Chosen       string           `json:"chosen,omitempty"`
+	Reason       string           `json:"reason"`
 }
 
 // RouteDecided records a routing decision on the call, before the attempt

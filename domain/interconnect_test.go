@@ -232,7 +232,7 @@ func TestRouteDecisionsReplay(t *testing.T) {
 
 func TestTrunkLegAndDecisionInvalid(t *testing.T) {
 	c, _ := domain.NewCall("c1", "6000", "6001", "", t0)
-	cands := []domain.RouteCandidate{{Trunk: "gw1", Carrier: "cm", Skip: domain.SkipChannels}}
+	cands := []domain.RouteCandidate{{Trunk: "gw1", Carrier: "cm", Skip: domain.SkipChannelsFull}}
 	tests := []struct {
 		name string
 		err  error
