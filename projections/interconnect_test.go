@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"softswitch/domain"
+	"softswitch/interconnect/number"
+	"softswitch/interconnect/routing"
 	"softswitch/projections"
 )
 
@@ -48,10 +50,10 @@ func TestInterconnectFold(t *testing.T) {
 	if v := ic.Version(); v != 11 {
 		t.Fatalf("Version = %d after 11 definitions", v)
 	}
-	want := projections.RoutingPlan{
-		Carriers: []projections.PlanCarrier{{Name: "cm", Kind: "mno"}, {Name: "mv", Kind: "mvno", Host: "cm"}},
-		Trunks:   []projections.PlanTrunk{{Name: "gw1", Carrier: "cm", MaxChannels: 10, MaxCPS: 2}, {Name: "gw2", Carrier: "cm", MaxChannels: 10, MaxCPS: 2}},
-		Routes: []projections.PlanRoute{{Prefix: "86", ByCarrier: true},
+	want := routing.Plan{
+		Carriers: []routing.Carrier{{Name: "cm", Kind: "mno"}, {Name: "mv", Kind: "mvno", Host: "cm"}},
+		Trunks:   []routing.Trunk{{Name: "gw1", Carrier: "cm", MaxChannels: 10, MaxCPS: 2}, {Name: "gw2", Carrier: "cm", MaxChannels: 10, MaxCPS: 2}},
+		Routes: []routing.Route{{Prefix: "86", ByCarrier: true},
 			{Prefix: "86138", Trunks: []string{"gw1", "gw2"}, Weights: []int{3, 1}}},
 	}
 	if got := ic.Plan(); !reflect.DeepEqual(got, want) {
@@ -183,5 +185,47 @@ func TestInterconnectRegistration(t *testing.T) {
 	}
 	if ic.Seq(domain.TrunkKey("gw1")) != 7 || ic.Version() != 1 {
 		t.Fatalf("seq %d version %d", ic.Seq(domain.TrunkKey("gw1")), ic.Version())
+	}
+}
+
+// The load views are what routing reads.
+var (
+	_ routing.State = (*projections.TrunkLoad)(nil)
+	_ routing.State = projections.TrunkLoadAt{}
+)
+
+// TestPlanCompilesAndRoutesOnLoad: the projected plan compiles, and a
+// decision over the projected load skips a full trunk and a down one.
+func TestPlanCompilesAndRoutesOnLoad(t *testing.T) {
+	ic, load := projections.NewInterconnect(), projections.NewTrunkLoad(nil)
+	one := gw("gw1", "cm")
+	one.MaxChannels = 1
+	applyAll(t, ic,
+		domain.CarrierDefined{Name: "cm", Kind: domain.CarrierMNO},
+		one, gw("gw2", "cm"), gw("gw3", "cm"),
+		domain.RouteDefined{Prefix: "86138", Trunks: []string{"gw1", "gw2", "gw3"}},
+	)
+	p := ic.Plan()
+	p.Segments = routing.DefaultSegments()
+	table, err := routing.Compile(p)
+	if err != nil {
+		t.Fatalf("Compile(Plan()): %v", err)
+	}
+	n, err := number.Normalize("13800138000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyAll(t, load,
+		trunkLeg("c1", "b1", "gw1"),
+		domain.TrunkHealthChanged{Trunk: "gw2", Up: false, Reason: domain.HealthOptionsTimeout},
+	)
+	d := table.Decide(n, load.At(t0), 1)
+	skips := map[string]string{}
+	for _, c := range d.Candidates {
+		skips[c.Trunk] = c.Skip
+	}
+	want := map[string]string{"gw1": domain.SkipChannelsFull, "gw2": domain.SkipDown, "gw3": ""}
+	if !reflect.DeepEqual(skips, want) || d.Prefix != "86138" {
+		t.Fatalf("decision %+v: skips %v, want %v", d, skips, want)
 	}
 }
