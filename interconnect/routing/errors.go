@@ -17,6 +17,9 @@ var (
 	ErrDuplicatePrefix = errors.New("duplicate prefix")
 	// ErrInvalidPrefix: a prefix or number has characters other than digits.
 	ErrInvalidPrefix = errors.New("prefix is not digits")
+	// ErrTableTooLarge: a prefix table outgrows its 27-bit indexes (134M
+	// trie nodes).
+	ErrTableTooLarge = errors.New("prefix table too large")
 	// ErrInvalidValue: a field has a value outside what it allows.
 	ErrInvalidValue = errors.New("invalid value")
 )

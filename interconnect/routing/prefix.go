@@ -17,25 +17,47 @@ type PrefixEntry[V any] struct {
 // longest-prefix-match queries. It is a digit trie whose nodes live in one
 // slice: each node keeps a 10-bit mask of the digits that have a child and
 // the index of its first child, the children of a node being contiguous in
-// digit order, so a step is one mask test, a popcount and one 12-byte load.
-// Nodes are laid out depth-first, which puts the single-child tails of long
-// prefixes in consecutive memory. The table is immutable after
+// digit order, so a step is one mask test, a popcount and one 8-byte load.
+// The first levels are laid out breadth first and the deeper subtrees depth
+// first (see layout). The table is immutable after
 // NewPrefixTable and safe for concurrent readers.
 type PrefixTable[V any] struct {
 	nodes  []trieNode
 	values []V
 }
 
-type trieNode struct {
-	child int32  // index of the first child; meaningful when mask != 0
-	val   int32  // index into values, or -1
-	mask  uint16 // bit d set when the node has a child for digit d
+// trieNode packs a node in 8 bytes, so that more of the trie stays in
+// cache: bits 0–9 are the mask (bit d set when the node has a child for
+// digit d), bits 10–36 the index of the first child, bits 37–63 the value
+// index plus one (0: no value).
+type trieNode uint64
+
+const (
+	maskBits  = 10
+	indexBits = 27
+	indexMax  = 1<<indexBits - 1
+	childMask = indexMax << maskBits
+)
+
+func (x trieNode) mask() uint16  { return uint16(x & (1<<maskBits - 1)) }
+func (x trieNode) child() uint32 { return uint32(x>>maskBits) & indexMax }
+func (x trieNode) val() int32    { return int32(x>>(maskBits+indexBits)) - 1 }
+
+func (x trieNode) withVal(v int32) trieNode {
+	return x&(1<<(maskBits+indexBits)-1) | trieNode(v+1)<<(maskBits+indexBits)
+}
+
+func (x trieNode) withChildren(first uint32, mask uint16) trieNode {
+	return x&^(childMask|(1<<maskBits-1)) | trieNode(first)<<maskBits | trieNode(mask)
 }
 
 // NewPrefixTable builds a table from entries. Prefixes must be ASCII
 // digits; the empty prefix matches every input (a default). A repeated
 // prefix or a non-digit is an error naming the entry's index.
 func NewPrefixTable[V any](entries []PrefixEntry[V]) (*PrefixTable[V], error) {
+	if len(entries) >= indexMax {
+		return nil, fmt.Errorf("%w: %d entries, at most %d", ErrTableTooLarge, len(entries), indexMax-1)
+	}
 	for i, e := range entries {
 		if !isDigits(e.Prefix) {
 			return nil, fmt.Errorf("entry %d: %w %q", i, ErrInvalidPrefix, e.Prefix)
@@ -59,24 +81,87 @@ func NewPrefixTable[V any](entries []PrefixEntry[V]) (*PrefixTable[V], error) {
 	for i, e := range entries {
 		t.values[i] = e.Value
 	}
-	t.nodes[0] = trieNode{val: -1}
 	b := builder[V]{t: t, entries: entries, order: order}
-	b.build(0, 0, 0, len(order))
+	b.layout(hotDepth(entries, order))
+	if b.overflow {
+		return nil, fmt.Errorf("%w: more than %d trie nodes", ErrTableTooLarge, indexMax)
+	}
 	t.nodes = slices.Clip(t.nodes)
 	return t, nil
+}
+
+// hotBudget bounds the nodes laid out level by level at the front of the
+// arena: 256Ki nodes are 3 MiB, which stay in cache and within the TLB's
+// reach, and are what every lookup walks first.
+const hotBudget = 1 << 18
+
+// hotDepth returns the deepest level d such that the trie's nodes of depth
+// <= d fit in hotBudget. The count of nodes at depth d is the number of
+// distinct d-digit prefixes of the (sorted) entries.
+func hotDepth[V any](entries []PrefixEntry[V], order []int32) int {
+	total := 1
+	for d := 1; ; d++ {
+		count := 0
+		prev := ""
+		for _, i := range order {
+			p := entries[i].Prefix
+			if len(p) >= d && (count == 0 || p[:d] != prev) {
+				prev = p[:d]
+				count++
+			}
+		}
+		if count == 0 || total+count > hotBudget {
+			return d - 1
+		}
+		total += count
+	}
 }
 
 type builder[V any] struct {
 	t       *PrefixTable[V]
 	entries []PrefixEntry[V]
 	order   []int32 // entry indexes sorted by prefix
+	// overflow is set when the nodes outgrow the 27-bit child index.
+	overflow bool
 }
 
-// build fills node n, whose path is depth digits long, from the sorted
-// entries order[lo:hi], all of which start with that path.
+type pending struct {
+	node          int32
+	depth, lo, hi int
+}
+
+// layout places the nodes of depth <= hot level by level (breadth first)
+// at the front of the arena, then each deeper subtree depth first in one
+// contiguous run. A lookup thus walks the small hot front, then lands in a
+// subtree whose nodes share a few cache lines and one page, instead of
+// touching a different page at every level.
+func (b *builder[V]) layout(hot int) {
+	queue := []pending{{0, 0, 0, len(b.order)}}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if p.depth >= hot {
+			b.build(p.node, p.depth, p.lo, p.hi)
+			continue
+		}
+		b.expand(p.node, p.depth, p.lo, p.hi, func(child int32, lo, hi int) {
+			queue = append(queue, pending{child, p.depth + 1, lo, hi})
+		})
+	}
+}
+
+// build fills node n's subtree depth first.
 func (b *builder[V]) build(n int32, depth, lo, hi int) {
+	b.expand(n, depth, lo, hi, func(child int32, lo, hi int) { b.build(child, depth+1, lo, hi) })
+}
+
+// expand fills node n, whose path is depth digits long, from the sorted
+// entries order[lo:hi], all of which start with that path: it sets the
+// node's value, allocates its children in one block, and hands each child
+// and its entries to next.
+func (b *builder[V]) expand(n int32, depth, lo, hi int, next func(child int32, lo, hi int)) {
 	if lo < hi && len(b.entries[b.order[lo]].Prefix) == depth {
-		b.t.nodes[n].val = b.order[lo]
+		b.t.nodes[n] = b.t.nodes[n].withVal(b.order[lo])
 		lo++
 	}
 	if lo == hi {
@@ -87,11 +172,14 @@ func (b *builder[V]) build(n int32, depth, lo, hi int) {
 		mask |= 1 << (b.entries[b.order[k]].Prefix[depth] - '0')
 	}
 	first := int32(len(b.t.nodes))
-	for range bits.OnesCount16(mask) {
-		b.t.nodes = append(b.t.nodes, trieNode{val: -1})
+	if len(b.t.nodes)+bits.OnesCount16(mask) > indexMax {
+		b.overflow = true
+		return
 	}
-	b.t.nodes[n].child = first
-	b.t.nodes[n].mask = mask
+	for range bits.OnesCount16(mask) {
+		b.t.nodes = append(b.t.nodes, 0)
+	}
+	b.t.nodes[n] = b.t.nodes[n].withChildren(uint32(first), mask)
 	child := first
 	for k := lo; k < hi; {
 		d := b.entries[b.order[k]].Prefix[depth]
@@ -99,7 +187,7 @@ func (b *builder[V]) build(n int32, depth, lo, hi int) {
 		for end < hi && b.entries[b.order[end]].Prefix[depth] == d {
 			end++
 		}
-		b.build(child, depth+1, k, end)
+		next(child, k, end)
 		child++
 		k = end
 	}
@@ -112,20 +200,21 @@ func (t *PrefixTable[V]) Lookup(s string) (v V, n int, ok bool) {
 	if len(nodes) == 0 {
 		return v, 0, false
 	}
-	nd := &nodes[0]
-	best := nd.val
+	x := nodes[0]
+	best := x.val()
 	for k := 0; k < len(s); k++ {
 		d := s[k] - '0'
 		if d > 9 {
 			break
 		}
 		bit := uint16(1) << d
-		if nd.mask&bit == 0 {
+		m := x.mask()
+		if m&bit == 0 {
 			break
 		}
-		nd = &nodes[nd.child+int32(bits.OnesCount16(nd.mask&(bit-1)))]
-		if nd.val >= 0 {
-			best, n = nd.val, k+1
+		x = nodes[x.child()+uint32(bits.OnesCount16(m&(bit-1)))]
+		if val := x.val(); val >= 0 {
+			best, n = val, k+1
 		}
 	}
 	if best < 0 {
@@ -137,7 +226,7 @@ func (t *PrefixTable[V]) Lookup(s string) (v V, n int, ok bool) {
 // Len returns the number of prefixes in the table.
 func (t *PrefixTable[V]) Len() int { return len(t.values) }
 
-// Nodes returns the number of trie nodes, for sizing (12 bytes each).
+// Nodes returns the number of trie nodes, for sizing (8 bytes each).
 func (t *PrefixTable[V]) Nodes() int { return len(t.nodes) }
 
 func isDigits(s string) bool {
