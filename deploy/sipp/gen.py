@@ -438,3 +438,362 @@ body = invite("inv1", False) + '''
 write('uac_noauth.xml', '''  UAC that never authenticates: INVITE -> 407 -> ACK, and stops there.
   A 1xx/2xx instead of the 407 is an unexpected message and fails the call.
   Keys: -s USER (callee), -key caller USER.''', body)
+
+# ======================= carrier gateways (gw_*) =======================
+# SIPp playing a carrier's gateway/trunk/registrar for the interconnect
+# tests (issue 4). Existing files above are untouched by this section.
+#
+# Out-of-call OPTIONS: SIPp in server mode makes a new call of the main
+# scenario for every new Call-ID, so each gw_* UAS starts with an optional
+# OPTIONS recv that answers 200 and ends that "call" (counted as a successful
+# call and in -m; see docs/testing-gateways.md). -aa alone is not enough: it
+# answers 200 but leaves the call waiting for an INVITE forever.
+#
+# Every INVITE/REGISTER received is written as one line to the -log_file
+# (needs -trace_logs): fields separated by "|", each NAME=VALUE, first field
+# the event (invite, invite_auth, register).
+
+GW_OPTIONS_RECV = '''  <!-- keepalive OPTIONS (own Call-ID, so a "call" of its own): 200 and done -->
+  <recv request="OPTIONS" optional="true" next="options"/>
+'''
+
+GW_OPTIONS_REPLY = '''  <label id="options"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTagOpt[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Allow: INVITE, ACK, BYE, CANCEL, OPTIONS
+      Accept: application/sdp
+      Content-Length: 0
+
+    ]]>
+  </send>
+'''
+
+GW_CONTACT = "      Contact: <sip:[$dialled]@[local_ip]:[local_port]>\n"
+
+def gw_invite_actions(event, extra_ereg="", extra_log=""):
+    # Request-URI user (the dialled number as the carrier receives it), the
+    # From/To users, P-Asserted-Identity (user and whole header), Privacy.
+    return f'''    <action>
+      <ereg regexp="^[A-Z]+ [st][ie][pl]s?:([^@;&gt; ]+)" search_in="msg" assign_to="junk,dialled"/>
+      <ereg regexp="[st][ie][pl]s?:([^@;&gt; ]+)" search_in="hdr" header="From:" assign_to="junk,from_user"/>
+      <ereg regexp="[st][ie][pl]s?:([^@;&gt; ]+)" search_in="hdr" header="To:" assign_to="junk,to_user"/>
+      <ereg regexp="[st][ie][pl]s?:([^@;&gt; ]+)" search_in="hdr" header="P-Asserted-Identity:" case_indep="true" assign_to="junk,pai_user"/>
+      <ereg regexp="[^ ].*" search_in="hdr" header="P-Asserted-Identity:" case_indep="true" assign_to="pai"/>
+      <ereg regexp="[^ ].*" search_in="hdr" header="Privacy:" case_indep="true" assign_to="privacy"/>
+{extra_ereg}      <log message="{event}|dialled=[$dialled]|from=[$from_user]|to=[$to_user]|pai_user=[$pai_user]|call_id=[call_id]|privacy=[$privacy]|pai=[$pai]{extra_log}"/>
+    </action>
+'''
+
+def gw_resp(code, reason, tag="01", sdp=False, contact=True, retrans=False, extra="", nxt=None):
+    t = f";tag=[pid]SIPpTag{tag}[call_number]" if tag else ""
+    c = GW_CONTACT if contact else ""
+    r = ' retrans="500"' if retrans else ""
+    if nxt:
+        r += f' next="{nxt}"'
+    ct, body = "      Content-Length: 0\n", ""
+    if sdp:
+        ct = "      Content-Type: application/sdp\n      Content-Length: [len]\n"
+        body = '''
+      v=0
+      o=gw 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 0
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:0 PCMU/8000
+'''
+    return f'''  <send{r}>
+    <![CDATA[
+      SIP/2.0 {code} {reason}
+      [last_Via:]
+      [last_Record-Route:]
+      [last_From:]
+      [last_To:]{t}
+      [last_Call-ID:]
+      [last_CSeq:]
+{c}{extra}{ct}{body}
+    ]]>
+  </send>
+'''
+
+GW_TRYING = gw_resp(100, "Trying", tag=None, contact=False)
+
+# answered call from the final 200 on: ACK, re-INVITEs, BYE (txn "tag" of the 2xx)
+def gw_incall(tag):
+    return gw_resp(200, "OK", tag=tag, sdp=True, retrans=True) + '''  <recv request="ACK" crlf="true"/>
+
+  <!-- in the call: any number of re-INVITEs (200 with the same SDP) until the BYE -->
+  <label id="incall"/>
+  <recv request="INVITE" optional="true" next="reinvite"/>
+  <recv request="BYE"/>
+''' + gw_resp(200, "OK", tag=None, contact=False) + '''  <nop next="end"/>
+
+  <label id="reinvite"/>
+''' + gw_resp(200, "OK", tag=None, sdp=True, retrans=True) + '''  <recv request="ACK" next="incall"/>
+
+'''
+
+GW_END = '''  <label id="end"/>
+  <!-- keep the call around for late retransmissions -->
+  <timewait milliseconds="500"/>
+'''
+
+GW_RUN = '''  Run as: sipp -sf FILE -i 127.0.0.1 -p PORT [-m N] -trace_logs -log_file F
+  (no remote host: it answers whoever sends). -aa additionally answers
+  OPTIONS/INFO/UPDATE/NOTIFY that arrive INSIDE a call (same Call-ID) with 200.
+  Out-of-call OPTIONS (keepalives) are answered 200 by the scenario itself;
+  each one is a separate SIPp "call": it counts as a successful call and
+  towards -m, so when the switch pings the trunk start it without -m (or with
+  -m covering the pings) and stop it with SIGUSR1 (itest SIPp.Stop).
+  Log (-trace_logs -log_file F; -log_file is needed, else SIPp writes next to
+  this file), one line per INVITE received:
+    invite|dialled=R-URI user|from=From user|to=To user|pai_user=P-Asserted-
+    Identity user|call_id=...|privacy=Privacy header|pai=whole PAI header
+  (a missing header gives an empty value; the last two may contain spaces but
+  never "|").'''
+
+# ---------- gw_answer.xml ----------
+body = GW_OPTIONS_RECV + '''  <recv request="INVITE" crlf="true" rrs="true">
+''' + gw_invite_actions("invite") + '''  </recv>
+''' + GW_TRYING + gw_resp(180, "Ringing") + '''
+  <!-- ringing time: -d ms (0 by default) -->
+  <pause/>
+
+''' + gw_incall("01") + GW_OPTIONS_REPLY + GW_END
+write('gw_answer.xml', f'''  Carrier gateway that answers every call (issue 4 interconnect tests):
+  INVITE -> 100 -> 180 -> pause (-d ms) -> 200 (SDP, PCMA+PCMU) -> ACK, then
+  any number of re-INVITE -> 200 -> ACK, then BYE -> 200.
+  Any number of calls; OPTIONS keepalives answered 200 at any time.
+{GW_RUN}
+  Keys: none required. -d MS = ringing time before the 200.''', body)
+
+# ---------- gw_code.xml: every INVITE gets -key code ----------
+GW_CODES = [(403, "Forbidden"), (404, "Not Found"), (408, "Request Timeout"),
+            (480, "Temporarily Unavailable"), (484, "Address Incomplete"),
+            (486, "Busy Here"), (487, "Request Terminated"), (488, "Not Acceptable Here"),
+            (500, "Server Internal Error"), (502, "Bad Gateway"),
+            (503, "Service Unavailable"), (504, "Server Time-out"),
+            (600, "Busy Everywhere"), (603, "Decline")]
+# SIPp needs the status code literal in the XML (it checks it when loading,
+# before -key values are pasted in), so -key code picks one of these branches.
+sel = "".join(f'      <test assign_to="is_{c}" variable="code_n" compare="equal" value="{c}"/>\n' for c, _ in GW_CODES)
+body = GW_OPTIONS_RECV + '''  <recv request="INVITE" crlf="true" rrs="true">
+''' + gw_invite_actions("invite", extra_ereg='''      <assignstr assign_to="code_s" value="[code]"/>
+      <todouble assign_to="code_n" variable="code_s"/>
+''' + sel, extra_log="|code=[code]") + '''  </recv>
+''' + GW_TRYING + "\n"
+body += "".join(f'  <nop hide="true" test="is_{c}" next="c{c}"/>\n' for c, _ in GW_CODES)
+body += '''  <!-- a -key code not in the list: the call fails without a final answer -->
+  <nop>
+    <action>
+      <log message="error|unsupported -key code [code]"/>
+      <exec int_cmd="stop_call"/>
+    </action>
+  </nop>
+
+'''
+for c, r in GW_CODES:
+    # next= on the send itself: an ACK arriving while the call sits on a
+    # <nop> would be taken as unexpected
+    body += f'  <label id="c{c}"/>\n' + gw_resp(c, r, contact=False, retrans=True, nxt="ack") + "\n"
+body += '''  <label id="ack"/>
+  <recv request="ACK" crlf="true"/>
+  <nop next="end"/>
+
+''' + GW_OPTIONS_REPLY + GW_END
+codes = ", ".join(str(c) for c, _ in GW_CODES)
+write('gw_code.xml', f'''  Carrier gateway that refuses every call with one final code:
+  INVITE -> 100 -> CODE (standard reason phrase) -> ACK.
+  Any number of calls; OPTIONS keepalives answered 200 at any time.
+{GW_RUN}
+  The log line also carries |code=CODE.
+  Keys: -key code CODE (required), one of
+    {codes}
+  (5xx/408 should make the switch fail over, 4xx/6xx about the callee not.)
+  SIPp cannot take a status code from -key at load time, so each code is a
+  branch here with its standard reason phrase; an unlisted code fails the
+  call without answering.''', body)
+
+# ---------- gw_challenge.xml / gw_challenge_401.xml ----------
+def challenge(code, reason, hdr, authhdr, verify):
+    s = GW_OPTIONS_RECV + '''  <recv request="INVITE" crlf="true" rrs="true">
+''' + gw_invite_actions("invite", extra_ereg='''      <assignstr assign_to="nonce" value="gw[pid]n[call_number]x[clock_tick]"/>
+''') + '''  </recv>
+''' + gw_resp(code, reason, contact=False, retrans=True,
+              extra=f'      {hdr}: Digest realm="[realm]", nonce="[$nonce]", algorithm=MD5\n') + f'''  <recv request="ACK" crlf="true"/>
+
+  <!-- the INVITE again, with credentials -->
+  <recv request="INVITE" crlf="true" rrs="true">
+'''
+    if verify:
+        check = '''      <verifyauth assign_to="auth_ok" username="[user]" password="[password]"/>
+'''
+    else:
+        check = f'''      <ereg regexp="username=&quot;([^&quot;]*)&quot;" search_in="hdr" header="{authhdr}:" case_indep="true" assign_to="junk,got_user"/>
+      <ereg regexp="realm=&quot;([^&quot;]*)&quot;" search_in="hdr" header="{authhdr}:" case_indep="true" assign_to="junk,got_realm"/>
+      <ereg regexp="nonce=&quot;([^&quot;]*)&quot;" search_in="hdr" header="{authhdr}:" case_indep="true" assign_to="junk,got_nonce"/>
+      <ereg regexp="response=&quot;[0-9a-fA-F]{{32}}&quot;" search_in="hdr" header="{authhdr}:" case_indep="true" assign_to="has_response"/>
+      <assignstr assign_to="want_user" value="[user]"/>
+      <assignstr assign_to="want_realm" value="[realm]"/>
+      <strcmp assign_to="d_user" variable="got_user" variable2="want_user"/>
+      <strcmp assign_to="d_realm" variable="got_realm" variable2="want_realm"/>
+      <strcmp assign_to="d_nonce" variable="got_nonce" variable2="nonce"/>
+      <test assign_to="bad_user" variable="d_user" compare="not_equal" value="0"/>
+      <test assign_to="bad_realm" variable="d_realm" compare="not_equal" value="0"/>
+      <test assign_to="bad_nonce" variable="d_nonce" compare="not_equal" value="0"/>
+'''
+    s += gw_invite_actions("invite_auth", extra_ereg=check + f'''      <ereg regexp="[^ ].*" search_in="hdr" header="{authhdr}:" case_indep="true" assign_to="creds"/>
+''', extra_log="|nonce=[$nonce]|authorization=[$creds]") + '''  </recv>
+'''
+    if verify:
+        s += '  <nop hide="true" test="auth_ok" next="good"/>\n'
+    else:
+        s += '''  <nop hide="true" test="bad_user" next="reject"/>
+  <nop hide="true" test="bad_realm" next="reject"/>
+  <nop hide="true" test="bad_nonce" next="reject"/>
+  <nop hide="true" test="has_response" next="good"/>
+'''
+    s += '''
+  <label id="reject"/>
+''' + gw_resp(403, "Forbidden", tag="02", contact=False, retrans=True) + '''  <recv request="ACK" crlf="true"/>
+  <nop next="end"/>
+
+  <label id="good"/>
+''' + GW_TRYING + gw_resp(180, "Ringing", tag="02") + gw_incall("02") + GW_OPTIONS_REPLY + GW_END
+    return s
+
+CH_KEYS = '''  Keys (all required): -key realm REALM, -key user USER, -key password PW
+  (the credentials the switch's trunk is configured with; SIPp's -au/-ap are
+  for the client side only, a UAS has no keyword for them).'''
+write('gw_challenge.xml', f'''  Carrier gateway that challenges INVITEs with 407 Proxy-Authenticate
+  (digest MD5, realm -key realm, no qop): INVITE -> 407 -> ACK -> INVITE with
+  Proxy-Authorization -> checks -> 100 -> 180 -> 200 (SDP) -> ACK -> BYE -> 200,
+  or 403 -> ACK when the checks fail.
+  Checks: username = -key user, realm = -key realm, nonce = the one we sent,
+  response = 32 hex digits. SIPp 3.6's verifyauth only reads Authorization:
+  (not Proxy-Authorization:), so the MD5 response is NOT checked here: the
+  log line carries the nonce and the whole Proxy-Authorization header for the
+  test to recompute (response = MD5(MD5(user:realm:pw):nonce:MD5(INVITE:uri)));
+  gw_challenge_401.xml checks the MD5 itself.
+{GW_RUN}
+  Log: an "invite" line for the first INVITE, an "invite_auth" line for the
+  second, which ends with |nonce=N|authorization=Digest username="..",...
+{CH_KEYS}''', challenge(407, "Proxy Authentication Required", "Proxy-Authenticate", "Proxy-Authorization", False))
+write('gw_challenge_401.xml', f'''  Carrier gateway that challenges INVITEs with 401 WWW-Authenticate (digest
+  MD5, realm -key realm, no qop) and verifies the MD5 response with SIPp's
+  verifyauth: INVITE -> 401 -> ACK -> INVITE with Authorization -> 100 -> 180
+  -> 200 (SDP) -> ACK -> BYE -> 200, or 403 -> ACK on a wrong digest.
+{GW_RUN}
+  Log: "invite" line, then "invite_auth" ending with
+  |nonce=N|authorization=Digest username="..",...
+{CH_KEYS}''', challenge(401, "Unauthorized", "WWW-Authenticate", "Authorization", True))
+
+# ---------- gw_registrar.xml ----------
+REG_LOG = '''      <ereg regexp="[st][ie][pl]s?:([^@;&gt; ]+)" search_in="hdr" header="To:" assign_to="junk,aor"/>
+      <ereg regexp="[^ ].*" search_in="hdr" header="Contact:" assign_to="contact"/>
+      <ereg regexp="[^ ].*" search_in="hdr" header="Expires:" assign_to="req_expires"/>
+      <ereg regexp="^ *0+ *$" search_in="hdr" header="Expires:" assign_to="unreg"/>
+      <ereg regexp="expires=0+([^0-9]|$)" search_in="hdr" header="Contact:" case_indep="true" assign_to="unreg_c"/>
+      <ereg regexp="[^ ].*" search_in="hdr" header="Authorization:" assign_to="creds"/>
+'''
+def reg_recv(n):
+    return f'''  <recv request="REGISTER" crlf="true">
+    <action>
+{REG_LOG}      <verifyauth assign_to="ok{n}" username="[user]" password="[password]"/>
+      <log message="register|aor=[$aor]|call_id=[call_id]|cseq=[cseq]|expires=[$req_expires]|contact=[$contact]|authorization=[$creds]"/>
+    </action>
+  </recv>
+'''
+def reg_resp(code, reason, extra=""):
+    return f'''  <send>
+    <![CDATA[
+      SIP/2.0 {code} {reason}
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+{extra}      Content-Length: 0
+
+    ]]>
+  </send>
+'''
+body = reg_recv(1) + '''  <!-- credentials already good (a refresh reusing the last nonce): no challenge -->
+  <nop hide="true" test="ok1" next="ok"/>
+''' + reg_resp(401, "Unauthorized", '      WWW-Authenticate: Digest realm="[realm]", nonce="gw[pid]r[call_number]x[clock_tick]", algorithm=MD5\n') + reg_recv(2) + '''  <nop hide="true" test="ok2" next="ok"/>
+''' + reg_resp(403, "Forbidden") + '''  <nop next="result"/>
+
+  <label id="ok"/>
+  <nop hide="true" test="unreg" next="unregistered"/>
+  <nop hide="true" test="unreg_c" next="unregistered"/>
+''' + reg_resp(200, "OK", "      [last_Contact:]\n      Expires: [expires]\n") + '''  <nop next="result"/>
+
+  <label id="unregistered"/>
+''' + reg_resp(200, "OK", "      Expires: 0\n") + '''
+  <label id="result"/>
+  <nop>
+    <action>
+      <log message="register_done|aor=[$aor]|call_id=[call_id]|ok=[$ok1][$ok2]|unregister=[$unreg][$unreg_c]"/>
+    </action>
+  </nop>
+  <timewait milliseconds="200"/>
+'''
+write('gw_registrar.xml', '''  Carrier registrar (digest registration to a carrier, issue 4):
+  REGISTER -> 401 WWW-Authenticate (MD5, realm -key realm, fresh nonce) ->
+  REGISTER with Authorization -> verifyauth -> 200 (Contact echoed,
+  Expires: -key expires) or 403.
+  A REGISTER whose Authorization already verifies (a refresh reusing the
+  previous nonce) gets the 200 at once; one without gets a new 401 (carriers
+  that challenge every refresh). Expires: 0 / ;expires=0 gets 200 Expires: 0.
+  Each REGISTER exchange (one Call-ID, until the 200/403) is one SIPp call, so
+  -m N stops after N registrations (initial + refreshes + unregister); a
+  refresh with the same Call-ID arriving later starts a new SIPp call.
+  Run as: sipp -sf gw_registrar.xml -i 127.0.0.1 -p PORT -m N
+          -key realm R -key user U -key password P -key expires S
+          -trace_logs -log_file F
+  Log, one line per REGISTER received, then one per exchange:
+    register|aor=To user|call_id=..|cseq=..|expires=Expires header|contact=whole Contact header|authorization=whole Authorization header (empty if none)
+    register_done|aor=..|call_id=..|ok=..|unregister=..
+  Keys (all required): realm, user, password (checked by verifyauth: the MD5
+  is verified, the nonce is not), expires (granted, seconds).''', body)
+
+# ---------- gw_inbound.xml / gw_inbound_rejected.xml: carrier calls in ----------
+GW_UAC_KEYS = '''  Run as: sipp -sf FILE -i 127.0.0.1 -p PORT -m 1 -s DID -key caller NUMBER SWITCH_HOST:PORT
+    -s DID            the number called, as the carrier sends it (Request-URI
+                      and To user), e.g. 861012345678
+    -key caller NUM   the carrier's caller number (From user), e.g. 8613800138000
+  No credentials: the switch must accept the call on the trunk's source
+  address (IP ACL), never by digest.'''
+body = invite("inv1", False) + '''
+  <recv response="100" optional="true" response_txn="inv1"/>
+''' + answered("inv1") + ACK2XX.replace('[TXN]', 'inv1') + '''
+  <!-- call duration: -d MILLISECONDS on the command line -->
+  <pause/>
+
+''' + bye()
+write('gw_inbound.xml', f'''  Carrier gateway sending a call IN to the switch (DID):
+  INVITE (no auth) -> [100] [180] [183] -> 200 -> ACK -> pause (-d ms) -> BYE -> 200.
+  A 407/401 or any other final answer is an unexpected message: the call
+  fails (use gw_inbound_rejected.xml when a refusal is expected).
+{GW_UAC_KEYS}
+    -d MS             how long to stay in the call before BYE''', body)
+body = invite("inv1", False) + '''
+  <recv response="100" optional="true" response_txn="inv1"/>
+  <recv response="401" optional="true" response_txn="inv1" next="refused"/>
+  <recv response="403" optional="true" response_txn="inv1" next="refused"/>
+  <recv response="404" optional="true" response_txn="inv1" next="refused"/>
+  <recv response="407" response_txn="inv1"/>
+  <label id="refused"/>
+''' + ack_non2xx("inv1")
+write('gw_inbound_rejected.xml', f'''  Call IN from an address/trunk the switch must refuse: INVITE (no auth)
+  -> [100] -> 401, 403, 404 or 407 -> ACK. A 1xx ringing/2xx (the call was
+  routed) or another code is an unexpected message and fails the call, so a
+  "successful call" means "refused"; the code is in the -trace_msg log.
+{GW_UAC_KEYS}''', body)
