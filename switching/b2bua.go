@@ -21,6 +21,11 @@ type B2BUAConfig struct {
 	MaxDuration time.Duration
 	// Realm is the domain used in the From/To of B-legs.
 	Realm string
+	// TrunkAttemptTimeout is how long an attempt through a trunk may go
+	// without any response before the next trunk is tried (like
+	// Kamailio's fr_timer); RFC 3261's Timer B (32 s) is far too long to
+	// fail over on. Default 3s.
+	TrunkAttemptTimeout time.Duration
 }
 
 // B2BUA terminates the caller's dialog (A-leg) and originates one dialog
@@ -36,6 +41,7 @@ type B2BUA struct {
 	subs  *projections.Subscribers
 	m     *Metrics
 	log   *slog.Logger
+	x     *Interconnect // nil: registered users only
 
 	mu    sync.RWMutex
 	byA   map[string]*call // A-leg Call-ID
@@ -45,8 +51,11 @@ type B2BUA struct {
 }
 
 // NewB2BUA wires a B2BUA.
-func NewB2BUA(cfg B2BUAConfig, ua *sipgo.DialogUA, guard *Guard, rec *Recorder, loc *projections.Location, subs *projections.Subscribers, m *Metrics, log *slog.Logger) *B2BUA {
-	return &B2BUA{cfg: cfg, ua: ua, guard: guard, rec: rec, loc: loc, subs: subs, m: m, log: log,
+func NewB2BUA(cfg B2BUAConfig, ua *sipgo.DialogUA, guard *Guard, rec *Recorder, loc *projections.Location, subs *projections.Subscribers, x *Interconnect, m *Metrics, log *slog.Logger) *B2BUA {
+	if cfg.TrunkAttemptTimeout <= 0 {
+		cfg.TrunkAttemptTimeout = 3 * time.Second
+	}
+	return &B2BUA{cfg: cfg, ua: ua, guard: guard, rec: rec, loc: loc, subs: subs, x: x, m: m, log: log,
 		byA: map[string]*call{}, byB: map[string]*call{}, drain: make(chan struct{})}
 }
 

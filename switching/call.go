@@ -3,12 +3,14 @@ package switching
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	"softswitch/domain"
+	"softswitch/interconnect/number"
 )
 
 // call is one B2BUA call: the caller's dialog, the forks, and the aggregate
@@ -28,6 +30,11 @@ type call struct {
 	started time.Time
 	// cancelled is closed when the caller CANCELs the INVITE.
 	cancelled chan struct{}
+	// number and tried are set for a call to a number through trunks;
+	// inbound names the trunk a call came in from.
+	number  number.Number
+	tried   map[string]bool
+	inbound string
 }
 
 // bLeg is one fork towards a registered contact.
@@ -40,6 +47,14 @@ type bLeg struct {
 	done      bool
 	res       *sip.Response
 	started   time.Time
+	// trunk is set for an attempt through a carrier's trunk; transport is
+	// the trunk's or the binding's.
+	trunk     *trunkLeg
+	transport string
+	// responded is set on the first response of any kind; timedOut when
+	// the attempt was given up for lack of one (failover on timeout).
+	responded atomic.Bool
+	timedOut  atomic.Bool
 }
 
 type eventKind int

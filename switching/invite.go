@@ -39,17 +39,33 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	ctx := context.Background()
 	started := b.rec.Now()
-	// RFC 3261 §22.3: a B2BUA acting for its subscribers challenges with
-	// 407, as a proxy would. No unauthenticated INVITE goes further.
-	user, ok := b.guard.Authenticate(ctx, req, tx, "Proxy-Authorization", 407)
-	if !ok {
-		b.m.callsRejected.Add(1)
-		return
-	}
-	if req.From().Address.User != user {
-		b.m.callsRejected.Add(1)
-		b.reply(tx, req, 403, "Forbidden")
-		return
+	// A carrier's gateway is trusted by its source address (the trunk's
+	// ACL) and may only reach DIDs; everyone else is a subscriber.
+	inbound, user, callee := b.inboundTrunk(req), "", req.Recipient.User
+	if inbound != "" {
+		did, ok := b.didUser(callee)
+		if !ok {
+			b.m.callsRejected.Add(1)
+			b.reply(tx, req, 404, "Not Found")
+			return
+		}
+		user, callee = req.From().Address.User, did
+		b.m.inboundCalls.Add(1)
+	} else {
+		// RFC 3261 §22.3: a B2BUA acting for its subscribers challenges
+		// with 407, as a proxy would. No unauthenticated INVITE goes
+		// further, least of all to a carrier's trunk.
+		var ok bool
+		user, ok = b.guard.Authenticate(ctx, req, tx, "Proxy-Authorization", 407)
+		if !ok {
+			b.m.callsRejected.Add(1)
+			return
+		}
+		if req.From().Address.User != user {
+			b.m.callsRejected.Add(1)
+			b.reply(tx, req, 403, "Forbidden")
+			return
+		}
 	}
 	if mf := req.MaxForwards(); mf != nil && mf.Val() <= 1 {
 		b.reply(tx, req, 483, "Too Many Hops")
@@ -67,13 +83,13 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		b.reply(tx, req, 400, "Bad Request")
 		return
 	}
-	agg, err := domain.NewCall(callID, user, req.Recipient.User, req.Source(), started)
+	agg, err := domain.NewCall(callID, user, callee, req.Source(), started)
 	if err != nil {
 		b.reply(tx, req, 404, "Not Found")
 		return
 	}
 	_ = agg.StartLeg(domain.SideA, domain.SideA, callID, req.Source(), "", started)
-	c := &call{b: b, aCallID: callID, agg: agg, a: a, aTx: tx, started: started, cancelled: make(chan struct{})}
+	c := &call{b: b, aCallID: callID, agg: agg, a: a, aTx: tx, started: started, cancelled: make(chan struct{}), inbound: inbound}
 	// The caller's CANCEL (RFC 3261 §9.2): sipgo answers 200 and 487 in the
 	// transaction layer; the call learns of it here.
 	var once sync.Once
@@ -96,7 +112,11 @@ func (c *call) setup(ctx context.Context) {
 	b := c.b
 	callee := c.agg.Callee()
 	if _, known := b.subs.Lookup(callee); !known {
-		c.fail(ctx, domain.Classify(domain.ErrUnknownCallee), domain.BySwitch)
+		if b.x == nil || c.inbound != "" {
+			c.fail(ctx, domain.Classify(domain.ErrUnknownCallee), domain.BySwitch)
+			return
+		}
+		c.setupOutbound(ctx)
 		return
 	}
 	now := b.rec.Now()
@@ -130,25 +150,69 @@ func (c *call) setup(ctx context.Context) {
 		return
 	}
 	for i, leg := range c.legs {
-		c.fork(leg, targets[i], binds[i].Transport)
+		leg.transport = binds[i].Transport
+		c.fork(leg, targets[i])
 	}
 	c.run(ctx)
 }
 
+// setupOutbound sends a call to a number out through the trunks, one
+// attempt at a time (failover is sequential, unlike forking).
+func (c *call) setupOutbound(ctx context.Context) {
+	c.events = make(chan callEvent, 4)
+	if f := c.outbound(); f != nil {
+		c.fail(ctx, f, domain.BySwitch)
+		return
+	}
+	if !c.startLast(ctx) {
+		return
+	}
+	c.run(ctx)
+}
+
+// startLast records the newest leg and sends its INVITE. A call the log
+// cannot hold is refused rather than routed unrecorded.
+func (c *call) startLast(ctx context.Context) bool {
+	if err := c.record(ctx); err != nil {
+		c.b.m.response(500)
+		_ = c.aTx.Respond(sip.NewResponseFromRequest(c.a.InviteRequest, 500, "Server Internal Error", nil))
+		return false
+	}
+	leg := c.legs[len(c.legs)-1]
+	var uri sip.Uri
+	if err := sip.ParseUri(leg.target, &uri); err != nil {
+		c.send(callEvent{kind: evLegDone, leg: leg, err: err})
+		return true
+	}
+	c.fork(leg, uri)
+	return true
+}
+
 // fork sends the INVITE of one B-leg and waits for its answer in its own
 // goroutine, reporting to the call's goroutine.
-func (c *call) fork(leg *bLeg, target sip.Uri, transport string) {
+func (c *call) fork(leg *bLeg, target sip.Uri) {
 	b := c.b
 	req := sip.NewRequest(sip.INVITE, target)
 	from := c.a.InviteRequest.From()
 	fromParams := sip.NewParams()
 	fromParams.Add("tag", sip.GenerateTagN(16))
+	fromUser, toUser, toHost := c.agg.Caller(), c.agg.Callee(), b.cfg.Realm
+	var opts sipgo.AnswerOptions
+	if t := leg.trunk; t != nil {
+		// The carrier sees its own number format and the presented
+		// caller id, and its own domain in To (RFC 3261 §8.1.1.2).
+		fromUser, toUser, toHost = t.fromUser, t.user, target.Host
+		opts.Username, opts.Password = t.authUser, t.authPass
+	}
 	req.AppendHeader(&sip.FromHeader{
 		DisplayName: from.DisplayName,
-		Address:     sip.Uri{Scheme: "sip", User: c.agg.Caller(), Host: b.cfg.Realm},
+		Address:     sip.Uri{Scheme: "sip", User: fromUser, Host: b.cfg.Realm},
 		Params:      fromParams,
 	})
-	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: c.agg.Callee(), Host: b.cfg.Realm}, Params: sip.NewParams()})
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: toUser, Host: toHost}, Params: sip.NewParams()})
+	if t := leg.trunk; t != nil && t.pai != "" {
+		req.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+t.pai+"@"+b.cfg.Realm+">"))
+	}
 	cid := sip.CallIDHeader(leg.sipCallID)
 	req.AppendHeader(&cid)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.INVITE})
@@ -161,8 +225,8 @@ func (c *call) fork(leg *bLeg, target sip.Uri, transport string) {
 		req.AppendHeader(sip.HeaderClone(ct))
 	}
 	req.SetBody(c.a.InviteRequest.Body())
-	if transport != "" {
-		req.SetTransport(strings.ToUpper(transport))
+	if leg.transport != "" {
+		req.SetTransport(strings.ToUpper(leg.transport))
 	}
 	legCtx, cancel := context.WithCancel(context.Background())
 	leg.cancel = cancel
@@ -173,13 +237,26 @@ func (c *call) fork(leg *bLeg, target sip.Uri, transport string) {
 		return
 	}
 	leg.sess = sess
-	go func() {
-		err := sess.WaitAnswer(legCtx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
-			if r.IsProvisional() && r.StatusCode > 100 {
-				c.send(callEvent{kind: evProvisional, leg: leg, res: r})
+	if leg.trunk != nil {
+		// No response at all within the attempt timeout: give up on this
+		// trunk (counted as a timeout, which fails over).
+		stop := time.AfterFunc(b.cfg.TrunkAttemptTimeout, func() {
+			if !leg.responded.Load() {
+				leg.timedOut.Store(true)
+				cancel()
 			}
-			return nil
-		}})
+		})
+		context.AfterFunc(legCtx, func() { stop.Stop() })
+	}
+	opts.OnResponse = func(r *sip.Response) error {
+		leg.responded.Store(true)
+		if r.IsProvisional() && r.StatusCode > 100 {
+			c.send(callEvent{kind: evProvisional, leg: leg, res: r})
+		}
+		return nil
+	}
+	go func() {
+		err := sess.WaitAnswer(legCtx, opts)
 		c.send(callEvent{kind: evLegDone, leg: leg, res: sess.InviteResponse, err: err})
 	}()
 }
@@ -217,6 +294,14 @@ func (c *call) run(ctx context.Context) {
 					cancelAll()
 				} else if ev.res != nil && ev.res.StatusCode >= 300 && better(ev.res, best) {
 					best = ev.res
+				}
+				if ev.err != nil && ev.leg.trunk != nil && ev.leg.timedOut.Load() && best == nil {
+					best = sip.NewResponseFromRequest(c.a.InviteRequest, 408, "Request Timeout", nil)
+				}
+				if ev.err != nil && ev.leg.trunk != nil && decided == nil && c.winner == nil && failoverCode(ev) {
+					if c.failover(ctx) {
+						pending++
+					}
 				}
 			case evBye, evReinvite:
 				b.reply(ev.tx, ev.req, 481, "Call/Transaction Does Not Exist")
@@ -288,6 +373,9 @@ func legCode(ev callEvent) (int, string) {
 	if ev.err == nil {
 		return 200, "OK"
 	}
+	if ev.leg != nil && ev.leg.timedOut.Load() {
+		return 408, "Request Timeout"
+	}
 	var dr *sipgo.ErrDialogResponse
 	if errors.As(ev.err, &dr) && dr.Res != nil {
 		return dr.Res.StatusCode, dr.Res.Reason
@@ -354,7 +442,12 @@ func (c *call) fail(ctx context.Context, f *domain.CallFailure, by string) {
 		// The dialog's copy of the INVITE carries the To tag already sent
 		// in provisional answers.
 		c.b.m.response(f.Code)
-		_ = c.aTx.Respond(sip.NewResponseFromRequest(c.a.InviteRequest, f.Code, f.Reason, nil))
+		res := sip.NewResponseFromRequest(c.a.InviteRequest, f.Code, f.Reason, nil)
+		if f.RetryAfter > 0 {
+			// RFC 3261 §20.33: when the caller may try again.
+			res.AppendHeader(sip.NewHeader("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second))))
+		}
+		_ = c.aTx.Respond(res)
 	}
 	c.tx(domain.SideA, domain.DirIn, c.a.InviteRequest, f.Code, f.Reason, c.started)
 	c.agg.End(f, by, now)

@@ -26,6 +26,9 @@ type Metrics struct {
 	callsAnswered   atomic.Uint64
 	callsEnded      atomic.Uint64
 	callsRejected   atomic.Uint64
+	trunkAttempts   atomic.Uint64
+	trunkFailovers  atomic.Uint64
+	inboundCalls    atomic.Uint64
 	appendErrors    atomic.Uint64
 	appendBatches   atomic.Uint64
 	appendEvents    atomic.Uint64
@@ -104,6 +107,9 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	counter("softswitch_calls_answered_total", "Calls answered.", m.callsAnswered.Load())
 	counter("softswitch_calls_ended_total", "Calls ended.", m.callsEnded.Load())
 	counter("softswitch_calls_rejected_total", "INVITEs answered with a final failure before a call started.", m.callsRejected.Load())
+	counter("softswitch_trunk_attempts_total", "Call attempts through carriers' trunks, failovers included.", m.trunkAttempts.Load())
+	counter("softswitch_trunk_failovers_total", "Attempts moved to the next trunk after a retryable failure.", m.trunkFailovers.Load())
+	counter("softswitch_inbound_trunk_calls_total", "Calls accepted from carriers' trunks by source address.", m.inboundCalls.Load())
 	counter("softswitch_journal_append_errors_total", "Failed event appends.", m.appendErrors.Load())
 	counter("softswitch_journal_append_batches_total", "Event append calls.", m.appendBatches.Load())
 	counter("softswitch_journal_append_events_total", "Events appended.", m.appendEvents.Load())

@@ -47,8 +47,10 @@ type cdrSink struct {
 	stats func() cdr.Stats
 }
 
-func newPipeline(cfg *config.Config, journal eventstore.Store, set projections.Set, log *slog.Logger) (*pipeline, error) {
-	p := &pipeline{cfg: cfg, journal: journal, remote: projections.NewRemote(set, cfg.NodeID), log: log, latency: &cdr.Latency{}}
+// newPipeline wires the pipeline; trunks are the projections that share
+// trunk state (definitions, health, channels) with other nodes.
+func newPipeline(cfg *config.Config, journal eventstore.Store, set projections.Set, trunks []projections.Projection, log *slog.Logger) (*pipeline, error) {
+	p := &pipeline{cfg: cfg, journal: journal, remote: projections.NewRemote(set, cfg.NodeID, trunks...), log: log, latency: &cdr.Latency{}}
 	if cfg.Kafka.On() {
 		sh, err := kafkalog.NewShipper(journal, kafkalog.Config{
 			Brokers: cfg.Kafka.Brokers, Prefix: cfg.Kafka.TopicPrefix, DataDir: cfg.DataDir,

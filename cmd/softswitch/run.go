@@ -50,7 +50,8 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	defer store.Close()
 
 	subs, loc, calls := projections.NewSubscribers(), projections.NewLocation(), projections.NewCalls()
-	set := projections.Set{subs, loc, calls}
+	ic, load := projections.NewInterconnect(), projections.NewTrunkLoad(time.Now)
+	set := projections.Set{subs, loc, calls, ic, load}
 	start := time.Now()
 	head, err := set.Replay(ctx, store)
 	if err != nil {
@@ -65,6 +66,15 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return fmt.Errorf("close orphaned calls: %w", err)
 	} else if n > 0 {
 		log.Warn("ended calls left open by the previous run", "calls", n)
+	}
+	if n, err := switching.NewInterconnectProvisioner(rec, ic).Sync(ctx, cfg.InterconnectDefinitions()); err != nil {
+		return fmt.Errorf("provision carriers, trunks, routes and DIDs: %w", err)
+	} else if n > 0 {
+		log.Info("interconnect definitions changed", "events", n)
+	}
+	x, err := newInterconnect(cfg, ic, load)
+	if err != nil {
+		return err
 	}
 	prov := switching.NewProvisioner(cfg.SIP.Realm, rec, subs, loc)
 	for _, s := range cfg.Subscribers {
@@ -94,11 +104,11 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	reg := switching.NewRegistrar(switching.RegistrarConfig{MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
 		DefaultExpires: cfg.SIP.DefaultExpires, MaxContacts: cfg.SIP.MaxContacts}, guard, rec, loc, subs, m, sipLog)
-	b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm},
-		dua, guard, rec, loc, subs, m, sipLog)
+	b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
+		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout}, dua, guard, rec, loc, subs, x, m, sipLog)
 	server := switching.NewServer(scfg, ua, srv, cli, reg, b2b, guard, m, sipLog)
 
-	pipe, err := newPipeline(cfg, store, set, log)
+	pipe, err := newPipeline(cfg, store, set, []projections.Projection{ic, load}, log)
 	if err != nil {
 		return err
 	}

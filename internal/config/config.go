@@ -76,6 +76,10 @@ type SIP struct {
 	NonceLifetime time.Duration `yaml:"nonce_lifetime"`
 	// RingTimeout (duration) before an unanswered call gets 480. Default 30s.
 	RingTimeout time.Duration `yaml:"ring_timeout"`
+	// TrunkAttemptTimeout (duration) an attempt through a carrier's trunk
+	// may go without any response before the next trunk is tried.
+	// Default 3s.
+	TrunkAttemptTimeout time.Duration `yaml:"trunk_attempt_timeout"`
 	// MaxCallDuration (duration) of an answered call. Default 3h.
 	MaxCallDuration time.Duration `yaml:"max_call_duration"`
 	// MinExpires, MaxExpires and DefaultExpires (seconds) bound
@@ -242,6 +246,9 @@ func (s *SIP) setDefaults() {
 	if s.RingTimeout == 0 {
 		s.RingTimeout = 30 * time.Second
 	}
+	if s.TrunkAttemptTimeout == 0 {
+		s.TrunkAttemptTimeout = 3 * time.Second
+	}
 	if s.MaxCallDuration == 0 {
 		s.MaxCallDuration = 3 * time.Hour
 	}
@@ -283,7 +290,7 @@ func (s *SIP) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"sip.nonce_lifetime", s.NonceLifetime}, {"sip.ring_timeout", s.RingTimeout}, {"sip.max_call_duration", s.MaxCallDuration}} {
+	}{{"sip.nonce_lifetime", s.NonceLifetime}, {"sip.ring_timeout", s.RingTimeout}, {"sip.max_call_duration", s.MaxCallDuration}, {"sip.trunk_attempt_timeout", s.TrunkAttemptTimeout}} {
 		if d.v < 0 {
 			return fieldErr(d.name, "must be positive, got %s", d.v)
 		}

@@ -1,0 +1,41 @@
+package switching
+
+import (
+	"context"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// inboundTrunk names the trunk whose ACL holds the request's source, ""
+// for anyone else. Only the transport's source address counts: Via and
+// From are the sender's to write (RFC 3261 §18.2.1 records the real one
+// as "received").
+func (b *B2BUA) inboundTrunk(req *sip.Request) string {
+	if b.x == nil {
+		return ""
+	}
+	t, _ := b.x.IC.TrunkForSource(req.Source())
+	return t
+}
+
+// didUser maps a dialled number from a carrier to the subscriber its DID
+// is assigned to.
+func (b *B2BUA) didUser(dialled string) (string, bool) {
+	n, err := b.x.Normalizer.Normalize(dialled)
+	if err != nil {
+		return "", false
+	}
+	return b.x.IC.DID(n.E164())
+}
+
+// failover starts the next trunk attempt after a retryable failure and
+// reports whether one started. The decision is taken again on current
+// trunk state, with the trunks already tried marked failed.
+func (c *call) failover(ctx context.Context) bool {
+	before := len(c.legs)
+	if f := c.nextAttempt(); f != nil || len(c.legs) == before {
+		return false // nothing left: the caller gets the best answer
+	}
+	c.b.m.trunkFailovers.Add(1)
+	return c.startLast(ctx)
+}
