@@ -5,6 +5,7 @@ import (
 
 	"softswitch/domain"
 	"softswitch/interconnect/number"
+	"softswitch/interconnect/routing"
 	"softswitch/internal/config"
 	"softswitch/projections"
 	"softswitch/switching"
@@ -22,8 +23,13 @@ func newInterconnect(cfg *config.Config, ic *projections.Interconnect, load *pro
 	for i := range cfg.Subscribers {
 		policies[cfg.Subscribers[i].User] = cfg.Subscribers[i].CallingPolicy()
 	}
-	return &switching.Interconnect{
+	segs := routing.DefaultSegments()
+	for _, sg := range cfg.Numbering.Segments {
+		segs = append(segs, routing.Segment{Prefix: sg.Prefix, Carrier: sg.Carrier, Kind: sg.Kind, Host: sg.Host})
+	}
+	x := &switching.Interconnect{
 		IC: ic, Load: load, Normalizer: z, CountryCode: cfg.Numbering.CountryCode,
+		Segments: segs, Ported: cfg.Numbering.Ported,
 		// A subscriber added over the API has the default policy: national
 		// calls only.
 		Policy: func(user string) domain.CallingPolicy { return policies[user] },
@@ -39,5 +45,12 @@ func newInterconnect(cfg *config.Config, ic *projections.Interconnect, load *pro
 			}
 			return "", ""
 		},
-	}, nil
+	}
+	// Compile once now, so a plan that cannot work (a segment naming a
+	// carrier with another host, an unknown ported carrier) stops the
+	// start with the field at fault instead of failing calls.
+	if _, err := x.Table(); err != nil {
+		return nil, fmt.Errorf("%w: routing plan: %v", config.ErrInvalid, err)
+	}
+	return x, nil
 }

@@ -107,6 +107,9 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
 		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout}, dua, guard, rec, loc, subs, x, m, sipLog)
 	server := switching.NewServer(scfg, ua, srv, cli, reg, b2b, guard, m, sipLog)
+	keeper := switching.NewTrunkKeeper(x, cli, rec, cfg.SIP.Listen, sipLog.With("component", "trunks"))
+	keeperDone := make(chan struct{})
+	go func() { defer close(keeperDone); keeper.Run(ctx) }()
 
 	pipe, err := newPipeline(cfg, store, set, []projections.Projection{ic, load}, log)
 	if err != nil {
@@ -133,6 +136,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	defer shutCancel()
 	_ = httpSrv.Shutdown(shutCtx)
 	pipe.wait()
+	<-keeperDone
 	log.Info("stopped")
 	return sipErr
 }

@@ -187,6 +187,17 @@ write('uac_notfound.xml', f'''  UAC calling a user that does not exist (404) or 
   INVITE (-> 407 -> ACK -> INVITE with credentials) -> 404 or 480 -> ACK.
 {KEYS}''', auth_block(either(404, 480)))
 
+# ---------- uac_unavailable.xml: every trunk full ----------
+def only(code):
+    def f(txn):
+        return provisional(txn) + f'''  <recv response="{code}" response_txn="{txn}"/>
+''' + ack_non2xx(txn)
+    return f
+write('uac_unavailable.xml', f'''  UAC expecting 503 Service Unavailable (every trunk towards the number at
+  capacity): INVITE (-> 407 -> ACK -> INVITE with credentials) -> [1xx] ->
+  503 -> ACK.
+{KEYS}''', auth_block(only(503)))
+
 # ---------- uac_cancel.xml ----------
 def cancel(txn):
     return f'''  <recv response="183" optional="true" response_txn="{txn}"/>

@@ -17,6 +17,22 @@ type Numbering struct {
 	// are prefixed with it, and numbers outside it are international for
 	// the subscribers' calling policy. Default "86".
 	CountryCode string `yaml:"country_code"`
+	// Segments are added to the built-in number segment table (China's
+	// mobile segments); a longer prefix names a specific MVNO within a
+	// generic MVNO segment ("17030" -> "mvno-a"). Keyed on the national
+	// mobile number prefix.
+	Segments []Segment `yaml:"segments"`
+	// Ported maps an E.164 number (digits) to the carrier it was ported
+	// to; number portability overrides the segment's carrier.
+	Ported map[string]string `yaml:"ported"`
+}
+
+// Segment is one extra row of the number segment table.
+type Segment struct {
+	Prefix  string `yaml:"prefix"`
+	Carrier string `yaml:"carrier"`
+	Kind    string `yaml:"kind"` // mno or mvno
+	Host    string `yaml:"host"` // the host MNO of an mvno segment
 }
 
 // Carrier is one item of `carriers:`, a real (mno) or virtual (mvno)
@@ -138,6 +154,27 @@ func (n *Numbering) setDefaults() {
 func (n *Numbering) Validate() error {
 	if !domain.IsDigits(n.CountryCode, 1) || len(n.CountryCode) > 3 || n.CountryCode[0] == '0' {
 		return fieldErr("numbering.country_code", "must be 1 to 3 digits without '+' or a leading 0, got %q", n.CountryCode)
+	}
+	for i, sg := range n.Segments {
+		f := fmt.Sprintf("numbering.segments[%d]", i)
+		switch {
+		case !domain.IsDigits(sg.Prefix, 1):
+			return fieldErr(f+".prefix", "must be digits, got %q", sg.Prefix)
+		case !domain.IsName(sg.Carrier):
+			return fieldErr(f+".carrier", "must be a carrier name, got %q", sg.Carrier)
+		case sg.Kind != domain.CarrierMNO && sg.Kind != domain.CarrierMVNO:
+			return fieldErr(f+".kind", "must be mno or mvno, got %q", sg.Kind)
+		case (sg.Kind == domain.CarrierMVNO) != (sg.Host != ""):
+			return fieldErr(f+".host", "an mvno segment needs its host MNO, an mno segment none")
+		}
+	}
+	for num, carrier := range n.Ported {
+		if !domain.IsE164(num) {
+			return fieldErr("numbering.ported["+num+"]", "must be an E.164 number (digits, no '+')")
+		}
+		if !domain.IsName(carrier) {
+			return fieldErr("numbering.ported["+num+"]", "must name a carrier, got %q", carrier)
+		}
 	}
 	return nil
 }

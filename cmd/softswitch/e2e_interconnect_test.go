@@ -1,0 +1,355 @@
+//go:build e2e
+
+// End-to-end tests of calls out through carriers' trunks and in from them
+// (issue 4). SIPp plays the carriers' gateways (deploy/sipp/gw_*.xml, see
+// docs/testing-gateways.md); each gateway logs every INVITE it receives,
+// so a test can assert which gateway got the call and in what format.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"softswitch/internal/itest"
+)
+
+// gateway is a SIPp playing a carrier's gateway.
+type gateway struct {
+	*itest.SIPp
+	log string
+}
+
+func startGateway(t *testing.T, scenario string, args ...string) gateway {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), "gw.log")
+	s := itest.StartSIPp(t, scenario, append([]string{"-trace_logs", "-log_file", log}, args...)...)
+	return gateway{SIPp: s, log: log}
+}
+
+// invites returns the INVITEs the gateway logged, each as its fields.
+func (g gateway) invites(t *testing.T) []map[string]string {
+	t.Helper()
+	f, err := os.Open(g.log)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		parts := strings.Split(sc.Text(), "|")
+		if parts[0] != "invite" {
+			continue
+		}
+		m := map[string]string{}
+		for _, p := range parts[1:] {
+			k, v, _ := strings.Cut(p, "=")
+			m[k] = v
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// trunkYAML is one trunk item.
+func trunkYAML(name string, g gateway, extra string) string {
+	return "      - {name: " + name + ", address: \"" + g.Addr + "\"" + extra + "}\n"
+}
+
+// callNumber calls number from 6000 with the given UAC scenario.
+func callNumber(t *testing.T, sw *itest.Switch, scenario, number string, args ...string) itest.SIPpResult {
+	t.Helper()
+	return call(t, sw, scenario, number, args...)
+}
+
+// lastCDR is the newest CDR whose callee is number.
+func lastCDR(t *testing.T, sw *itest.Switch, number string) itest.CDR {
+	t.Helper()
+	var found *itest.CDR
+	itest.Eventually(t, 10*time.Second, "CDR for "+number, func() bool {
+		for _, c := range sw.CDRList(t) {
+			if c.Callee == number {
+				found = &c
+			}
+		}
+		return found != nil
+	})
+	return *found
+}
+
+// routeDecisions returns the call.route_decided payloads of the journal.
+func routeDecisions(t *testing.T, sw *itest.Switch) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, env := range sw.Events(t) {
+		if env.Type != "call.route_decided" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(env.Payload, &m); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func rawString(c itest.CDR, key string) string {
+	s, _ := c.Raw[key].(string)
+	return s
+}
+
+// TestE2ETrunkRouting: numbers go to the right carrier's gateway by the
+// segment table, in the trunk's number format; an MVNO segment goes to the
+// MVNO's trunk when it has one, else to its host MNO; an unauthenticated
+// INVITE to a number is challenged and reaches no gateway.
+func TestE2ETrunkRouting(t *testing.T) {
+	itest.RequireSIPp(t)
+	cm, ct, mv := startGateway(t, "gw_answer"), startGateway(t, "gw_answer"), startGateway(t, "gw_answer")
+	cfg := "carriers:\n" +
+		"  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-a", cm, ", rewrite: {format: national}") +
+		"  - name: china-telecom\n    kind: mno\n    trunks:\n" + trunkYAML("ct-a", ct, "") +
+		"  - name: mvno-a\n    kind: mvno\n    host: china-mobile\n    trunks:\n" + trunkYAML("mv-a", mv, ", rewrite: {format: \"+e164\"}") +
+		"numbering:\n  segments:\n    - {prefix: \"17030\", carrier: mvno-a, kind: mvno, host: china-mobile}\n" +
+		"routes:\n  - {prefix: \"86\", by_carrier: true}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+
+	tests := []struct {
+		name, dialled    string
+		gw               gateway
+		wantURIUser      string
+		carrier, trunk   string
+		wantMVNOFallback bool
+	}{
+		{"mobile to its MNO", "13800138000", cm, "13800138000", "china-mobile", "cm-a", false},
+		{"mobile in E.164 to its MNO", "+8613912345678", cm, "13912345678", "china-mobile", "cm-a", false},
+		{"MVNO segment to the MVNO's trunk", "17030123456", mv, "+8617030123456", "mvno-a", "mv-a", false},
+		{"MVNO without trunks to its host", "17001234567", ct, "8617001234567", "china-telecom", "ct-a", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(tc.gw.invites(t))
+			if res := callNumber(t, sw, "uac", tc.dialled); !res.OK() {
+				t.Fatalf("call %s: %s", tc.dialled, res)
+			}
+			inv := tc.gw.invites(t)
+			if len(inv) != before+1 {
+				t.Fatalf("gateway of %s got %d new INVITEs, want 1", tc.trunk, len(inv)-before)
+			}
+			if got := inv[len(inv)-1]["dialled"]; got != tc.wantURIUser {
+				t.Errorf("gateway saw Request-URI user %q, want %q (the trunk's format)", got, tc.wantURIUser)
+			}
+			c := lastCDR(t, sw, tc.dialled)
+			if rawString(c, "trunk") != tc.trunk {
+				t.Errorf("CDR trunk %q, want %q (%v)", rawString(c, "trunk"), tc.trunk, c.Raw)
+			}
+			if tc.wantMVNOFallback {
+				ds := routeDecisions(t, sw)
+				if fb, _ := ds[len(ds)-1]["mvno_fallback"].(bool); !fb {
+					t.Errorf("route decision did not record the MVNO fallback: %v", ds[len(ds)-1])
+				}
+			} else if rawString(c, "carrier") != tc.carrier {
+				t.Errorf("CDR carrier %q, want %q", rawString(c, "carrier"), tc.carrier)
+			}
+		})
+	}
+
+	t.Run("unauthenticated INVITE reaches no gateway", func(t *testing.T) {
+		before := len(cm.invites(t)) + len(ct.invites(t)) + len(mv.invites(t))
+		res := itest.RunSIPp(t, sippCtx(t, sippTimeout), "uac_noauth", "-m", "1", "-s", "13800138000",
+			"-key", "caller", caller, sw.SIPAddr)
+		if !res.OK() {
+			t.Fatalf("unauthenticated call: %s", res)
+		}
+		if after := len(cm.invites(t)) + len(ct.invites(t)) + len(mv.invites(t)); after != before {
+			t.Fatalf("an unauthenticated INVITE reached a gateway (%d new INVITEs)", after-before)
+		}
+	})
+}
+
+// TestE2ETrunkFailover: a gateway answering 503 makes the switch try the
+// next trunk; a 486 about the callee does not. Every attempt is a leg of
+// the CDR.
+func TestE2ETrunkFailover(t *testing.T) {
+	itest.RequireSIPp(t)
+	bad, good := startGateway(t, "gw_code", "-key", "code", "503"), startGateway(t, "gw_answer")
+	busy, spare := startGateway(t, "gw_code", "-key", "code", "486"), startGateway(t, "gw_answer")
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		trunkYAML("cm-bad", bad, "") + trunkYAML("cm-good", good, "") +
+		trunkYAML("cm-busy", busy, "") + trunkYAML("cm-spare", spare, "") +
+		"routes:\n  - {prefix: \"86138\", trunks: [cm-bad, cm-good]}\n  - {prefix: \"86139\", trunks: [cm-busy, cm-spare]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+
+	t.Run("503 fails over", func(t *testing.T) {
+		if res := callNumber(t, sw, "uac", "13800138000"); !res.OK() {
+			t.Fatalf("call: %s", res)
+		}
+		if len(bad.invites(t)) != 1 || len(good.invites(t)) != 1 {
+			t.Fatalf("INVITEs: 503 gateway %d, next gateway %d; want 1 and 1", len(bad.invites(t)), len(good.invites(t)))
+		}
+		c := lastCDR(t, sw, "13800138000")
+		if rawString(c, "trunk") != "cm-good" || c.Disposition != "answered" {
+			t.Errorf("CDR trunk %q disposition %q, want cm-good answered", rawString(c, "trunk"), c.Disposition)
+		}
+		codes := map[string]int{}
+		for _, l := range c.Legs {
+			if l.Side == "b" {
+				legs, _ := c.Raw["legs"].([]any)
+				for _, rl := range legs {
+					m, _ := rl.(map[string]any)
+					if m["leg"] == l.Leg {
+						codes[m["trunk"].(string)] = l.SIPCode
+					}
+				}
+			}
+		}
+		if codes["cm-bad"] != 503 || codes["cm-good"] != 200 {
+			t.Errorf("attempt legs by trunk = %v, want cm-bad 503 and cm-good 200", codes)
+		}
+	})
+	t.Run("486 does not fail over", func(t *testing.T) {
+		if res := callNumber(t, sw, "uac_busy", "13900139000"); !res.OK() {
+			t.Fatalf("call: %s", res)
+		}
+		if len(busy.invites(t)) != 1 || len(spare.invites(t)) != 0 {
+			t.Fatalf("INVITEs: busy gateway %d, spare %d; want 1 and 0", len(busy.invites(t)), len(spare.invites(t)))
+		}
+	})
+}
+
+// TestE2ETrunkCapacity: a trunk at max_channels is skipped, and when every
+// trunk is full the caller gets 503 with Retry-After.
+func TestE2ETrunkCapacity(t *testing.T) {
+	itest.RequireSIPp(t)
+	g1, g2 := startGateway(t, "gw_answer"), startGateway(t, "gw_answer")
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		trunkYAML("cm-1", g1, ", max_channels: 1") + trunkYAML("cm-2", g2, ", max_channels: 1") +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-1, cm-2]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+
+	hold := func(number string) *itest.SIPp {
+		return itest.StartSIPp(t, "uac", "-m", "1", "-s", number, "-key", "caller", caller, "-au", caller, "-ap", password,
+			"-d", "6000", sw.SIPAddr)
+	}
+	h1 := hold("13800138001")
+	itest.Eventually(t, 5*time.Second, "first call up on cm-1", func() bool { return len(g1.invites(t)) == 1 && len(sw.ActiveCalls(t)) == 1 })
+	h2 := hold("13800138002")
+	itest.Eventually(t, 5*time.Second, "second call on cm-2 (cm-1 full)", func() bool { return len(g2.invites(t)) == 1 })
+	if len(g1.invites(t)) != 1 {
+		t.Fatalf("the full trunk cm-1 got another INVITE")
+	}
+	res := callNumber(t, sw, "uac_unavailable", "13800138003")
+	if !res.OK() {
+		t.Fatalf("third call with every trunk full: %s", res)
+	}
+	if !strings.Contains(res.Messages(), "Retry-After:") {
+		t.Errorf("503 without Retry-After")
+	}
+	for _, h := range []*itest.SIPp{h1, h2} {
+		if r := h.Wait(20 * time.Second); !r.OK() {
+			t.Errorf("held call: %s", r)
+		}
+	}
+}
+
+// TestE2ETrunkDownByOptions: a trunk whose gateway misses OPTIONS
+// keepalives is marked down by an event and skipped.
+func TestE2ETrunkDownByOptions(t *testing.T) {
+	itest.RequireSIPp(t)
+	live := startGateway(t, "gw_answer")
+	deadPort, err := itest.FreeUDPTCPPort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		"      - {name: cm-dead, address: \"127.0.0.1:" + itoa(deadPort) + "\", options_interval: 1s, options_timeout: 500ms}\n" +
+		trunkYAML("cm-live", live, "") +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-dead, cm-live]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+	itest.Eventually(t, 10*time.Second, "trunk.health_changed down for cm-dead", func() bool {
+		for _, env := range sw.Events(t) {
+			if env.Type == "trunk.health_changed" && strings.Contains(string(env.Payload), `"trunk":"cm-dead"`) &&
+				strings.Contains(string(env.Payload), `"up":false`) {
+				return true
+			}
+		}
+		return false
+	})
+	if res := callNumber(t, sw, "uac", "13800138000"); !res.OK() {
+		t.Fatalf("call: %s", res)
+	}
+	ds := routeDecisions(t, sw)
+	last := ds[len(ds)-1]
+	if last["chosen"] != "cm-live" {
+		t.Errorf("chosen %v, want cm-live", last["chosen"])
+	}
+	cands, _ := last["candidates"].([]any)
+	if len(cands) == 0 || cands[0].(map[string]any)["skip"] != "down" {
+		t.Errorf("cm-dead not skipped as down: %v", cands)
+	}
+}
+
+// TestE2ECarrierRegistration: the switch registers to a carrier that
+// challenges, with the trunk's credentials, and records the outcome.
+func TestE2ECarrierRegistration(t *testing.T) {
+	itest.RequireSIPp(t)
+	reg := startGateway(t, "gw_registrar", "-key", "realm", "carrier.test", "-key", "user", "sw01", "-key", "password", "s3cret",
+		"-key", "expires", "60")
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		trunkYAML("cm-reg", reg, ", register: {username: sw01, password: s3cret, expires: 60}") +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-reg]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+	itest.Eventually(t, 15*time.Second, "trunk.registration_changed registered", func() bool {
+		for _, env := range sw.Events(t) {
+			if env.Type == "trunk.registration_changed" && strings.Contains(string(env.Payload), `"registered":true`) {
+				return true
+			}
+		}
+		return false
+	})
+	data, err := os.ReadFile(reg.log)
+	if err != nil || !strings.Contains(string(data), "register_done") {
+		t.Fatalf("registrar log has no completed registration: %v\n%s", err, data)
+	}
+}
+
+// TestE2EInboundDID: a call from a carrier's gateway (trusted by its
+// address, no digest) to a DID reaches the subscriber the DID belongs to.
+func TestE2EInboundDID(t *testing.T) {
+	itest.RequireSIPp(t)
+	// The carrier sits on 127.0.0.2: the subscribers' 127.0.0.1 must not
+	// fall in its ACL.
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		"      - {name: cm-in, address: \"127.0.0.2:5999\", acl: [\"127.0.0.2/32\"]}\n" +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-in]}\n" +
+		"dids:\n  - {number: \"861012345678\", user: \"" + callee + "\"}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+	uas := startUAS(t, sw, "uas", callee)
+	res := itest.RunSIPp(t, sippCtx(t, sippTimeout), "gw_inbound", "-i", "127.0.0.2", "-m", "1", "-s", "861012345678",
+		"-key", "caller", "8613800138000", "-d", "200", sw.SIPAddr)
+	if !res.OK() {
+		t.Fatalf("inbound DID call: %s", res)
+	}
+	if r := uas.Wait(10 * time.Second); !r.OK() {
+		t.Fatalf("subscriber side: %s", r)
+	}
+	c := lastCDR(t, sw, callee)
+	if c.Caller != "8613800138000" || c.Disposition != "answered" {
+		t.Errorf("CDR caller %q disposition %q, want 8613800138000 answered", c.Caller, c.Disposition)
+	}
+	t.Run("not a DID", func(t *testing.T) {
+		res := itest.RunSIPp(t, sippCtx(t, sippTimeout), "gw_inbound_rejected", "-i", "127.0.0.2", "-m", "1", "-s", "861099999999",
+			"-key", "caller", "8613800138000", sw.SIPAddr)
+		if !res.OK() {
+			t.Fatalf("call to a number that is no DID: %s", res)
+		}
+	})
+}
