@@ -28,9 +28,13 @@ type admin struct {
 	subs  *projections.Subscribers
 	prov  *switching.Provisioner
 	pipe  *pipeline
-	store eventstore.Store
-	b2b   *switching.B2BUA
-	log   *slog.Logger
+	// ic, load and icProv serve the interconnect API.
+	ic     *projections.Interconnect
+	load   *projections.TrunkLoad
+	icProv *switching.InterconnectProvisioner
+	store  eventstore.Store
+	b2b    *switching.B2BUA
+	log    *slog.Logger
 }
 
 func (a *admin) routes() http.Handler {
@@ -41,6 +45,8 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/calls", a.activeCalls)
 	mux.HandleFunc("GET /api/v1/cdrs", a.listCDRs)
 	mux.HandleFunc("GET /api/v1/events", a.events)
+	mux.HandleFunc("GET /api/v1/interconnect", a.getInterconnect)
+	mux.HandleFunc("PUT /api/v1/interconnect", a.putInterconnect)
 	mux.HandleFunc("GET /api/v1/subscribers", a.listSubscribers)
 	mux.HandleFunc("POST /api/v1/subscribers", a.addSubscriber)
 	mux.HandleFunc("DELETE /api/v1/subscribers/{user}", a.removeSubscriber)

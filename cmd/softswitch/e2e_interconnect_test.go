@@ -353,3 +353,52 @@ func TestE2EInboundDID(t *testing.T) {
 		}
 	})
 }
+
+// TestE2EInterconnectAPI: the admin API lists carriers, trunks (with live
+// status), routes and DIDs, and replaces them: every change is an event,
+// and routing follows at once.
+func TestE2EInterconnectAPI(t *testing.T) {
+	itest.RequireSIPp(t)
+	g1, g2 := startGateway(t, "gw_answer"), startGateway(t, "gw_answer")
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-a", g1, "") +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-a]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+
+	var doc map[string]any
+	code, body, err := sw.Do("GET", "/api/v1/interconnect", nil)
+	if err != nil || code != 200 || json.Unmarshal(body, &doc) != nil {
+		t.Fatalf("GET /api/v1/interconnect: %d %v %s", code, err, body)
+	}
+	status, _ := doc["status"].([]any)
+	if len(status) != 1 || status[0].(map[string]any)["trunk"] != "cm-a" || status[0].(map[string]any)["up"] != true {
+		t.Fatalf("trunk status = %v, want cm-a up", status)
+	}
+
+	// Add trunk cm-b and send 86138 to it.
+	trunks := doc["trunks"].([]any)
+	b := map[string]any{}
+	for k, v := range trunks[0].(map[string]any) {
+		b[k] = v
+	}
+	b["name"], b["address"] = "cm-b", g2.Addr
+	doc["trunks"] = append(trunks, b)
+	doc["routes"] = append(doc["routes"].([]any), map[string]any{"prefix": "86138", "trunks": []string{"cm-b"}})
+	delete(doc, "status")
+	code, body, err = sw.Do("PUT", "/api/v1/interconnect", doc)
+	if err != nil || code != 200 || !strings.Contains(string(body), `"events":2`) {
+		t.Fatalf("PUT /api/v1/interconnect: %d %v %s, want 2 events (trunk and route)", code, err, body)
+	}
+	if res := callNumber(t, sw, "uac", "13800138000"); !res.OK() {
+		t.Fatalf("call: %s", res)
+	}
+	if len(g2.invites(t)) != 1 || len(g1.invites(t)) != 0 {
+		t.Fatalf("INVITEs: cm-a %d, cm-b %d; want the new route's cm-b", len(g1.invites(t)), len(g2.invites(t)))
+	}
+
+	// A route naming a trunk that does not exist is refused, naming it.
+	doc["routes"] = append(doc["routes"].([]any), map[string]any{"prefix": "86139", "trunks": []string{"nope"}})
+	code, body, _ = sw.Do("PUT", "/api/v1/interconnect", doc)
+	if code != 400 || !strings.Contains(string(body), "nope") {
+		t.Fatalf("PUT with an unknown trunk: %d %s, want 400 naming it", code, body)
+	}
+}

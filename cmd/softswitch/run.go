@@ -67,7 +67,8 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	} else if n > 0 {
 		log.Warn("ended calls left open by the previous run", "calls", n)
 	}
-	if n, err := switching.NewInterconnectProvisioner(rec, ic).Sync(ctx, cfg.InterconnectDefinitions()); err != nil {
+	icProv := switching.NewInterconnectProvisioner(rec, ic)
+	if n, err := icProv.Sync(ctx, cfg.InterconnectDefinitions()); err != nil {
 		return fmt.Errorf("provision carriers, trunks, routes and DIDs: %w", err)
 	} else if n > 0 {
 		log.Info("interconnect definitions changed", "events", n)
@@ -117,7 +118,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	pipe.start(ctx)
 
-	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, store: store, b2b: b2b, log: log}
+	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, store: store, b2b: b2b, log: log}
 	httpSrv := &http.Server{Handler: admin.routes(), ReadHeaderTimeout: 5 * time.Second}
 	hl, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
