@@ -402,3 +402,66 @@ func TestE2EInterconnectAPI(t *testing.T) {
 		t.Fatalf("PUT with an unknown trunk: %d %s, want 400 naming it", code, body)
 	}
 }
+
+// TestE2ETrunkPolicies: the switch answers a carrier's digest challenge on
+// an outbound INVITE with the trunk's credentials (the gateway verifies the
+// MD5), presents the caller per the trunk's caller-id policy with
+// P-Asserted-Identity, and bars international calls by default.
+func TestE2ETrunkPolicies(t *testing.T) {
+	itest.RequireSIPp(t)
+	gw := startGateway(t, "gw_challenge_401", "-key", "realm", "carrier.test", "-key", "user", "sw01", "-key", "password", "s3cret")
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		trunkYAML("cm-auth", gw, ", auth: {username: sw01, password: s3cret}, caller_id: {pai: true, presentation: \"861012345678\"}") +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-auth]}\n  - {prefix: \"1\", trunks: [cm-auth]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+
+	t.Run("digest answer and caller id", func(t *testing.T) {
+		if res := callNumber(t, sw, "uac", "13800138000"); !res.OK() {
+			t.Fatalf("call through a challenging carrier: %s", res)
+		}
+		inv := gw.invites(t)
+		if len(inv) == 0 {
+			t.Fatal("gateway logged no INVITE")
+		}
+		if inv[0]["from"] != "861012345678" || inv[0]["pai_user"] != "861012345678" {
+			t.Errorf("From user %q, PAI user %q; want the presentation number 861012345678 in both", inv[0]["from"], inv[0]["pai_user"])
+		}
+	})
+	t.Run("international barred by default", func(t *testing.T) {
+		before := len(gw.invites(t))
+		if res := callNumber(t, sw, "uac_barred", "0012125551234"); !res.OK() {
+			t.Fatalf("international call: %s", res)
+		}
+		if len(gw.invites(t)) != before {
+			t.Fatal("a barred international call reached the gateway")
+		}
+	})
+}
+
+// TestE2ETrunkBackUp: a trunk marked down by missed keepalives is marked up
+// again once its gateway answers OPTIONS.
+func TestE2ETrunkBackUp(t *testing.T) {
+	itest.RequireSIPp(t)
+	port, err := itest.FreeUDPTCPPort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		"      - {name: cm-x, address: \"127.0.0.1:" + itoa(port) + "\", options_interval: 500ms, options_timeout: 400ms}\n" +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-x]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+	health := func(up string) func() bool {
+		return func() bool {
+			for _, env := range sw.Events(t) {
+				if env.Type == "trunk.health_changed" && strings.Contains(string(env.Payload), `"up":`+up) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	itest.Eventually(t, 10*time.Second, "cm-x marked down", health("false"))
+	gw := itest.StartSIPp(t, "gw_answer", "-p", itoa(port))
+	defer gw.Stop()
+	itest.Eventually(t, 10*time.Second, "cm-x marked up again", health("true"))
+}

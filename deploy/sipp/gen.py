@@ -198,6 +198,11 @@ write('uac_unavailable.xml', f'''  UAC expecting 503 Service Unavailable (every 
   503 -> ACK.
 {KEYS}''', auth_block(only(503)))
 
+write('uac_barred.xml', f'''  UAC expecting 403 (the caller's calling policy bars the number, e.g.
+  international calls): INVITE (-> 407 -> ACK -> INVITE with credentials)
+  -> [1xx] -> 403 -> ACK.
+{KEYS}''', auth_block(only(403)))
+
 # ---------- uac_cancel.xml ----------
 def cancel(txn):
     return f'''  <recv response="183" optional="true" response_txn="{txn}"/>
