@@ -273,3 +273,37 @@ func TestE2ECDRBuilderTakeover(t *testing.T) {
 	}
 	requireCDRs(t, c, calls)
 }
+
+// TestE2ETrunkLimitAcrossNodes: a trunk's max_channels holds across two
+// switch nodes sharing Kafka: node 2 sees node 1's call on the trunk and
+// refuses a second one with 503.
+func TestE2ETrunkLimitAcrossNodes(t *testing.T) {
+	itest.RequireSIPp(t)
+	c := newCluster(t)
+	gw := itest.StartSIPp(t, "gw_answer")
+	trunks := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		"      - {name: cm-one, address: \"" + gw.Addr + "\", max_channels: 1}\n" +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-one]}\n"
+	start := func(node string) *itest.Switch {
+		return itest.Start(t, itest.Options{NodeID: node, ExtraYAML: c.yaml() + trunks, StartTimeout: 60 * time.Second})
+	}
+	n1, n2 := start("n1"), start("n2")
+	held := itest.StartSIPp(t, "uac", "-m", "1", "-s", "13800138001", "-key", "caller", caller, "-au", caller, "-ap", password,
+		"-d", "8000", n1.SIPAddr)
+	itest.Eventually(t, 20*time.Second, "node 2 sees the channel node 1 holds on cm-one", func() bool {
+		var doc struct {
+			Status []struct {
+				Trunk    string `json:"trunk"`
+				Channels int    `json:"channels"`
+			} `json:"status"`
+		}
+		n2.GetJSON(t, "/api/v1/interconnect", &doc)
+		return len(doc.Status) == 1 && doc.Status[0].Channels == 1
+	})
+	if res := call(t, n2, "uac_unavailable", "13800138002"); !res.OK() {
+		t.Fatalf("second call from node 2 on a full trunk: %s", res)
+	}
+	if r := held.Wait(30 * time.Second); !r.OK() {
+		t.Fatalf("held call on node 1: %s", r)
+	}
+}
