@@ -224,7 +224,15 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 	if ct := c.a.InviteRequest.ContentType(); ct != nil {
 		req.AppendHeader(sip.HeaderClone(ct))
 	}
-	req.SetBody(c.a.InviteRequest.Body())
+	body := c.a.InviteRequest.Body()
+	if t := leg.trunk; t != nil {
+		var err error
+		if body, err = filterCodecs(body, t.codecs); err != nil {
+			c.send(callEvent{kind: evLegDone, leg: leg, err: err})
+			return
+		}
+	}
+	req.SetBody(body)
 	if leg.transport != "" {
 		req.SetTransport(strings.ToUpper(leg.transport))
 	}
@@ -295,8 +303,14 @@ func (c *call) run(ctx context.Context) {
 				} else if ev.res != nil && ev.res.StatusCode >= 300 && better(ev.res, best) {
 					best = ev.res
 				}
-				if ev.err != nil && ev.leg.trunk != nil && ev.leg.timedOut.Load() && best == nil {
-					best = sip.NewResponseFromRequest(c.a.InviteRequest, 408, "Request Timeout", nil)
+				if ev.err != nil && ev.leg.trunk != nil && ev.res == nil {
+					// No answer from the carrier (timeout, unreachable, no
+					// common codec): what the caller hears if nothing better
+					// comes.
+					code, reason := legCode(ev)
+					if r := sip.NewResponseFromRequest(c.a.InviteRequest, code, reason, nil); better(r, best) {
+						best = r
+					}
 				}
 				if ev.err != nil && ev.leg.trunk != nil && decided == nil && c.winner == nil && failoverCode(ev) {
 					if c.failover(ctx) {
@@ -375,6 +389,9 @@ func legCode(ev callEvent) (int, string) {
 	}
 	if ev.leg != nil && ev.leg.timedOut.Load() {
 		return 408, "Request Timeout"
+	}
+	if errors.Is(ev.err, ErrNoCommonCodec) {
+		return 488, "Not Acceptable Here"
 	}
 	var dr *sipgo.ErrDialogResponse
 	if errors.As(ev.err, &dr) && dr.Res != nil {

@@ -1,7 +1,6 @@
 package switching
 
 import (
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"net"
@@ -81,6 +80,7 @@ type trunkLeg struct {
 	pai            string // P-Asserted-Identity user, "" for none
 	authUser       string
 	authPass       string
+	codecs         []string // the trunk's accepted codecs; nil: any
 }
 
 // seedOf makes a call's weighted trunk choice deterministic in its id, so
@@ -176,6 +176,7 @@ func (c *call) startTrunkLeg(trunk, carrier string, now time.Time) *domain.CallF
 	tl := &trunkLeg{trunk: trunk, carrier: carrier, user: rules.Apply(c.number), fromUser: c.agg.Caller()}
 	tl.fromUser, tl.pai = callerID(def.CallerID, c.agg.Caller(), c.aCallID)
 	tl.authUser, tl.authPass = x.Secret(trunk)
+	tl.codecs = def.Codecs
 	host, port, err := net.SplitHostPort(def.Address)
 	if err != nil {
 		return domain.Classify(fmt.Errorf("%w: trunk %s address %q", domain.ErrNoRoute, trunk, def.Address))
@@ -212,13 +213,10 @@ func callerID(p domain.CallerIDPolicy, caller, callID string) (from, pai string)
 // unreachable; never a final answer about the callee).
 func failoverCode(ev callEvent) bool {
 	code, _ := legCode(ev)
-	timeout := errors.Is(ev.err, errLegTimeout)
+	timeout := ev.leg != nil && ev.leg.timedOut.Load()
 	unreachable := ev.err != nil && code == 503 && ev.res == nil
 	return routing.Retryable(code, timeout, unreachable)
 }
-
-// errLegTimeout marks a trunk attempt given up for lack of an answer.
-var errLegTimeout = errors.New("trunk attempt timed out")
 
 func newSIPCallID() string { return sip.GenerateTagN(24) + "@b2bua" }
 
