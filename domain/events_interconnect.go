@@ -116,7 +116,11 @@ type TrunkDefined struct {
 	MaxChannels int `json:"max_channels"`
 	MaxCPS      int `json:"max_cps"`
 	// ACL are CIDRs whose calls are trusted as coming from this trunk.
-	ACL      []string          `json:"acl,omitempty"`
+	ACL []string `json:"acl,omitempty"`
+	// Transit lets calls from this trunk's ACL that are not to a DID go out
+	// through the routes: a customer's PBX or dialler platform connected by
+	// IP, not a carrier. Off by default: a carrier's calls reach DIDs only.
+	Transit  bool              `json:"transit,omitempty"`
 	Register TrunkRegistration `json:"register"`
 	// AuthUsername answers the carrier's digest challenges on outbound
 	// INVITEs; empty when the carrier does not challenge.

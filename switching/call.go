@@ -35,6 +35,7 @@ type call struct {
 	number  number.Number
 	tried   map[string]bool
 	inbound string
+	transit bool // inbound from a transit trunk: may go out through routes
 }
 
 // bLeg is one fork towards a registered contact.

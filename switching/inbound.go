@@ -39,3 +39,10 @@ func (c *call) failover(ctx context.Context) bool {
 	c.b.m.trunkFailovers.Add(1)
 	return c.startLast(ctx)
 }
+
+// transitAllowed tells whether a trunk's calls may go out through the
+// routes when they are not to a DID.
+func (b *B2BUA) transitAllowed(trunk string) bool {
+	def, ok := b.x.IC.Trunk(trunk)
+	return ok && def.Transit
+}

@@ -42,14 +42,16 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	// A carrier's gateway is trusted by its source address (the trunk's
 	// ACL) and may only reach DIDs; everyone else is a subscriber.
 	inbound, user, callee := b.inboundTrunk(req), "", req.Recipient.User
+	transit := false
 	if inbound != "" {
-		did, ok := b.didUser(callee)
-		if !ok {
+		user = req.From().Address.User
+		if did, ok := b.didUser(callee); ok {
+			callee = did
+		} else if transit = b.transitAllowed(inbound); !transit {
 			b.m.callsRejected.Add(1)
 			b.reply(tx, req, 404, "Not Found")
 			return
 		}
-		user, callee = req.From().Address.User, did
 		b.m.inboundCalls.Add(1)
 	} else {
 		// RFC 3261 §22.3: a B2BUA acting for its subscribers challenges
@@ -89,7 +91,7 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	_ = agg.StartLeg(domain.SideA, domain.SideA, callID, req.Source(), "", started)
-	c := &call{b: b, aCallID: callID, agg: agg, a: a, aTx: tx, started: started, cancelled: make(chan struct{}), inbound: inbound}
+	c := &call{b: b, aCallID: callID, agg: agg, a: a, aTx: tx, started: started, cancelled: make(chan struct{}), inbound: inbound, transit: transit}
 	// The caller's CANCEL (RFC 3261 §9.2): sipgo answers 200 and 487 in the
 	// transaction layer; the call learns of it here.
 	var once sync.Once
@@ -112,7 +114,7 @@ func (c *call) setup(ctx context.Context) {
 	b := c.b
 	callee := c.agg.Callee()
 	if _, known := b.subs.Lookup(callee); !known {
-		if b.x == nil || c.inbound != "" {
+		if b.x == nil || (c.inbound != "" && !c.transit) {
 			c.fail(ctx, domain.Classify(domain.ErrUnknownCallee), domain.BySwitch)
 			return
 		}

@@ -113,6 +113,10 @@ func (c *call) outbound() *domain.CallFailure {
 	}
 	c.number = n
 	c.tried = map[string]bool{}
+	if c.inbound != "" {
+		// Never hand a call back to the trunk it came from.
+		c.tried[c.inbound] = true
+	}
 	return c.nextAttempt()
 }
 

@@ -465,3 +465,33 @@ func TestE2ETrunkBackUp(t *testing.T) {
 	defer gw.Stop()
 	itest.Eventually(t, 10*time.Second, "cm-x marked up again", health("true"))
 }
+
+// TestE2ETransitTrunk: a trunk marked transit (a customer's dialler
+// platform connected by IP) reaches the outbound routes without digest; a
+// carrier's trunk without it reaches DIDs only.
+func TestE2ETransitTrunk(t *testing.T) {
+	itest.RequireSIPp(t)
+	out := startGateway(t, "gw_answer")
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-out", out, "") +
+		"      - {name: carrier-in, address: \"127.0.0.3:5999\", acl: [\"127.0.0.3/32\"]}\n" +
+		"  - name: customer\n    kind: mno\n    trunks:\n" +
+		"      - {name: dialler, address: \"127.0.0.2:5999\", acl: [\"127.0.0.2/32\"], transit: true}\n" +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-out]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+	res := itest.RunSIPp(t, sippCtx(t, sippTimeout), "gw_inbound", "-i", "127.0.0.2", "-m", "1", "-s", "13800138000",
+		"-key", "caller", "861012345678", "-d", "200", sw.SIPAddr)
+	if !res.OK() {
+		t.Fatalf("call from the transit trunk: %s", res)
+	}
+	if len(out.invites(t)) != 1 {
+		t.Fatalf("outbound gateway got %d INVITEs, want 1", len(out.invites(t)))
+	}
+	res = itest.RunSIPp(t, sippCtx(t, sippTimeout), "gw_inbound_rejected", "-i", "127.0.0.3", "-m", "1", "-s", "13800138000",
+		"-key", "caller", "861012345678", sw.SIPAddr)
+	if !res.OK() {
+		t.Fatalf("call from a carrier trunk to a number that is no DID: %s", res)
+	}
+	if len(out.invites(t)) != 1 {
+		t.Fatalf("a carrier's call reached the outbound gateway")
+	}
+}

@@ -63,6 +63,10 @@ type Trunk struct {
 	// ACL are CIDRs (or single IPs) whose unauthenticated INVITEs are
 	// trusted as coming from this trunk and sent to the DIDs.
 	ACL []string `yaml:"acl"`
+	// Transit lets calls from the ACL that are not to a DID go out through
+	// the routes (a customer platform connected by IP). Default false:
+	// a carrier's calls reach DIDs only.
+	Transit bool `yaml:"transit"`
 	// OptionsInterval (duration) between OPTIONS keepalives; 0 = none.
 	OptionsInterval time.Duration `yaml:"options_interval"`
 	// OptionsTimeout (duration) after which a keepalive is missed.
@@ -425,7 +429,7 @@ func (c *Config) InterconnectDefinitions() domain.InterconnectDefinitions {
 		for _, t := range ca.Trunks {
 			def := domain.TrunkDefined{
 				Name: t.Name, Carrier: ca.Name, Address: t.Address, Transport: t.Transport,
-				MaxChannels: t.MaxChannels, MaxCPS: t.MaxCPS, ACL: t.ACL,
+				MaxChannels: t.MaxChannels, MaxCPS: t.MaxCPS, ACL: t.ACL, Transit: t.Transit,
 				OptionsInterval: t.OptionsInterval, OptionsTimeout: t.OptionsTimeout, Codecs: t.Codecs,
 				CallerID: domain.CallerIDPolicy{PAI: t.CallerID.PAI, Presentation: t.CallerID.Presentation, Pool: t.CallerID.Pool},
 				Rewrite:  domain.NumberRewrite{Format: t.Rewrite.Format, StripPrefix: t.Rewrite.StripPrefix, AddPrefix: t.Rewrite.AddPrefix},
