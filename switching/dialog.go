@@ -45,6 +45,10 @@ func (c *call) answered(ctx context.Context, maxDur *time.Timer) {
 			case evReinvite:
 				c.relayReinvite(ctx, ev)
 			case evLegDone:
+				if ev.leg.done {
+					c.lateLeg(ctx, ev)
+					continue
+				}
 				c.legDone(ctx, ev, true)
 				c.record(ctx)
 			}

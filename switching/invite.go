@@ -250,9 +250,13 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 	if leg.trunk != nil {
 		// No response at all within the attempt timeout: give up on this
 		// trunk (counted as a timeout, which fails over).
+		// The call learns of the timeout at once: sipgo's WaitAnswer, once
+		// cancelled, waits for the silent gateway's CANCEL transaction to
+		// time out (Timer F, 32 s) before it returns.
 		stop := time.AfterFunc(b.cfg.TrunkAttemptTimeout, func() {
 			if !leg.responded.Load() {
 				leg.timedOut.Store(true)
+				c.send(callEvent{kind: evLegDone, leg: leg, err: errAttemptTimeout})
 				cancel()
 			}
 		})
@@ -297,6 +301,11 @@ func (c *call) run(ctx context.Context) {
 					c.progress(ctx, ev.leg, ev.res)
 				}
 			case evLegDone:
+				if ev.leg.done {
+					// The late end of an attempt already given up on.
+					c.lateLeg(ctx, ev)
+					continue
+				}
 				pending--
 				c.legDone(ctx, ev, decided != nil)
 				if ev.err == nil && c.winner == nil && decided == nil {

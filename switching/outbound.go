@@ -1,6 +1,8 @@
 package switching
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net"
@@ -238,4 +240,23 @@ func looksLikeNumber(s string) bool {
 		}
 	}
 	return true
+}
+
+// errAttemptTimeout ends a trunk attempt that got no response in time.
+var errAttemptTimeout = errors.New("trunk attempt timed out")
+
+// lateLeg handles the real end of an attempt given up on for lack of a
+// response. A 2xx that arrives after all is ACKed and released with BYE
+// (RFC 3261 §13.2.2.4), so the carrier holds no orphan call.
+func (c *call) lateLeg(ctx context.Context, ev callEvent) {
+	if ev.err != nil || ev.leg.sess == nil {
+		return
+	}
+	sess := ev.leg.sess
+	go func() {
+		_ = sess.Ack(ctx)
+		byeCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_ = sess.Bye(byeCtx)
+	}()
 }

@@ -495,3 +495,38 @@ func TestE2ETransitTrunk(t *testing.T) {
 		t.Fatalf("a carrier's call reached the outbound gateway")
 	}
 }
+
+// TestE2ETrunkFailoverOnTimeout: a gateway that does not answer at all
+// (nothing listens) is given up after sip.trunk_attempt_timeout and the
+// next trunk takes the call; the dead attempt is a 408 leg of the CDR.
+func TestE2ETrunkFailoverOnTimeout(t *testing.T) {
+	itest.RequireSIPp(t)
+	live := startGateway(t, "gw_answer")
+	deadPort, err := itest.FreeUDPTCPPort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		"      - {name: cm-silent, address: \"127.0.0.1:" + itoa(deadPort) + "\"}\n" + trunkYAML("cm-live", live, "") +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-silent, cm-live]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg, TrunkAttemptTimeout: time.Second})
+	start := time.Now()
+	if res := callNumber(t, sw, "uac", "13800138000"); !res.OK() {
+		t.Fatalf("call: %s", res)
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("call answered in %s, before the silent trunk's attempt timeout", took)
+	}
+	c := lastCDR(t, sw, "13800138000")
+	legs, _ := c.Raw["legs"].([]any)
+	codes := map[string]float64{}
+	for _, l := range legs {
+		m := l.(map[string]any)
+		if tr, ok := m["trunk"].(string); ok {
+			codes[tr], _ = m["sip_code"].(float64)
+		}
+	}
+	if codes["cm-silent"] != 408 || codes["cm-live"] != 200 {
+		t.Errorf("attempt legs = %v, want cm-silent 408 and cm-live 200", codes)
+	}
+}

@@ -46,6 +46,9 @@ type Options struct {
 	MinExpires      int           // sip.min_expires; 0 leaves the switch default
 	DataDir         string        // default: a fresh t.TempDir()
 	NodeID          string        // default "itest-<pid>"
+	// TrunkAttemptTimeout is sip.trunk_attempt_timeout; 0 leaves the
+	// switch default.
+	TrunkAttemptTimeout time.Duration
 	// ExtraYAML is appended verbatim to the config (top-level keys that the
 	// generated part does not already set, e.g. "security:\n  ...").
 	ExtraYAML string
@@ -211,6 +214,9 @@ func (s *Switch) configYAML() string {
 	b.WriteString("  auth_algorithms: [\"MD5\"]\n") // SIPp 3.6 only does MD5
 	fmt.Fprintf(&b, "  ring_timeout: %q\n", s.Opts.RingTimeout.String())
 	fmt.Fprintf(&b, "  max_call_duration: %q\n", s.Opts.MaxCallDuration.String())
+	if s.Opts.TrunkAttemptTimeout > 0 {
+		fmt.Fprintf(&b, "  trunk_attempt_timeout: %q\n", s.Opts.TrunkAttemptTimeout.String())
+	}
 	if s.Opts.MinExpires > 0 {
 		fmt.Fprintf(&b, "  min_expires: %d\n", s.Opts.MinExpires)
 	}
