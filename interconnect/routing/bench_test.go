@@ -110,10 +110,10 @@ func realisticPrefixes(rng *rand.Rand, n int) []string {
 // lookupBoth is the route lookup of Decide: the route's longest prefix on the
 // E.164 digits and, for a home mobile, the segment's on the national ones.
 func (t *Table) lookupBoth(n number.Number) (int32, int32) {
-	ri, _, _ := t.routes.Lookup(n.E164())
+	ri, _ := t.routes.index(n.E164())
 	si := int32(-1)
 	if n.Kind() == number.Mobile {
-		si, _, _ = t.segments.Lookup(n.National())
+		si, _ = t.segments.index(n.National())
 	}
 	return ri, si
 }

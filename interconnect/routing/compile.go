@@ -134,6 +134,7 @@ func (c *compiler) routes(rs []Route) {
 		} else {
 			c.routeTrunks(f, &rt, r)
 		}
+		// Value == entry index: Decide relies on it (PrefixTable.index).
 		entries = append(entries, PrefixEntry[int32]{Prefix: r.Prefix, Value: int32(len(c.t.rts))})
 		c.t.rts = append(c.t.rts, rt)
 	}
@@ -229,6 +230,7 @@ func (c *compiler) segments(ss []Segment) {
 				c.fail(f+".host", fmt.Errorf("%w: host %q is not an mno", ErrInvalidValue, s.Host))
 			}
 		}
+		// Value == entry index: Decide relies on it (PrefixTable.index).
 		entries = append(entries, PrefixEntry[int32]{Prefix: s.Prefix, Value: int32(len(c.t.segs))})
 		c.t.segs = append(c.t.segs, seg)
 	}

@@ -15,8 +15,10 @@ func (t *Table) Decide(n number.Number, st State, seed uint64) Decision {
 	if t.routes == nil {
 		return d
 	}
-	ri, plen, ok := t.routes.Lookup(n.E164())
-	if !ok {
+	// The routes' values are their entry indexes (see Compile), so index
+	// saves Lookup's load of the value.
+	ri, plen := t.routes.index(n.E164())
+	if ri < 0 {
 		return d
 	}
 	r := &t.rts[ri]
@@ -65,8 +67,8 @@ func (t *Table) carrierTrunks(n number.Number, d *Decision) ([]int32, string) {
 	if n.Kind() != number.Mobile {
 		return nil, ReasonNoCarrier
 	}
-	si, _, ok := t.segments.Lookup(n.National())
-	if !ok {
+	si, _ := t.segments.index(n.National())
+	if si < 0 {
 		return nil, ReasonNoCarrier
 	}
 	s := &t.segs[si]

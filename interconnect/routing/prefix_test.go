@@ -154,3 +154,47 @@ func TestPrefixTableConcurrent(t *testing.T) {
 		<-done
 	}
 }
+
+// TestPrefixTableHead checks the direct index over the first digits
+// against the plain walk: inputs shorter than the index, non-digits inside
+// it, paths that end inside it, and index returning the entry index.
+func TestPrefixTableHead(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	m := map[string]int{}
+	for len(m) < 20000 {
+		m[randDigits(rng, rng.IntN(9))] = 0
+	}
+	entries := make([]PrefixEntry[int], 0, len(m))
+	for p := range m {
+		m[p] = len(entries)
+		entries = append(entries, PrefixEntry[int]{p, len(entries)})
+	}
+	tab, err := NewPrefixTable(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.headDigits != 4 {
+		t.Fatalf("headDigits = %d, want 4", tab.headDigits)
+	}
+	for range 50000 {
+		b := []byte(randDigits(rng, rng.IntN(10)))
+		if len(b) > 0 && rng.IntN(8) == 0 {
+			b[rng.IntN(len(b))] = "x+#"[rng.IntN(3)]
+		}
+		s := string(b)
+		wantV, wantN := -1, 0
+		for n := len(s); n >= 0; n-- {
+			if v, ok := m[s[:n]]; ok && isDigits(s[:n]) {
+				wantV, wantN = v, n
+				break
+			}
+		}
+		v, n, ok := tab.Lookup(s)
+		if ok != (wantV >= 0) || ok && (v != wantV || n != wantN) {
+			t.Fatalf("Lookup(%q) = %d, %d, %v; want %d, %d", s, v, n, ok, wantV, wantN)
+		}
+		if i, n := tab.index(s); int(i) != wantV || n != wantN {
+			t.Fatalf("index(%q) = %d, %d; want %d, %d", s, i, n, wantV, wantN)
+		}
+	}
+}
