@@ -124,7 +124,7 @@ func startSwitch(tb testing.TB, opt harnessOptions) *testSwitch {
 			continue
 		}
 		scfg := switching.ServerConfig{Listen: a, UserAgent: "softswitch-test", SweepInterval: time.Second}
-		ua, srv, cli, dua, err := switching.NewSIPStack(scfg, m, log)
+		st, err := switching.NewSIPStack(scfg, m, log)
 		if err != nil {
 			cancel()
 			_ = store.Close()
@@ -133,8 +133,8 @@ func startSwitch(tb testing.TB, opt harnessOptions) *testSwitch {
 		reg := switching.NewRegistrar(switching.RegistrarConfig{MinExpires: 60, MaxExpires: 3600, DefaultExpires: 3600, MaxContacts: 10},
 			guard, rec, loc, subs, m, log)
 		b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: 30 * time.Second, MaxDuration: time.Hour, Realm: testRealm},
-			dua, guard, rec, loc, subs, nil, m, log)
-		server := switching.NewServer(scfg, ua, srv, cli, reg, b2b, guard, m, log)
+			st.Dialogs, guard, rec, loc, subs, nil, m, log)
+		server := switching.NewServer(scfg, st, reg, b2b, guard, m, log)
 		done = make(chan error, 1)
 		go func() { done <- server.Run(ctx) }()
 		select {

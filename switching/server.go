@@ -32,6 +32,7 @@ type Server struct {
 	ua    *sipgo.UserAgent
 	srv   *sipgo.Server
 	cli   *sipgo.Client
+	out   net.PacketConn // where the switch's own requests leave from
 	reg   *Registrar
 	b2b   *B2BUA
 	guard *Guard
@@ -42,10 +43,10 @@ type Server struct {
 
 // NewSIPStack builds sipgo's user agent, server and client on one logger.
 // The logger is wrapped so that messages sipgo fails to parse are counted.
-func NewSIPStack(cfg ServerConfig, m *Metrics, log *slog.Logger) (*sipgo.UserAgent, *sipgo.Server, *sipgo.Client, *sipgo.DialogUA, error) {
+func NewSIPStack(cfg ServerConfig, m *Metrics, log *slog.Logger) (*Stack, error) {
 	host, portStr, err := net.SplitHostPort(cfg.Listen)
 	if err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("sip.listen: %w", err)
+		return nil, fmt.Errorf("sip.listen: %w", err)
 	}
 	port, _ := strconv.Atoi(portStr)
 	// sipgo refuses to send a UDP message over MTU-200 bytes and keeps the
@@ -60,27 +61,53 @@ func NewSIPStack(cfg ServerConfig, m *Metrics, log *slog.Logger) (*sipgo.UserAge
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)))
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, err
 	}
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sipLog))
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, err
 	}
-	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(host), sipgo.WithClientPort(port))
+	// The requests the switch sends (B-leg INVITEs, ACK, BYE, keepalives)
+	// leave from a UDP socket of their own, whose responses come back to
+	// it (rport, RFC 3581). sipgo would open one itself with the kernel's
+	// default receive buffer (~208 KB), which overflows at a few hundred
+	// calls per second and drops answers; this one gets the configured
+	// buffers and its own reader.
+	out, err := net.ListenPacket("udp", net.JoinHostPort(host, "0"))
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, fmt.Errorf("sip outbound udp socket on %s: %w", host, err)
+	}
+	if u, ok := out.(*net.UDPConn); ok && cfg.UDPBufferBytes > 0 {
+		_ = u.SetReadBuffer(cfg.UDPBufferBytes)
+		_ = u.SetWriteBuffer(cfg.UDPBufferBytes)
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(host), sipgo.WithClientPort(port),
+		sipgo.WithClientConnectionAddr(out.LocalAddr().String()))
+	if err != nil {
+		out.Close()
+		return nil, err
 	}
 	dua := &sipgo.DialogUA{Client: cli, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: host, Port: port}}}
-	return ua, srv, cli, dua, nil
+	return &Stack{UA: ua, Server: srv, Client: cli, Dialogs: dua, out: out}, nil
+}
+
+// Stack is the sipgo user agent, server, client and dialog helper of the
+// switch, and the UDP socket its own requests leave from.
+type Stack struct {
+	UA      *sipgo.UserAgent
+	Server  *sipgo.Server
+	Client  *sipgo.Client
+	Dialogs *sipgo.DialogUA
+	out     net.PacketConn
 }
 
 // NewServer assembles the front end.
-func NewServer(cfg ServerConfig, ua *sipgo.UserAgent, srv *sipgo.Server, cli *sipgo.Client, reg *Registrar, b2b *B2BUA, guard *Guard, m *Metrics, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, ua: ua, srv: srv, cli: cli, reg: reg, b2b: b2b, guard: guard, m: m, log: log, ready: make(chan struct{})}
-	srv.OnRegister(s.onRegister)
-	srv.OnOptions(s.onOptions)
-	srv.OnNoRoute(s.onNoRoute)
-	b2b.Serve(srv)
+func NewServer(cfg ServerConfig, st *Stack, reg *Registrar, b2b *B2BUA, guard *Guard, m *Metrics, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, ua: st.UA, srv: st.Server, cli: st.Client, out: st.out, reg: reg, b2b: b2b, guard: guard, m: m, log: log, ready: make(chan struct{})}
+	s.srv.OnRegister(s.onRegister)
+	s.srv.OnOptions(s.onOptions)
+	s.srv.OnNoRoute(s.onNoRoute)
+	b2b.Serve(s.srv)
 	return s
 }
 
@@ -103,9 +130,10 @@ func (s *Server) Run(ctx context.Context) error {
 		pc.Close()
 		return fmt.Errorf("sip tcp listen %s: %w", s.cfg.Listen, err)
 	}
-	errs := make(chan error, 2)
+	errs := make(chan error, 3)
 	go func() { errs <- s.srv.ServeUDP(pc) }()
 	go func() { errs <- s.srv.ServeTCP(ln) }()
+	go func() { errs <- s.srv.ServeUDP(s.out) }()
 	go s.sweep(ctx)
 	close(s.ready)
 	s.log.Info("sip listening", "udp", pc.LocalAddr().String(), "tcp", ln.Addr().String())
@@ -118,6 +146,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.b2b.Shutdown(drainCtx)
 	pc.Close()
 	ln.Close()
+	s.out.Close()
 	s.ua.Close()
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return err

@@ -99,16 +99,16 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	sipLog := log.With("component", "sip")
 	guard := switching.NewGuard(authn, bans, cfg.Security.ScannerUserAgents, rec, m, sipLog)
 	scfg := switching.ServerConfig{Listen: cfg.SIP.Listen, UserAgent: cfg.SIP.UserAgent, UDPBufferBytes: cfg.SIP.UDPBufferBytes, SweepInterval: time.Second}
-	ua, srv, cli, dua, err := switching.NewSIPStack(scfg, m, sipLog)
+	st, err := switching.NewSIPStack(scfg, m, sipLog)
 	if err != nil {
 		return err
 	}
 	reg := switching.NewRegistrar(switching.RegistrarConfig{MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
 		DefaultExpires: cfg.SIP.DefaultExpires, MaxContacts: cfg.SIP.MaxContacts}, guard, rec, loc, subs, m, sipLog)
 	b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
-		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout}, dua, guard, rec, loc, subs, x, m, sipLog)
-	server := switching.NewServer(scfg, ua, srv, cli, reg, b2b, guard, m, sipLog)
-	keeper := switching.NewTrunkKeeper(x, cli, rec, cfg.SIP.Listen, sipLog.With("component", "trunks"))
+		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout}, st.Dialogs, guard, rec, loc, subs, x, m, sipLog)
+	server := switching.NewServer(scfg, st, reg, b2b, guard, m, sipLog)
+	keeper := switching.NewTrunkKeeper(x, st.Client, rec, cfg.SIP.Listen, sipLog.With("component", "trunks"))
 	keeperDone := make(chan struct{})
 	go func() { defer close(keeperDone); keeper.Run(ctx) }()
 
