@@ -306,4 +306,10 @@ func TestE2ETrunkLimitAcrossNodes(t *testing.T) {
 	if r := held.Wait(30 * time.Second); !r.OK() {
 		t.Fatalf("held call on node 1: %s", r)
 	}
+	// The CDR columns name the carrier and trunk (read by clickhouse-client).
+	q := "SELECT carrier, trunk FROM " + c.db + ".cdr FINAL WHERE callee = '13800138001'"
+	itest.Eventually(t, 60*time.Second, "trunk call's CDR in ClickHouse with carrier and trunk", func() bool {
+		rows := itest.ClickHouseQuery(t, q)
+		return len(rows) == 1 && rows[0] == "china-mobile\tcm-one"
+	})
 }
