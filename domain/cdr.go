@@ -78,6 +78,35 @@ type CDR struct {
 	Carrier string   `json:"carrier"`
 	Trunk   string   `json:"trunk"`
 	Legs    []CDRLeg `json:"legs"`
+	Rating
+}
+
+// Rating is what rating adds to a CDR (billing/rating): the sell side
+// (Price, what the account is charged) and the buy side (Cost, what the
+// carrier charges us), each from the deck in force at the call's start.
+// Amounts are exact decimal strings in Currency, never floats. A CDR the
+// rater has not seen has RatingStatus "".
+type Rating struct {
+	// RatingStatus is "rated", "unrated" (no rate for the number on a
+	// side that needs one: flagged and counted, never dropped) or
+	// "not_billable" (not answered, nothing to charge).
+	RatingStatus string `json:"rating_status,omitempty"`
+	// RatingVersion grows with every re-rating of the call; the store
+	// keeps the highest, auditors can read every version.
+	RatingVersion int `json:"rating_version,omitempty"`
+	// Price, Currency, RateDeck ("name@vN") and RatePrefix are the sell
+	// side; BillableS (above) is the sell side's billable seconds after
+	// its increments and minimum.
+	Price      string `json:"price,omitempty"`
+	Currency   string `json:"currency,omitempty"`
+	RateDeck   string `json:"rate_deck,omitempty"`
+	RatePrefix string `json:"rate_prefix,omitempty"`
+	// Cost, CostDeck, CostPrefix and CostBillableS are the buy side.
+	Cost          string `json:"cost,omitempty"`
+	CostCurrency  string `json:"cost_currency,omitempty"`
+	CostDeck      string `json:"cost_deck,omitempty"`
+	CostPrefix    string `json:"cost_prefix,omitempty"`
+	CostBillableS int64  `json:"cost_billable_s,omitempty"`
 }
 
 // CDRID is the deterministic id of the CDR of a call's leg, so that replay
