@@ -48,6 +48,9 @@ type Config struct {
 	// Kafka switches on the shared event log; ClickHouse the CDR warehouse.
 	Kafka      Kafka      `yaml:"kafka"`
 	ClickHouse ClickHouse `yaml:"clickhouse"`
+	// Accounts is spend control per subscriber (prepaid balances, credit
+	// limits, daily caps).
+	Accounts []Account `yaml:"accounts"`
 	// Subscribers are provisioned at start, idempotently: a subscriber whose
 	// credentials already match produces no event.
 	Subscribers []Subscriber `yaml:"subscribers"`
@@ -226,6 +229,9 @@ func (c *Config) Validate() error {
 		if err := s.validatePolicy(f); err != nil {
 			return err
 		}
+	}
+	if err := validateAccounts(c.Accounts, seen); err != nil {
+		return err
 	}
 	return c.validateInterconnect()
 }
