@@ -35,6 +35,12 @@ var (
 	ErrCallBarred       = errors.New("call barred by subscriber policy")
 	ErrTrunkUnreachable = errors.New("trunk unreachable")
 	ErrInvalidNumber    = errors.New("invalid number")
+
+	// Spend control causes (billing): what an account may still spend.
+	ErrInsufficientFunds  = errors.New("prepaid balance exhausted")
+	ErrSpendCap           = errors.New("daily spend cap reached")
+	ErrUnratedDestination = errors.New("no rate for the destination")
+	ErrCreditExhausted    = errors.New("credit ran out during the call")
 )
 
 // TrunksFullRetryAfter is the Retry-After the switch suggests when every
@@ -113,6 +119,19 @@ func Classify(cause error) *CallFailure {
 		// switch is overloaded and share ErrTrunksFull's code; not 502:
 		// that is an invalid answer, and there was none.
 		return f(504, DispositionFailed, "Server Time-out")
+	case errors.Is(cause, ErrInsufficientFunds):
+		// 402 Payment Required (§21.4.3, "reserved for future use" but
+		// what softswitches send for an empty prepaid account).
+		return f(402, DispositionFailed, "Payment Required")
+	case errors.Is(cause, ErrSpendCap):
+		// 403 (§21.4.4): refused by policy, the toll-fraud guard.
+		return f(403, DispositionFailed, "Spend Cap Reached")
+	case errors.Is(cause, ErrUnratedDestination):
+		// 403: a call that cannot be priced is not placed.
+		return f(403, DispositionFailed, "Destination Not Rated")
+	case errors.Is(cause, ErrCreditExhausted):
+		// The call was answered and is cut with BYE; 200 is its code.
+		return f(200, DispositionAnswered, "Credit Exhausted")
 	case errors.Is(cause, ErrInvalidNumber):
 		// 484 (§21.4.22): the number is too short or malformed to
 		// route; RFC 3398 maps cause 28 "invalid number format" to 484.
