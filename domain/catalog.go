@@ -62,6 +62,8 @@ func decodePayload(typ string, version int, payload []byte) (Event, error) {
 		return decodeAs[DIDAssigned](version, payload)
 	case TypeDIDRemoved:
 		return decodeAs[DIDRemoved](version, payload)
+	case TypeRateDeckPublished:
+		return decodeAs[RateDeckPublished](version, payload)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, typ)
 }
@@ -87,5 +89,6 @@ func EventTypes() []string {
 		TypeCarrierDefined, TypeCarrierRemoved, TypeTrunkDefined, TypeTrunkRemoved,
 		TypeTrunkHealthChanged, TypeTrunkRegistrationChanged,
 		TypeRouteDefined, TypeRouteRemoved, TypeDIDAssigned, TypeDIDRemoved,
+		TypeRateDeckPublished,
 	}
 }

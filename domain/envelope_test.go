@@ -41,6 +41,8 @@ func TestSealDecodeRoundTrip(t *testing.T) {
 		RouteRemoved{Prefix: "86138"},
 		DIDAssigned{Number: "861012345678", User: "6001"},
 		DIDRemoved{Number: "861012345678"},
+		RateDeckPublished{Name: "retail", Version: 2, Side: SideSell, Owner: "account:*", Currency: "CNY",
+			Rows: []RateDeckRow{{Prefix: "86138", RatePerMin: "0.0123", ConnectFee: "0.00", IncrementFirstS: 30, IncrementNextS: 6, EffectiveFrom: Timestamp(at)}}},
 	}
 	if len(events) != len(EventTypes()) {
 		t.Fatalf("test covers %d events, catalog has %d", len(events), len(EventTypes()))
