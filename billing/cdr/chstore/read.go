@@ -16,7 +16,12 @@ import (
 
 // selectColumns is what Get and List read, in scanRow's order.
 const selectColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
-	"disposition, sip_code, reason, ended_by, carrier, trunk, legs"
+	"disposition, sip_code, reason, ended_by, carrier, trunk, legs, " + ratingReadColumns
+
+// ratingReadColumns are the rating columns Get and List read back: the
+// strings are the record, the micro-unit sums' columns are not.
+const ratingReadColumns = "rating_status, rating_version, price, currency, rate_deck, rate_prefix, " +
+	"cost, cost_currency, cost_deck, cost_prefix, cost_billable_s"
 
 // Checkpoint returns the position of the latest Put, or 0 before the first.
 func (s *Store) Checkpoint(ctx context.Context) (uint64, error) {
@@ -147,11 +152,14 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]domain.CDR,
 		answer, end *int64
 		sipCode     int32
 		legs        string
+		ratingVer   uint32
 	)
 	for rows.Next() {
 		var r domain.CDR
 		err := rows.Scan(&r.ID, &r.CallID, &r.Caller, &r.Callee, &r.Source, &start, &answer, &end,
-			&r.DurationMS, &r.BillableS, &r.Disposition, &sipCode, &r.Reason, &r.EndedBy, &r.Carrier, &r.Trunk, &legs)
+			&r.DurationMS, &r.BillableS, &r.Disposition, &sipCode, &r.Reason, &r.EndedBy, &r.Carrier, &r.Trunk, &legs,
+			&r.RatingStatus, &ratingVer, &r.Price, &r.Currency, &r.RateDeck, &r.RatePrefix,
+			&r.Cost, &r.CostCurrency, &r.CostDeck, &r.CostPrefix, &r.CostBillableS)
 		if err != nil {
 			return nil, err
 		}
@@ -163,6 +171,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]domain.CDR,
 			r.End = unixMilli(*end)
 		}
 		r.SIPCode = int(sipCode)
+		r.RatingVersion = int(ratingVer)
 		if err := json.Unmarshal([]byte(legs), &r.Legs); err != nil {
 			return nil, fmt.Errorf("legs of %s: %w", r.ID, err)
 		}

@@ -3,19 +3,26 @@ package chstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"softswitch/billing/cdr"
+	"softswitch/billing/rating"
 	"softswitch/domain"
 )
 
 // insertColumns is the column list of the CDR insert, in the order
 // columns.appendTo fills them.
 const insertColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
-	"disposition, sip_code, reason, ended_by, legs, carrier, trunk, version"
+	"disposition, sip_code, reason, ended_by, legs, carrier, trunk, version, " + ratingColumns
+
+// ratingColumns are domain.Rating's columns (migration 0003), in the order
+// of ratingCols.
+const ratingColumns = "rating_status, rating_version, price, currency, rate_deck, rate_prefix, " +
+	"cost, cost_currency, cost_deck, cost_prefix, cost_billable_s, price_micro, cost_micro"
 
 // Put inserts cdrs (in inserts of at most Config.BatchRows rows, see
 // PutRecords) and then records checkpoint. It is not atomic the way boltstore's Put is, but it
@@ -108,6 +115,67 @@ type columns struct {
 	// where row i's ends.
 	legsBuf []byte
 	legsEnd []int
+	rating  ratingCols
+}
+
+// ratingCols are the rating columns of an insert.
+type ratingCols struct {
+	status, price, currency, deck, prefix   []string
+	cost, costCurrency, costDeck, costPrefx []string
+	version                                 []uint32
+	costBillableS, priceMicro, costMicro    []int64
+}
+
+func (c *ratingCols) reset() {
+	c.status, c.price, c.currency, c.deck, c.prefix = c.status[:0], c.price[:0], c.currency[:0], c.deck[:0], c.prefix[:0]
+	c.cost, c.costCurrency, c.costDeck, c.costPrefx = c.cost[:0], c.costCurrency[:0], c.costDeck[:0], c.costPrefx[:0]
+	c.version, c.costBillableS, c.priceMicro, c.costMicro = c.version[:0], c.costBillableS[:0], c.priceMicro[:0], c.costMicro[:0]
+}
+
+// add appends r's rating. The micro-unit columns are parsed from the
+// strings, so the two can never disagree; a malformed amount fails the
+// insert rather than storing a sum that lies.
+func (c *ratingCols) add(id string, r *domain.Rating) error {
+	pm, err := micros(r.Price)
+	if err != nil {
+		return fmt.Errorf("price of %s: %q: %w", id, r.Price, err)
+	}
+	cm, err := micros(r.Cost)
+	if err != nil {
+		return fmt.Errorf("cost of %s: %q: %w", id, r.Cost, err)
+	}
+	if r.RatingVersion < 0 || r.RatingVersion > math.MaxUint32 {
+		return fmt.Errorf("rating version of %s: %d out of range", id, r.RatingVersion)
+	}
+	c.status = append(c.status, r.RatingStatus)
+	c.version = append(c.version, uint32(r.RatingVersion))
+	c.price = append(c.price, r.Price)
+	c.currency = append(c.currency, r.Currency)
+	c.deck = append(c.deck, r.RateDeck)
+	c.prefix = append(c.prefix, r.RatePrefix)
+	c.cost = append(c.cost, r.Cost)
+	c.costCurrency = append(c.costCurrency, r.CostCurrency)
+	c.costDeck = append(c.costDeck, r.CostDeck)
+	c.costPrefx = append(c.costPrefx, r.CostPrefix)
+	c.costBillableS = append(c.costBillableS, r.CostBillableS)
+	c.priceMicro = append(c.priceMicro, pm)
+	c.costMicro = append(c.costMicro, cm)
+	return nil
+}
+
+// values are the columns in ratingColumns order.
+func (c *ratingCols) values() []any {
+	return []any{c.status, c.version, c.price, c.currency, c.deck, c.prefix,
+		c.cost, c.costCurrency, c.costDeck, c.costPrefx, c.costBillableS, c.priceMicro, c.costMicro}
+}
+
+// micros is an amount's micro-units, 0 for "" (not rated).
+func micros(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m, err := rating.ParseMoney(s)
+	return m.Micros(), err
 }
 
 func (c *columns) fill(cdrs []domain.CDR, version uint64) error {
@@ -137,6 +205,9 @@ func (c *columns) fill(cdrs []domain.CDR, version uint64) error {
 		c.carrier = append(c.carrier, r.Carrier)
 		c.trunk = append(c.trunk, r.Trunk)
 		c.version = append(c.version, version)
+		if err := c.rating.add(r.ID, &r.Rating); err != nil {
+			return err
+		}
 	}
 	// One string for all the legs of the insert, sliced per row: a
 	// conversion per row was an allocation and a copy per row.
@@ -156,6 +227,7 @@ func (c *columns) reset(n int) {
 	c.disposition, c.reason, c.endedBy, c.legs, c.carrier = c.disposition[:0], c.reason[:0], c.endedBy[:0], c.legs[:0], c.carrier[:0]
 	c.trunk, c.sipCode, c.version = c.trunk[:0], c.sipCode[:0], c.version[:0]
 	c.legsBuf, c.legsEnd = c.legsBuf[:0], c.legsEnd[:0]
+	c.rating.reset()
 	// Two legs of JSON are about 700 bytes: sizing once avoids the copies
 	// of append's doubling over a 50k-row batch.
 	c.legsBuf = slices.Grow(c.legsBuf, n*legsBytesPerRow)
@@ -180,6 +252,7 @@ func (c *columns) appendTo(batch driver.Batch) error {
 		c.id, c.callID, c.caller, c.callee, c.source, c.start, c.answer, c.end, c.durationMS, c.billableS,
 		c.disposition, c.sipCode, c.reason, c.endedBy, c.legs, c.carrier, c.trunk, c.version,
 	}
+	vals = append(vals, c.rating.values()...)
 	for i, v := range vals {
 		if err := batch.Column(i).Append(v); err != nil {
 			return fmt.Errorf("column %d: %w", i, err)
