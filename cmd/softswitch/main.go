@@ -3,6 +3,7 @@
 //	softswitch run --config FILE [--sip ADDR] [--http ADDR] [--data DIR]
 //	softswitch cdr list --config FILE [--json]
 //	softswitch cdr rebuild --config FILE --out DIR
+//	softswitch rates import --config FILE --deck NAME --side buy|sell --owner OWNER DECK.csv
 package main
 
 import (
@@ -46,7 +47,8 @@ func (u usageError) Error() string { return string(u) }
 const usage = `usage:
   softswitch run --config FILE [--sip ADDR] [--http ADDR] [--data DIR]
   softswitch cdr list --config FILE [--json]
-  softswitch cdr rebuild --config FILE --out DIR`
+  softswitch cdr rebuild --config FILE --out DIR
+  softswitch rates import --config FILE --deck NAME --side buy|sell --owner carrier:NAME|trunk:NAME|account:USER DECK.csv`
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -65,6 +67,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		case "rebuild":
 			return cmdCDRRebuild(ctx, args[2:], stdout, stderr)
 		}
+	case "rates":
+		return cmdRates(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
