@@ -35,7 +35,7 @@ func TestRateDecks(t *testing.T) {
 	}{
 		{deckEnvelope(t, 1, "retail", 1, rating.Sell, rating.DefaultAccount, "0.10"), 0},
 		{deckEnvelope(t, 2, "retail", 3, rating.Sell, rating.DefaultAccount, "0.07"), 1}, // a gap
-		{deckEnvelope(t, 3, "retail", 2, rating.Sell, "account:bob", "0.07"), 2},          // another owner
+		{deckEnvelope(t, 3, "retail", 2, rating.Sell, "account:bob", "0.07"), 2},         // another owner
 		{deckEnvelope(t, 4, "cm", 1, rating.Buy, "carrier:cm", "0.05"), 2},
 	}
 	for _, s := range steps {
