@@ -64,6 +64,10 @@ func decodePayload(typ string, version int, payload []byte) (Event, error) {
 		return decodeAs[DIDRemoved](version, payload)
 	case TypeRateDeckPublished:
 		return decodeAs[RateDeckPublished](version, payload)
+	case TypeAccountCredited:
+		return decodeAs[AccountCredited](version, payload)
+	case TypeAccountCharged:
+		return decodeAs[AccountCharged](version, payload)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, typ)
 }
@@ -90,5 +94,6 @@ func EventTypes() []string {
 		TypeTrunkHealthChanged, TypeTrunkRegistrationChanged,
 		TypeRouteDefined, TypeRouteRemoved, TypeDIDAssigned, TypeDIDRemoved,
 		TypeRateDeckPublished,
+		TypeAccountCredited, TypeAccountCharged,
 	}
 }

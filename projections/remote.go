@@ -9,7 +9,7 @@ import (
 // Remote feeds a node the events other nodes share through Kafka. A node
 // already applied its own events when it appended them, so those are
 // skipped. Of the others:
-//   - registrations and subscribers go to set;
+//   - registrations, subscribers, rate decks and accounts go to set;
 //   - interconnect definitions and trunk health/registration (carrier:,
 //     trunk:, route:, did:) and the legs of calls (LegStarted, LegEnded)
 //     go to trunks, so that trunk load and health are shared and a
@@ -54,8 +54,18 @@ func (r *Remote) Wants(env domain.Envelope) bool {
 }
 
 func (r *Remote) wantsShared(env domain.Envelope) bool {
-	return strings.HasPrefix(env.Aggregate, "aor:") || strings.HasPrefix(env.Aggregate, "subscriber:")
+	for _, p := range sharedPrefixes {
+		if strings.HasPrefix(env.Aggregate, p) {
+			return true
+		}
+	}
+	return false
 }
+
+// sharedPrefixes are the aggregates every node folds, whichever wrote
+// them: registrations, subscribers, rate decks, and account balances
+// (credits and the charges of calls on every node).
+var sharedPrefixes = [...]string{"aor:", "subscriber:", "deck:", "account:"}
 
 func (r *Remote) wantsTrunk(env domain.Envelope) bool {
 	if len(r.trunks) == 0 {

@@ -36,6 +36,14 @@ type call struct {
 	tried   map[string]bool
 	inbound string
 	transit bool // inbound from a transit trunk: may go out through routes
+	// account is set for a call under spend control; credit, when
+	// positive, is the longest it may last once answered (what the balance
+	// and caps buy), and charged that its price is recorded.
+	account         string
+	accountCurrency string
+	credit          time.Duration
+	charged         bool
+	limitCause      error
 }
 
 // bLeg is one fork towards a registered contact.
@@ -97,6 +105,7 @@ func (c *call) record(ctx context.Context) error {
 			return err
 		}
 	}
+	c.charge(ctx)
 	return nil
 }
 

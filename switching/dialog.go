@@ -53,7 +53,7 @@ func (c *call) answered(ctx context.Context, maxDur *time.Timer) {
 				c.record(ctx)
 			}
 		case <-maxDur.C:
-			c.hangup(ctx, true, true, domain.Classify(domain.ErrMaxDuration), domain.BySwitch)
+			c.hangup(ctx, true, true, domain.Classify(c.limitCause), domain.BySwitch)
 			return
 		case <-b.drain:
 			c.hangup(ctx, true, true, nil, domain.BySwitch)

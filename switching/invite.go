@@ -366,7 +366,12 @@ func (c *call) run(ctx context.Context) {
 		default:
 		}
 	}
-	ring.Reset(b.cfg.MaxDuration)
+	limit := b.cfg.MaxDuration
+	c.limitCause = domain.ErrMaxDuration
+	if c.credit > 0 && c.credit < limit {
+		limit, c.limitCause = c.credit, domain.ErrCreditExhausted
+	}
+	ring.Reset(limit)
 	c.answered(ctx, ring)
 }
 

@@ -37,6 +37,8 @@ type Interconnect struct {
 	// Chinese table when nil); Ported overrides them per number.
 	Segments []routing.Segment
 	Ported   map[string]string
+	// Spend is spend control for calls out through trunks; nil for none.
+	Spend *Spend
 
 	mu      sync.Mutex
 	version uint64
@@ -112,6 +114,9 @@ func (c *call) outbound() *domain.CallFailure {
 	}
 	if err := x.Policy(c.agg.Caller()).Check(n.E164(), x.CountryCode); err != nil {
 		return domain.Classify(err)
+	}
+	if f := c.spendControl(n.E164()); f != nil {
+		return f
 	}
 	c.number = n
 	c.tried = map[string]bool{}

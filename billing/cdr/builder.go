@@ -164,6 +164,9 @@ func (b *Builder) finish(oc *openCall) {
 		b.logger.Error("cdr: ended call without a CDR", "aggregate", oc.key, "error", err)
 		return
 	}
+	if b.cfg.Rate != nil {
+		b.cfg.Rate(&r)
+	}
 	b.buf = append(b.buf, r)
 	b.stats.CDRs++
 }

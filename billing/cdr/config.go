@@ -3,6 +3,8 @@ package cdr
 import (
 	"fmt"
 	"time"
+
+	"softswitch/domain"
 )
 
 // Config tunes a Builder. Zero fields take the defaults below.
@@ -24,6 +26,11 @@ type Config struct {
 	// otherwise pin the checkpoint forever. Set it well above the switch's
 	// maximum call duration; 0 disables it.
 	MaxCallAge time.Duration
+
+	// Rate, when set, rates each CDR in place as its call ends, before it
+	// is buffered (billing/rating's Rater.Rate): the store receives rated
+	// CDRs, and a replay rates again with the decks of the time of replay.
+	Rate func(*domain.CDR)
 
 	// external means another component (Partitioned) takes the buffer and
 	// writes it: Apply never flushes by itself.

@@ -32,9 +32,12 @@ type admin struct {
 	ic     *projections.Interconnect
 	load   *projections.TrunkLoad
 	icProv *switching.InterconnectProvisioner
-	store  eventstore.Store
-	b2b    *switching.B2BUA
-	log    *slog.Logger
+	// decks publishes rate decks (POST /api/v1/rates/decks).
+	decks    *deckPublisher
+	balances *projections.Balances
+	store    eventstore.Store
+	b2b      *switching.B2BUA
+	log      *slog.Logger
 }
 
 func (a *admin) routes() http.Handler {
@@ -47,6 +50,8 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/events", a.events)
 	mux.HandleFunc("GET /api/v1/interconnect", a.getInterconnect)
 	mux.HandleFunc("PUT /api/v1/interconnect", a.putInterconnect)
+	mux.Handle("POST "+ratesDecksPath, a.decks)
+	mux.HandleFunc("GET /api/v1/accounts/{user}", a.getAccount)
 	mux.HandleFunc("GET /api/v1/subscribers", a.listSubscribers)
 	mux.HandleFunc("POST /api/v1/subscribers", a.addSubscriber)
 	mux.HandleFunc("DELETE /api/v1/subscribers/{user}", a.removeSubscriber)

@@ -18,6 +18,8 @@ import (
 	"softswitch/billing/cdr"
 	"softswitch/billing/cdr/boltstore"
 	"softswitch/billing/cdr/chstore"
+	"softswitch/billing/rating"
+	"softswitch/domain"
 	"softswitch/eventstore"
 	"softswitch/eventstore/kafkabus"
 	"softswitch/eventstore/kafkalog"
@@ -36,6 +38,7 @@ type pipeline struct {
 	log     *slog.Logger
 
 	shipper *kafkalog.Shipper // nil without Kafka
+	rate    func(*domain.CDR) // rates each CDR with the decks in force
 	latency *cdr.Latency
 	cdrs    atomic.Pointer[cdrSink]
 	wg      sync.WaitGroup
@@ -49,8 +52,10 @@ type cdrSink struct {
 
 // newPipeline wires the pipeline; trunks are the projections that share
 // trunk state (definitions, health, channels) with other nodes.
-func newPipeline(cfg *config.Config, journal eventstore.Store, set projections.Set, trunks []projections.Projection, log *slog.Logger) (*pipeline, error) {
-	p := &pipeline{cfg: cfg, journal: journal, remote: projections.NewRemote(set, cfg.NodeID, trunks...), log: log, latency: &cdr.Latency{}}
+func newPipeline(cfg *config.Config, journal eventstore.Store, set projections.Set, trunks []projections.Projection,
+	rater func() *rating.Rater, log *slog.Logger) (*pipeline, error) {
+	p := &pipeline{cfg: cfg, journal: journal, remote: projections.NewRemote(set, cfg.NodeID, trunks...), log: log, latency: &cdr.Latency{},
+		rate: func(c *domain.CDR) { rater().Rate(c) }}
 	if cfg.Kafka.On() {
 		sh, err := kafkalog.NewShipper(journal, kafkalog.Config{
 			Brokers: cfg.Kafka.Brokers, Prefix: cfg.Kafka.TopicPrefix, DataDir: cfg.DataDir,
@@ -191,7 +196,7 @@ func clickHouseDSN(c config.ClickHouse) (string, error) {
 // runJournalCDRs is the embedded path: one builder over the node's journal,
 // resuming from the store's checkpoint.
 func (p *pipeline) runJournalCDRs(ctx context.Context, raw, store cdr.Store, log *slog.Logger) error {
-	b, err := cdr.NewBuilder(store, cdr.Config{FlushInterval: p.cfg.ClickHouse.FlushInterval}, log)
+	b, err := cdr.NewBuilder(store, cdr.Config{FlushInterval: p.cfg.ClickHouse.FlushInterval, Rate: p.rate}, log)
 	if err != nil {
 		return err
 	}
@@ -225,7 +230,7 @@ func (p *pipeline) runKafkaCDRs(ctx context.Context, raw, store cdr.Store, log *
 	}
 	defer pub.Close()
 	t := p.topics()
-	b, err := cdr.NewPartitioned(store, t.Events, sub, locateKafka, cdr.Config{FlushInterval: p.cfg.ClickHouse.FlushInterval}, log)
+	b, err := cdr.NewPartitioned(store, t.Events, sub, locateKafka, cdr.Config{FlushInterval: p.cfg.ClickHouse.FlushInterval, Rate: p.rate}, log)
 	if err != nil {
 		return err
 	}

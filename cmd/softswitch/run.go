@@ -51,7 +51,8 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 	subs, loc, calls := projections.NewSubscribers(), projections.NewLocation(), projections.NewCalls()
 	ic, load := projections.NewInterconnect(), projections.NewTrunkLoad(time.Now)
-	set := projections.Set{subs, loc, calls, ic, load}
+	decks, balances := projections.NewRateDecks(), projections.NewBalances()
+	set := projections.Set{subs, loc, calls, ic, load, decks, balances}
 	start := time.Now()
 	head, err := set.Replay(ctx, store)
 	if err != nil {
@@ -75,6 +76,9 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	x, err := newInterconnect(cfg, ic, load)
 	if err != nil {
+		return err
+	}
+	if x.Spend, err = newSpend(ctx, cfg, rec, balances, decks); err != nil {
 		return err
 	}
 	prov := switching.NewProvisioner(cfg.SIP.Realm, rec, subs, loc)
@@ -112,13 +116,13 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	keeperDone := make(chan struct{})
 	go func() { defer close(keeperDone); keeper.Run(ctx) }()
 
-	pipe, err := newPipeline(cfg, store, set, []projections.Projection{ic, load}, log)
+	pipe, err := newPipeline(cfg, store, set, []projections.Projection{ic, load}, decks.Rater, log)
 	if err != nil {
 		return err
 	}
 	pipe.start(ctx)
 
-	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, store: store, b2b: b2b, log: log}
+	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, store: store, b2b: b2b, log: log}
 	httpSrv := &http.Server{Handler: admin.routes(), ReadHeaderTimeout: 5 * time.Second}
 	hl, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {

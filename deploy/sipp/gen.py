@@ -203,6 +203,11 @@ write('uac_barred.xml', f'''  UAC expecting 403 (the caller's calling policy bar
   -> [1xx] -> 403 -> ACK.
 {KEYS}''', auth_block(only(403)))
 
+write('uac_payment.xml', f'''  UAC expecting 402 Payment Required (a prepaid account with no credit
+  left): INVITE (-> 407 -> ACK -> INVITE with credentials) -> [1xx] -> 402
+  -> ACK.
+{KEYS}''', auth_block(only(402)))
+
 # ---------- uac_cancel.xml ----------
 def cancel(txn):
     return f'''  <recv response="183" optional="true" response_txn="{txn}"/>
