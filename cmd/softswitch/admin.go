@@ -51,6 +51,7 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/interconnect", a.getInterconnect)
 	mux.HandleFunc("PUT /api/v1/interconnect", a.putInterconnect)
 	mux.Handle("POST "+ratesDecksPath, a.decks)
+	mux.HandleFunc("POST /api/v1/rates/rerate", a.rerate)
 	mux.HandleFunc("GET /api/v1/accounts/{user}", a.getAccount)
 	mux.HandleFunc("GET /api/v1/subscribers", a.listSubscribers)
 	mux.HandleFunc("POST /api/v1/subscribers", a.addSubscriber)

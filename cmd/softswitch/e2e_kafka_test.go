@@ -313,3 +313,40 @@ func TestE2ETrunkLimitAcrossNodes(t *testing.T) {
 		return len(rows) == 1 && rows[0] == "china-mobile\tcm-one"
 	})
 }
+
+// TestE2ERerate: a call rated with a deck that turns out wrong is re-rated
+// after a corrected deck is published: queries (FINAL) see the new price,
+// and the audit history in ClickHouse keeps both versions.
+func TestE2ERerate(t *testing.T) {
+	itest.RequireSIPp(t)
+	c := newCluster(t)
+	gw := itest.StartSIPp(t, "gw_answer")
+	trunks := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		"      - {name: cm-a, address: \"" + gw.Addr + "\"}\n" +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-a]}\n"
+	sw := itest.Start(t, itest.Options{NodeID: "n1", ExtraYAML: c.yaml() + trunks, StartTimeout: 60 * time.Second})
+	publishDeck(t, sw, "retail", "sell", "account:*", deckHeader+"86,6.00,0,60,60,0,2020-01-01T00:00:00Z,,CNY\n")
+	publishDeck(t, sw, "cm-buy", "buy", "carrier:china-mobile", deckHeader+"86,1.00,0,60,60,0,2020-01-01T00:00:00Z,,CNY\n")
+	if res := call(t, sw, "uac", "13800138000"); !res.OK() {
+		t.Fatalf("call: %s", res)
+	}
+	q := "SELECT price, rating_version FROM " + c.db + ".cdr FINAL WHERE callee = '13800138000'"
+	itest.Eventually(t, 60*time.Second, "rated CDR in ClickHouse", func() bool {
+		rows := itest.ClickHouseQuery(t, q)
+		return len(rows) == 1 && rows[0] == "6.00\t1"
+	})
+	// The sell deck was wrong: 3.00/min, not 6.00.
+	publishDeck(t, sw, "retail", "sell", "account:*", deckHeader+"86,3.00,0,60,60,0,2020-01-01T00:00:00Z,,CNY\n")
+	from, to := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	code, body, err := sw.Do("POST", "/api/v1/rates/rerate?from="+from+"&to="+to, nil)
+	if err != nil || code != 200 || !strings.Contains(string(body), `"rerated":1`) {
+		t.Fatalf("rerate: %d %v %s", code, err, body)
+	}
+	if rows := itest.ClickHouseQuery(t, q); len(rows) != 1 || rows[0] != "3.00\t2" {
+		t.Fatalf("after re-rating, cdr FINAL = %v, want price 3.00 at version 2", rows)
+	}
+	hist := itest.ClickHouseQuery(t, "SELECT DISTINCT rating_version, price FROM "+c.db+".cdr_rating_history ORDER BY rating_version")
+	if len(hist) != 2 || hist[0] != "1\t6.00" || hist[1] != "2\t3.00" {
+		t.Fatalf("rating history = %v, want both versions (1 at 6.00, 2 at 3.00)", hist)
+	}
+}

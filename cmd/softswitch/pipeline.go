@@ -39,9 +39,12 @@ type pipeline struct {
 
 	shipper *kafkalog.Shipper // nil without Kafka
 	rate    func(*domain.CDR) // rates each CDR with the decks in force
-	latency *cdr.Latency
-	cdrs    atomic.Pointer[cdrSink]
-	wg      sync.WaitGroup
+	// rated and unrated count CDRs by rating outcome: an unrated CDR is
+	// stored and flagged, never dropped, and this is where it shows.
+	rated, unrated atomic.Uint64
+	latency        *cdr.Latency
+	cdrs           atomic.Pointer[cdrSink]
+	wg             sync.WaitGroup
 }
 
 // cdrSink is the opened CDR store and the consumer that writes to it.
@@ -54,8 +57,16 @@ type cdrSink struct {
 // trunk state (definitions, health, channels) with other nodes.
 func newPipeline(cfg *config.Config, journal eventstore.Store, set projections.Set, trunks []projections.Projection,
 	rater func() *rating.Rater, log *slog.Logger) (*pipeline, error) {
-	p := &pipeline{cfg: cfg, journal: journal, remote: projections.NewRemote(set, cfg.NodeID, trunks...), log: log, latency: &cdr.Latency{},
-		rate: func(c *domain.CDR) { rater().Rate(c) }}
+	p := &pipeline{cfg: cfg, journal: journal, remote: projections.NewRemote(set, cfg.NodeID, trunks...), log: log, latency: &cdr.Latency{}}
+	p.rate = func(c *domain.CDR) {
+		rater().Rate(c)
+		switch c.RatingStatus {
+		case domain.RatingRated:
+			p.rated.Add(1)
+		case domain.RatingUnrated:
+			p.unrated.Add(1)
+		}
+	}
 	if cfg.Kafka.On() {
 		sh, err := kafkalog.NewShipper(journal, kafkalog.Config{
 			Brokers: cfg.Kafka.Brokers, Prefix: cfg.Kafka.TopicPrefix, DataDir: cfg.DataDir,

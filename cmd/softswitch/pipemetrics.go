@@ -37,6 +37,8 @@ func (p *pipeline) writeMetrics(w io.Writer) {
 	} else {
 		gauge("softswitch_cdr_store_up", "Whether the CDR store is open.", 0)
 	}
+	counter("softswitch_cdr_rated_total", "CDRs rated on both sides that apply.", p.rated.Load())
+	counter("softswitch_cdr_unrated_total", "CDRs stored without a rate on a side that needs one (flagged, never dropped).", p.unrated.Load())
 	n, sum := p.latency.Count()
 	fmt.Fprintf(w, "# HELP softswitch_cdr_end_to_stored_seconds Time from a call's end (BYE) to its CDR being stored and queryable.\n# TYPE softswitch_cdr_end_to_stored_seconds summary\n")
 	for _, q := range []float64{0.5, 0.9, 0.99} {
