@@ -4,6 +4,8 @@
 //	softswitch cdr list --config FILE [--json]
 //	softswitch cdr rebuild --config FILE --out DIR
 //	softswitch rates import --config FILE --deck NAME --side buy|sell --owner OWNER DECK.csv
+//	softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
+//	softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T] [--json]
 package main
 
 import (
@@ -48,7 +50,10 @@ const usage = `usage:
   softswitch run --config FILE [--sip ADDR] [--http ADDR] [--data DIR]
   softswitch cdr list --config FILE [--json]
   softswitch cdr rebuild --config FILE --out DIR
-  softswitch rates import --config FILE --deck NAME --side buy|sell --owner carrier:NAME|trunk:NAME|account:USER DECK.csv`
+  softswitch rates import --config FILE --deck NAME --side buy|sell --owner carrier:NAME|trunk:NAME|account:USER DECK.csv
+  softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
+  softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T]
+      [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]`
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -69,6 +74,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	case "rates":
 		return cmdRates(ctx, args[1:], stdout)
+	case "settle":
+		return cmdSettle(ctx, args[1:], stdout, stderr)
+	case "reconcile":
+		return cmdReconcile(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
