@@ -5,8 +5,13 @@ package main
 
 import (
 	"bytes"
-
+	"context"
+	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +117,124 @@ func TestE2EUnratedAndSpendCap(t *testing.T) {
 			t.Fatalf("call over the daily cap: %s", res)
 		}
 	})
+}
+
+// TestE2ESettleAndReconcile: calls through a SIPp gateway give rated CDRs
+// in ClickHouse; `softswitch settle --json` totals them as computed by
+// hand; `softswitch reconcile` against a carrier file with planted
+// mismatches finds exactly those.
+func TestE2ESettleAndReconcile(t *testing.T) {
+	itest.RequireSIPp(t)
+	c := newCluster(t)
+	gw := startGateway(t, "gw_answer")
+	cfg := "clickhouse:\n  dsn: " + strconv.Quote(c.dsn) + "\n" +
+		"carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-a", gw, "") +
+		"routes:\n  - {prefix: \"86\", trunks: [cm-a]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+	// Buy side: 1.20 CNY/min in 60 s blocks, so each short call costs 1.20.
+	publishDeck(t, sw, "cm-buy", "buy", "carrier:china-mobile", deckHeader+"86138,1.20,0,60,60,0,2020-01-01T00:00:00Z,,CNY\n")
+	publishDeck(t, sw, "retail", "sell", "account:*", deckHeader+"86,2.00,0,6,6,0,2020-01-01T00:00:00Z,,CNY\n")
+	from := time.Now().Add(-time.Minute).UTC()
+	numbers := []string{"13800138001", "13800138002", "13800138003"}
+	for i, n := range numbers {
+		if res := callNumber(t, sw, "uac", n, "-d", itoa(1000*(i+1))); !res.OK() {
+			t.Fatalf("call %s: %s", n, res)
+		}
+	}
+	to := time.Now().Add(time.Minute).UTC()
+	itest.Eventually(t, 60*time.Second, "3 rated CDRs in ClickHouse", func() bool {
+		rows := itest.ClickHouseQuery(t, "SELECT count() FROM "+c.db+".cdr FINAL WHERE rating_status = 'rated'")
+		return len(rows) == 1 && rows[0] == "3"
+	})
+
+	t.Run("statement", func(t *testing.T) {
+		out := runCLI(t, sw, "settle", "--carrier", "china-mobile", "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339), "--json")
+		var st struct {
+			Calls     int64  `json:"calls"`
+			BillableS int64  `json:"billable_s"`
+			Amount    string `json:"amount"`
+			Currency  string `json:"currency"`
+			Lines     []struct {
+				Prefix string `json:"prefix"`
+				Calls  int64  `json:"calls"`
+			} `json:"lines"`
+		}
+		if err := json.Unmarshal([]byte(out), &st); err != nil {
+			t.Fatalf("settle --json: %v\n%s", err, out)
+		}
+		amt, _ := rating.ParseMoney(st.Amount)
+		// By hand: 3 calls, each one 60 s block at 1.20.
+		if st.Calls != 3 || st.BillableS != 180 || amt != rating.MustMoney("3.60") || st.Currency != "CNY" {
+			t.Errorf("statement calls %d billable_s %d amount %s %s; want 3, 180, 3.60 CNY\n%s", st.Calls, st.BillableS, st.Amount, st.Currency, out)
+		}
+		if len(st.Lines) != 1 || st.Lines[0].Prefix != "86138" || st.Lines[0].Calls != 3 {
+			t.Errorf("statement lines %+v, want one line for 86138 with 3 calls", st.Lines)
+		}
+	})
+
+	t.Run("reconciliation", func(t *testing.T) {
+		cdrs := sw.CDRList(t)
+		byCallee := map[string]itest.CDR{}
+		for _, r := range cdrs {
+			byCallee[r.Callee] = r
+		}
+		line := func(r itest.CDR, extraS float64, amount string) string {
+			d := r.End.Sub(*r.Answer).Seconds() + extraS
+			return r.Answer.UTC().Format(time.RFC3339Nano) + ",+86" + r.Callee + "," + strconv.FormatFloat(d, 'f', 3, 64) + "," + amount + ",CNY\n"
+		}
+		// Planted: the first call matches; the second is 5 s longer on
+		// their side; the third is missing from their file; and they bill
+		// a call we never made.
+		file := "start,callee,duration_s,amount,currency\n" +
+			line(byCallee[numbers[0]], 0, "1.20") +
+			line(byCallee[numbers[1]], 5, "1.20") +
+			time.Now().UTC().Add(-30*time.Second).Format(time.RFC3339) + ",+8613999999999,42,1.20,CNY\n"
+		path := filepath.Join(t.TempDir(), "carrier.csv")
+		if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out := runCLI(t, sw, "reconcile", "--carrier", "china-mobile", "--file", path,
+			"--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339), "--json")
+		var rep struct {
+			Matched          struct{ Calls int64 } `json:"matched"`
+			MissingOurs      struct{ Calls int64 } `json:"missing_ours"`
+			MissingTheirs    struct{ Calls int64 } `json:"missing_theirs"`
+			DurationMismatch int64                 `json:"duration_mismatches"`
+			AmountMismatch   int64                 `json:"amount_mismatches"`
+			Discrepancies    []struct {
+				Kind   string `json:"kind"`
+				Callee string `json:"callee"`
+			} `json:"discrepancies"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("reconcile --json: %v\n%s", err, out)
+		}
+		if rep.Matched.Calls != 2 || rep.MissingOurs.Calls != 1 || rep.MissingTheirs.Calls != 1 || rep.DurationMismatch != 1 || rep.AmountMismatch != 0 {
+			t.Errorf("reconciliation matched %d, missing ours %d, missing theirs %d, duration mismatches %d, amount mismatches %d; want 2, 1, 1, 1, 0\n%s",
+				rep.Matched.Calls, rep.MissingOurs.Calls, rep.MissingTheirs.Calls, rep.DurationMismatch, rep.AmountMismatch, out)
+		}
+		if n := len(rep.Discrepancies); n != 3 {
+			t.Errorf("%d discrepancies, want exactly the 3 planted:\n%s", n, out)
+		}
+		rows := itest.ClickHouseQuery(t, "SELECT count() FROM "+c.db+".reconciliation")
+		if len(rows) != 1 || rows[0] != "3" {
+			t.Errorf("reconciliation table rows = %v, want 3", rows)
+		}
+	})
+}
+
+// runCLI runs a softswitch subcommand with the switch's config and returns
+// its standard output.
+func runCLI(t *testing.T, sw *itest.Switch, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	full := append([]string{args[0], "--config", sw.ConfigPath}, args[1:]...)
+	cmd := exec.CommandContext(ctx, sw.Bin, full...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("softswitch %v: %v\n%s", args, err, stderr.String())
+	}
+	return stdout.String()
 }
