@@ -19,6 +19,7 @@ import (
 	"softswitch/domain"
 	"softswitch/eventstore/journal"
 	"softswitch/internal/config"
+	"softswitch/projections"
 )
 
 // cmdCDRList prints CDRs. While the switch runs it holds the CDR store's
@@ -135,8 +136,16 @@ func cmdCDRRebuild(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer dst.Close()
+	// CDRs are rated as they are built, with the decks the log published
+	// (the live consumer does the same), so a rebuild gives the same
+	// records.
+	decks := projections.NewRateDecks()
+	if _, err := (projections.Set{decks}).Replay(ctx, src); err != nil {
+		return fmt.Errorf("rate decks: %w", err)
+	}
+	rater := decks.Rater()
 	start := time.Now()
-	st, err := cdr.Rebuild(ctx, src, dst, cdr.Config{}, log)
+	st, err := cdr.Rebuild(ctx, src, dst, cdr.Config{Rate: rater.Rate}, log)
 	if err != nil {
 		return err
 	}
