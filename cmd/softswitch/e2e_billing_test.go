@@ -94,7 +94,25 @@ func TestE2EUnratedAndSpendCap(t *testing.T) {
 		"routes:\n  - {prefix: \"86\", trunks: [cm-a]}\n" +
 		"accounts:\n  - {user: \"" + caller + "\", daily_cap: \"0.20\", currency: CNY}\n"
 	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
-	publishDeck(t, sw, "retail", "sell", "account:"+caller, deckHeader+"86138,6.00,0,1,1,0,2020-01-01T00:00:00Z,,CNY\n")
+	// Published with the command operators use, against the running switch.
+	deckFile := filepath.Join(t.TempDir(), "retail.csv")
+	if err := os.WriteFile(deckFile, []byte(deckHeader+"86138,6.00,0,1,1,0,2020-01-01T00:00:00Z,,CNY\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(sw.Bin, "rates", "import", "--config", sw.ConfigPath, "--deck", "retail", "--side", "sell",
+		"--owner", "account:"+caller, deckFile).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "retail") {
+		t.Fatalf("rates import: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte(deckHeader+"86138,six,0,1,1,0,2020-01-01T00:00:00Z,,CNY\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(sw.Bin, "rates", "import", "--config", sw.ConfigPath, "--deck", "retail", "--side", "sell",
+		"--owner", "account:"+caller, bad).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "rate_per_min") {
+		t.Fatalf("rates import of a bad CSV: %v, want an error naming the column\n%s", err, out)
+	}
 	t.Run("unrated destination", func(t *testing.T) {
 		if res := callNumber(t, sw, "uac_barred", "13900139000"); !res.OK() {
 			t.Fatalf("call to a number without a rate: %s", res)
