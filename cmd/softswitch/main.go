@@ -6,6 +6,7 @@
 //	softswitch rates import --config FILE --deck NAME --side buy|sell --owner OWNER DECK.csv
 //	softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
 //	softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T] [--json]
+//	softswitch audit rebuild --config FILE [--from T --to T] [--json]
 package main
 
 import (
@@ -53,6 +54,7 @@ const usage = `usage:
   softswitch rates import --config FILE --deck NAME --side buy|sell --owner carrier:NAME|trunk:NAME|account:USER DECK.csv
   softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
   softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T]
+  softswitch audit rebuild --config FILE [--from T --to T] [--json]
       [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]`
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -78,6 +80,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdSettle(ctx, args[1:], stdout, stderr)
 	case "reconcile":
 		return cmdReconcile(ctx, args[1:], stdout, stderr)
+	case "audit":
+		if len(args) < 2 {
+			return usageError(usage)
+		}
+		switch args[1] {
+		case "rebuild":
+			return cmdAuditRebuild(ctx, args[2:], stdout, stderr)
+		}
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
