@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -213,6 +214,13 @@ func TestE2ETrunkFailover(t *testing.T) {
 		}
 		if codes["cm-bad"] != 503 || codes["cm-good"] != 200 {
 			t.Errorf("attempt legs by trunk = %v, want cm-bad 503 and cm-good 200", codes)
+		}
+	})
+	t.Run("calls search by trunk", func(t *testing.T) {
+		// The failed attempt's trunk finds the call too.
+		out, err := exec.Command(sw.Bin, "calls", "search", "--config", sw.ConfigPath, "--trunk", "cm-bad", "--json").Output()
+		if err != nil || strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), `"callee":"13800138000"`) {
+			t.Fatalf("calls search --trunk cm-bad: %v\n%s", err, out)
 		}
 	})
 	t.Run("486 does not fail over", func(t *testing.T) {

@@ -7,6 +7,7 @@
 //	softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
 //	softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T] [--json]
 //	softswitch audit rebuild --config FILE [--from T --to T] [--json]
+//	softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
 package main
 
 import (
@@ -55,6 +56,7 @@ const usage = `usage:
   softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
   softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T]
   softswitch audit rebuild --config FILE [--from T --to T] [--json]
+  softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
       [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]`
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -80,6 +82,11 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdSettle(ctx, args[1:], stdout, stderr)
 	case "reconcile":
 		return cmdReconcile(ctx, args[1:], stdout, stderr)
+	case "calls":
+		if len(args) < 2 || args[1] != "search" {
+			return usageError(usage)
+		}
+		return cmdCallsSearch(ctx, args[2:], stdout)
 	case "audit":
 		if len(args) < 2 {
 			return usageError(usage)
