@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +61,33 @@ func TestE2EAuditRebuild(t *testing.T) {
 	rep, failed = audit()
 	if !failed || len(rep.Differences) != 1 || rep.Differences[0].ID != id || rep.Differences[0].Kind != "different" {
 		t.Fatalf("after a planted change: differences %+v (failed %v), want exactly %s reported as different", rep.Differences, failed, id)
+	}
+}
+
+// TestE2EAuditState: the registrations and balances as they were at an
+// instant, rebuilt from the log.
+func TestE2EAuditState(t *testing.T) {
+	itest.RequireSIPp(t)
+	sw := itest.Start(t, itest.Options{ExtraYAML: "accounts:\n  - {user: \"6000\", prepaid: true, balance: \"1.50\"}\n"})
+	mustRegister(t, sw, "6003", "127.0.0.1:5073", 600)
+	time.Sleep(20 * time.Millisecond)
+	registered := time.Now().UTC()
+	time.Sleep(1100 * time.Millisecond) // RFC 3339 has whole seconds
+	if res := register(t, sw, "unregister", "6003", password, "127.0.0.1:5073", 0); !res.OK() {
+		t.Fatalf("unregister: %s", res)
+	}
+	state := func(at time.Time) string {
+		out, err := exec.Command(sw.Bin, "audit", "state", "--config", sw.ConfigPath, "--at", at.Add(time.Second).Truncate(time.Second).Format(time.RFC3339)).Output()
+		if err != nil {
+			t.Fatalf("audit state: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	then := state(registered)
+	if !strings.Contains(then, `"aor": "6003"`) || !strings.Contains(then, `"balance": "1.50"`) {
+		t.Errorf("state while 6003 was registered lacks it or the balance:\n%s", then)
+	}
+	if now := state(time.Now().Add(time.Second)); strings.Contains(now, `"aor": "6003"`) {
+		t.Errorf("state after the unregistration still has 6003:\n%s", now)
 	}
 }

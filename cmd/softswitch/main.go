@@ -7,6 +7,7 @@
 //	softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
 //	softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T] [--json]
 //	softswitch audit rebuild --config FILE [--from T --to T] [--json]
+//	softswitch audit state --config FILE --at T
 //	softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
 package main
 
@@ -56,6 +57,7 @@ const usage = `usage:
   softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
   softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T]
   softswitch audit rebuild --config FILE [--from T --to T] [--json]
+  softswitch audit state --config FILE --at T
   softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
       [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]`
 
@@ -94,6 +96,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		switch args[1] {
 		case "rebuild":
 			return cmdAuditRebuild(ctx, args[2:], stdout, stderr)
+		case "state":
+			return cmdAuditState(ctx, args[2:], stdout, stderr)
 		}
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
