@@ -6,6 +6,7 @@
 //	softswitch rates import --config FILE --deck NAME --side buy|sell --owner OWNER DECK.csv
 //	softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
 //	softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T] [--json]
+//	softswitch replay --config FILE --call-id ID [--json]
 //	softswitch audit rebuild --config FILE [--from T --to T] [--json]
 //	softswitch audit state --config FILE --at T
 //	softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
@@ -59,7 +60,8 @@ const usage = `usage:
   softswitch audit rebuild --config FILE [--from T --to T] [--json]
   softswitch audit state --config FILE --at T
   softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
-      [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]`
+      [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]
+  softswitch replay --config FILE --call-id ID [--json]`
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -84,6 +86,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdSettle(ctx, args[1:], stdout, stderr)
 	case "reconcile":
 		return cmdReconcile(ctx, args[1:], stdout, stderr)
+	case "replay":
+		return cmdReplay(ctx, args[1:], stdout, stderr)
 	case "calls":
 		if len(args) < 2 || args[1] != "search" {
 			return usageError(usage)

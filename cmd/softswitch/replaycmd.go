@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"softswitch/audit/replay"
+	"softswitch/billing/cdr"
+	"softswitch/billing/cdr/boltstore"
+	"softswitch/domain"
+	"softswitch/eventstore/journal"
+)
+
+// replayPage is how many envelopes one GET /api/v1/events asks for.
+const replayPage = 100_000
+
+// cmdReplay prints one call's history: its SIP ladder, route decisions,
+// outcome and rating (docs/audit.md). The call's events come from the
+// running switch (GET /api/v1/events, filtered here by aggregate); when
+// nothing listens, from the journal, which only a stopped switch lets go.
+// There is no index by call-id yet: both sources scan the whole log.
+func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cf commonFlags
+	fs := newFlagSet("replay", &cf)
+	callID := fs.String("call-id", "", "the A-leg SIP Call-ID of the call")
+	asJSON := fs.Bool("json", false, "print the call's raw event envelopes, one JSON object per line")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	if *callID == "" {
+		return usageError("--call-id ID is required\n" + usage)
+	}
+	cfg, err := loadConfig(cf)
+	if err != nil {
+		return err
+	}
+	running := true
+	envs, err := callEventsFromSwitch(ctx, cfg.HTTP.Listen, *callID)
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		running = false
+		dir := filepath.Join(cfg.DataDir, "journal")
+		envs, err = callEventsFromJournal(ctx, dir, *callID, newLogger(cfg.Log, stderr))
+		if errors.Is(err, journal.ErrLocked) {
+			return fmt.Errorf("journal %s is locked by a running switch, but nothing answers on %s: "+
+				"point --http at its admin address, or stop it: %w", dir, cfg.HTTP.Listen, err)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(envs) == 0 {
+		return fmt.Errorf("no events for call %s (aggregate %s)", *callID, domain.CallKey(*callID))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, e := range envs {
+			if err := enc.Encode(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	h, err := replay.Build(*callID, envs)
+	if err != nil {
+		return err
+	}
+	h.Rating = callRating(ctx, running, cfg.HTTP.Listen, filepath.Join(cfg.DataDir, "cdr"), h)
+	return replay.Render(stdout, h)
+}
+
+// callEventsFromSwitch pages through the running switch's journal and keeps
+// the call's envelopes, in log order.
+func callEventsFromSwitch(ctx context.Context, addr, callID string) ([]domain.Envelope, error) {
+	key := domain.CallKey(callID)
+	var out []domain.Envelope
+	for from := uint64(1); ; {
+		n, next, err := eventsPage(ctx, addr, from, func(env domain.Envelope) {
+			if env.Aggregate == key {
+				out = append(out, env)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if n < replayPage {
+			return out, nil
+		}
+		from = next
+	}
+}
+
+// eventsPage reads one page of GET /api/v1/events from position from. It
+// returns how many envelopes the page held and the position after the last.
+func eventsPage(ctx context.Context, addr string, from uint64, fn func(domain.Envelope)) (int, uint64, error) {
+	u := "http://" + addr + "/api/v1/events?from=" + strconv.FormatUint(from, 10) + "&limit=" + strconv.Itoa(replayPage)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, err // ECONNREFUSED (wrapped) sends the caller to the journal
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return 0, 0, fmt.Errorf("switch at %s answered %s: %s", addr, res.Status, b)
+	}
+	dec := json.NewDecoder(bufio.NewReaderSize(res.Body, 1<<16))
+	n, next := 0, from
+	for {
+		var env domain.Envelope
+		err := dec.Decode(&env)
+		if errors.Is(err, io.EOF) {
+			return n, next, nil
+		}
+		if err != nil {
+			return n, next, fmt.Errorf("events from %s at position %d: %w", addr, next, err)
+		}
+		n++
+		if env.Position >= next {
+			next = env.Position + 1
+		} else {
+			next++
+		}
+		fn(env)
+	}
+}
+
+// callEventsFromJournal reads the journal of a stopped switch. Open fails
+// with journal.ErrLocked while a switch holds it.
+func callEventsFromJournal(ctx context.Context, dir, callID string, log *slog.Logger) ([]domain.Envelope, error) {
+	j, err := journal.Open(ctx, dir, journal.Options{}, log)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	key := domain.CallKey(callID)
+	var out []domain.Envelope
+	err = j.Read(ctx, 1, func(env domain.Envelope) error {
+		if env.Aggregate == key {
+			out = append(out, env)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// callRating is the rating of the call's CDR, from the running switch or,
+// when it is stopped, from the CDR store opened read-only; nil when there
+// is no CDR (yet) or it cannot be read: the rating is optional.
+func callRating(ctx context.Context, running bool, addr, cdrDir string, h replay.History) *domain.Rating {
+	var list []domain.CDR
+	var err error
+	if running {
+		list, err = cdrsFor(ctx, addr, h.Caller, h.Callee)
+	} else {
+		list, err = cdrsFromStoreFiltered(ctx, cdrDir, cdr.Filter{Caller: h.Caller, Callee: h.Callee})
+	}
+	if err != nil {
+		return nil
+	}
+	for _, c := range list {
+		if c.CallID == h.CallID {
+			r := c.Rating
+			return &r
+		}
+	}
+	return nil
+}
+
+// cdrsFor asks the running switch for the CDRs of a caller and callee.
+func cdrsFor(ctx context.Context, addr, caller, callee string) ([]domain.CDR, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	q := url.Values{}
+	if caller != "" {
+		q.Set("caller", caller)
+	}
+	if callee != "" {
+		q.Set("callee", callee)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/api/v1/cdrs?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("switch at %s answered %s", addr, res.Status)
+	}
+	var list []domain.CDR
+	return list, json.NewDecoder(res.Body).Decode(&list)
+}
+
+// cdrsFromStoreFiltered reads a stopped switch's CDR store read-only.
+func cdrsFromStoreFiltered(ctx context.Context, dir string, f cdr.Filter) ([]domain.CDR, error) {
+	s, err := boltstore.OpenReadOnly(dir, time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.List(ctx, f)
+}
