@@ -1,0 +1,82 @@
+//go:build e2e
+
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"softswitch/domain"
+	"softswitch/internal/itest"
+)
+
+// TestE2EReplay: a call that fails over (503, then 200) replays with both
+// attempts in the ladder and both route decisions, from the running
+// switch; --json prints the call's raw envelopes.
+func TestE2EReplay(t *testing.T) {
+	itest.RequireSIPp(t)
+	bad, good := startGateway(t, "gw_code", "-key", "code", "503"), startGateway(t, "gw_answer")
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		trunkYAML("cm-bad", bad, "") + trunkYAML("cm-good", good, "") +
+		"routes:\n  - {prefix: \"86138\", trunks: [cm-bad, cm-good]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+	if res := callNumber(t, sw, "uac", "13800138000"); !res.OK() {
+		t.Fatalf("call: %s", res)
+	}
+	c := lastCDR(t, sw, "13800138000")
+	if c.CallID == "" {
+		t.Fatal("CDR without call_id")
+	}
+
+	out, err := exec.Command(sw.Bin, "replay", "--config", sw.ConfigPath, "--call-id", c.CallID).CombinedOutput()
+	if err != nil {
+		t.Fatalf("replay: %v\n%s", err, out)
+	}
+	s := string(out)
+	for _, want := range []string{"cm-bad", "cm-good", "503", "200", "#1 at", "#2 at", "chosen     cm-bad",
+		"chosen     cm-good", "disposition  answered"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("replay lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "#3 at") {
+		t.Errorf("replay shows a third route decision")
+	}
+	if n := strings.Count(s, "──INVITE"); n != 3 {
+		t.Errorf("%d INVITE arrows, want 3 (A-leg and two attempts)", n)
+	}
+	if t.Failed() {
+		t.Logf("replay output:\n%s", s)
+	}
+
+	out, err = exec.Command(sw.Bin, "replay", "--config", sw.ConfigPath, "--call-id", c.CallID, "--json").Output()
+	if err != nil {
+		t.Fatalf("replay --json: %v\n%s", err, out)
+	}
+	routes, n := 0, 0
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var env domain.Envelope
+		if err := json.Unmarshal(sc.Bytes(), &env); err != nil {
+			t.Fatalf("replay --json line %q: %v", sc.Text(), err)
+		}
+		if env.Aggregate != domain.CallKey(c.CallID) {
+			t.Errorf("envelope of aggregate %q", env.Aggregate)
+		}
+		if env.Type == domain.TypeRouteDecided {
+			routes++
+		}
+		n++
+	}
+	if n == 0 || routes != 2 {
+		t.Errorf("--json: %d envelopes, %d route decisions; want some and 2", n, routes)
+	}
+
+	if err := exec.Command(sw.Bin, "replay", "--config", sw.ConfigPath, "--call-id", "no-such-call").Run(); err == nil {
+		t.Error("replay of an unknown call succeeded")
+	}
+}
