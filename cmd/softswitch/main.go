@@ -9,6 +9,7 @@
 //	softswitch replay --config FILE --call-id ID [--json]
 //	softswitch audit rebuild --config FILE [--from T --to T] [--json]
 //	softswitch audit state --config FILE --at T
+//	softswitch audit verify --config FILE [--from N] [--to N] [--json]
 //	softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
 package main
 
@@ -59,6 +60,7 @@ const usage = `usage:
   softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T]
   softswitch audit rebuild --config FILE [--from T --to T] [--json]
   softswitch audit state --config FILE --at T
+  softswitch audit verify --config FILE [--from N] [--to N] [--json]
   softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
       [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]
   softswitch replay --config FILE --call-id ID [--json]`
@@ -102,6 +104,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return cmdAuditRebuild(ctx, args[2:], stdout, stderr)
 		case "state":
 			return cmdAuditState(ctx, args[2:], stdout, stderr)
+		case "verify":
+			return cmdAuditVerify(ctx, args[2:], stdout)
 		}
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)

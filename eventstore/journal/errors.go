@@ -15,4 +15,8 @@ var (
 	// once fsync has failed the page cache state is unknown, so the only
 	// safe recovery is to reopen and let recovery decide what is on disk.
 	ErrFailed = errors.New("journal: writer failed, reopen required")
+	// ErrFormat means a segment was written in another on-disk format
+	// version (format 1 predates the hash chain); it is refused rather
+	// than misread.
+	ErrFormat = errors.New("journal: unsupported segment format version")
 )

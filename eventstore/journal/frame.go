@@ -1,9 +1,11 @@
 package journal
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"math"
@@ -18,13 +20,20 @@ import (
 //	body   = position:u64 seq:uvarint version:varint
 //	         unix_sec:varint nanos:uvarint
 //	         id:str type:str aggregate:str node:str payload:str
+//	         chain:[32]
 //	str    = len:uvarint bytes[len]
 //
 // crc is CRC-32C (Castagnoli) of body. Position is a fixed 8 bytes at the
 // start of body so the writer can stamp it after the caller has encoded the
-// rest in parallel.
+// rest in parallel. chain = SHA-256(previous record's chain || body without
+// its chain), the previous record being position-1 (32 zero bytes before
+// position 1), so the chain follows the log's total order across segments.
 const (
 	frameHeaderBytes = 8
+	chainBytes       = sha256.Size
+	// minBodyBytes is a position and a chain with nothing between: less
+	// than any real record, so a smaller length is garbage.
+	minBodyBytes = 8 + chainBytes
 	// MaxRecordBytes bounds one encoded body. It also lets recovery tell a
 	// garbage length field from a real one without reading gigabytes.
 	MaxRecordBytes = 16 << 20
@@ -52,6 +61,7 @@ func appendFrame(dst []byte, env *domain.Envelope) ([]byte, error) {
 	dst = appendString(dst, env.Aggregate)
 	dst = appendString(dst, env.Node)
 	dst = appendString(dst, string(env.Payload))
+	dst = append(dst, make([]byte, chainBytes)...) // stamped by the writer
 	n := len(dst) - start - frameHeaderBytes
 	if n > MaxRecordBytes {
 		return dst[:start], fmt.Errorf("%w: %d bytes (max %d), id %q", ErrRecordTooLarge, n, MaxRecordBytes, env.ID)
@@ -65,10 +75,35 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// stampFrame writes pos into an encoded frame and seals it with its CRC.
-func stampFrame(frame []byte, pos uint64) {
-	binary.LittleEndian.PutUint64(frame[frameHeaderBytes:], pos)
-	binary.LittleEndian.PutUint32(frame[4:], crc32.Checksum(frame[frameHeaderBytes:], castagnoli))
+// Chain is one link of the hash chain: the SHA-256 stored in a record.
+type Chain [chainBytes]byte
+
+// stampFrame writes pos into an encoded frame, links it to prev and seals
+// it with its CRC. It returns the record's chain, the next record's prev.
+func stampFrame(frame []byte, pos uint64, prev *Chain, h hash.Hash) Chain {
+	body := frame[frameHeaderBytes:]
+	binary.LittleEndian.PutUint64(body, pos)
+	c := chainOf(h, prev, body)
+	copy(body[len(body)-chainBytes:], c[:])
+	binary.LittleEndian.PutUint32(frame[4:], crc32.Checksum(body, castagnoli))
+	return c
+}
+
+// chainOf computes SHA-256(prev || body without its chain field) with h, a
+// reused sha256 digest.
+func chainOf(h hash.Hash, prev *Chain, body []byte) Chain {
+	h.Reset()
+	h.Write(prev[:])
+	h.Write(body[:len(body)-chainBytes])
+	var c Chain
+	h.Sum(c[:0])
+	return c
+}
+
+// bodyChain returns the chain stored in a verified body.
+func bodyChain(body []byte) (c Chain) {
+	copy(c[:], body[len(body)-chainBytes:])
+	return c
 }
 
 // frameLen returns the total length of the frame starting at b.
@@ -87,7 +122,7 @@ func readFrame(r io.Reader, buf []byte) (body, newBuf []byte, err error) {
 		return nil, buf, err
 	}
 	n := binary.LittleEndian.Uint32(hdr[:])
-	if n < 8 || n > MaxRecordBytes {
+	if n < minBodyBytes || n > MaxRecordBytes {
 		return nil, buf, fmt.Errorf("%w: length %d", errChecksum, n)
 	}
 	if cap(buf) < int(n) {
@@ -113,7 +148,7 @@ func bodyPosition(body []byte) uint64 {
 }
 
 func decodeBody(body []byte) (domain.Envelope, error) {
-	d := decoder{b: body[8:]}
+	d := decoder{b: body[8 : len(body)-chainBytes]}
 	env := domain.Envelope{Position: bodyPosition(body)}
 	env.Seq = d.uvarint()
 	v := d.varint()

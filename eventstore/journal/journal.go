@@ -5,6 +5,7 @@ package journal
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"os"
@@ -67,7 +68,7 @@ func Open(ctx context.Context, dir string, opts Options, logger *slog.Logger) (*
 }
 
 func open(ctx context.Context, dir string, opts Options, logger *slog.Logger, lock *os.File) (*Journal, error) {
-	segs, err := recoverSegments(ctx, dir, opts.NoSync, logger)
+	segs, chain, err := recoverSegments(ctx, dir, opts.NoSync, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +95,8 @@ func open(ctx context.Context, dir string, opts Options, logger *slog.Logger, lo
 	j.segs = segs
 	active := segs[len(segs)-1]
 	j.head.Store(active.last)
-	j.w = writer{f: f, seg: active, size: active.size, next: active.last + 1, lastIndexed: active.size}
+	j.w = writer{f: f, seg: active, size: active.size, next: active.last + 1, lastIndexed: active.size,
+		chain: chain, sha: sha256.New()}
 	if n := len(active.index); n > 0 {
 		j.w.lastIndexed = active.index[n-1].off
 	}

@@ -27,33 +27,41 @@ type scanResult struct {
 	// again: the bad bytes are then damage, not a write cut short, and
 	// truncating would throw acknowledged records away.
 	corruptMidway bool
+	// chain is the chain stored in the last valid record (zero when the
+	// segment holds none).
+	chain Chain
 }
 
 // recoverSegments validates every segment in dir and truncates a torn tail
-// off the last one. A problem anywhere else wraps eventstore.ErrCorrupt.
-func recoverSegments(ctx context.Context, dir string, noSync bool, logger *slog.Logger) ([]*segment, error) {
+// off the last one. A problem anywhere else wraps eventstore.ErrCorrupt. It
+// also returns the chain head: the chain stored in the last valid record,
+// from which the writer links the next one (zero for an empty journal). It
+// checks CRCs, not the chain: that is Verify's job, and it would make every
+// Open hash the whole log.
+func recoverSegments(ctx context.Context, dir string, noSync bool, logger *slog.Logger) ([]*segment, Chain, error) {
+	var head Chain
 	bases, err := listSegments(dir)
 	if err != nil {
-		return nil, err
+		return nil, head, err
 	}
 	segs := make([]*segment, 0, len(bases))
 	next := uint64(1)
 	for i, base := range bases {
 		name := segmentName(base)
 		if base != next {
-			return nil, fmt.Errorf("%w: segment %s starts at %d, want %d", eventstore.ErrCorrupt, name, base, next)
+			return nil, head, fmt.Errorf("%w: segment %s starts at %d, want %d", eventstore.ErrCorrupt, name, base, next)
 		}
 		res, err := scanSegment(ctx, filepath.Join(dir, name), base)
 		if err != nil {
-			return nil, err
+			return nil, head, err
 		}
 		isLast := i == len(bases)-1
 		if res.cause != nil {
 			if !isLast || res.corruptMidway || errors.Is(res.cause, eventstore.ErrCorrupt) {
-				return nil, fmt.Errorf("%w: segment %s offset %d: %v", eventstore.ErrCorrupt, name, res.seg.size, res.cause)
+				return nil, head, fmt.Errorf("%w: segment %s offset %d: %v", eventstore.ErrCorrupt, name, res.seg.size, res.cause)
 			}
 			if err := truncateTail(res, noSync); err != nil {
-				return nil, err
+				return nil, head, err
 			}
 			logger.Warn("journal: truncated torn tail",
 				"segment", name, "offset", res.seg.size,
@@ -61,8 +69,11 @@ func recoverSegments(ctx context.Context, dir string, noSync bool, logger *slog.
 		}
 		segs = append(segs, res.seg)
 		next = res.seg.last + 1
+		if res.seg.last >= res.seg.base {
+			head = res.chain
+		}
 	}
-	return segs, nil
+	return segs, head, nil
 }
 
 func truncateTail(res scanResult, noSync bool) error {
@@ -107,6 +118,10 @@ func scanSegment(ctx context.Context, path string, base uint64) (scanResult, err
 		return res, fmt.Errorf("journal: read segment header: %w", err)
 	}
 	if string(magic[:]) != segmentMagic {
+		if string(magic[:len(segmentMagicPrefix)]) == segmentMagicPrefix {
+			return res, fmt.Errorf("%w: segment %s is format %d, this build reads format %d (hash chained); move the old journal aside",
+				ErrFormat, filepath.Base(path), binary.BigEndian.Uint16(magic[6:]), binary.BigEndian.Uint16([]byte(segmentMagic[6:])))
+		}
 		res.cause = fmt.Errorf("%w: bad segment header", eventstore.ErrCorrupt)
 		return res, nil
 	}
@@ -148,6 +163,7 @@ func scanSegment(ctx context.Context, path string, base uint64) (scanResult, err
 			lastIndexed = off
 		}
 		seg.last++
+		res.chain = bodyChain(body)
 		off += frameHeaderBytes + int64(len(body))
 	}
 }

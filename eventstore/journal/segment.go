@@ -12,9 +12,12 @@ import (
 )
 
 // segmentMagic opens every segment file so a stray file in the directory,
-// or a future incompatible format, is refused instead of misread.
+// or a future incompatible format, is refused instead of misread. Version 2
+// added the hash chain to every record; version 1 files are refused with
+// ErrFormat.
 const (
-	segmentMagic       = "SSJRNL\x00\x01"
+	segmentMagic       = "SSJRNL\x00\x02"
+	segmentMagicPrefix = "SSJRNL\x00"
 	segmentHeaderBytes = int64(len(segmentMagic))
 	segmentSuffix      = ".seg"
 	// indexEveryBytes is the sparse index stride: Read from any position

@@ -3,6 +3,7 @@ package journal
 import (
 	"context"
 	"fmt"
+	"hash"
 	"os"
 	"time"
 
@@ -28,6 +29,8 @@ type writer struct {
 	seg         *segment
 	size        int64  // bytes in f, all durable between commits
 	next        uint64 // position the next record gets
+	chain       Chain  // chain of position next-1: the next record's prev
+	sha         hash.Hash
 	lastIndexed int64
 	buf         []byte
 	pendingIdx  []indexEntry
@@ -147,7 +150,7 @@ func (j *Journal) commit(batch []*appendReq) {
 				}
 				off = w.size
 			}
-			stampFrame(frame, w.next)
+			w.chain = stampFrame(frame, w.next, &w.chain, w.sha)
 			if off-w.lastIndexed >= indexEveryBytes {
 				w.pendingIdx = append(w.pendingIdx, indexEntry{pos: w.next, off: off})
 				w.lastIndexed = off
