@@ -58,11 +58,11 @@ const usage = `usage:
   softswitch rates import --config FILE --deck NAME --side buy|sell --owner carrier:NAME|trunk:NAME|account:USER DECK.csv
   softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
   softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T]
+      [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]
   softswitch audit rebuild --config FILE [--from T --to T] [--json]
   softswitch audit state --config FILE --at T
   softswitch audit verify --config FILE [--from N] [--to N] [--json]
   softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
-      [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]
   softswitch replay --config FILE --call-id ID [--json]`
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
