@@ -68,6 +68,8 @@ func decodePayload(typ string, version int, payload []byte) (Event, error) {
 		return decodeAs[AccountCredited](version, payload)
 	case TypeAccountCharged:
 		return decodeAs[AccountCharged](version, payload)
+	case TypeAuditAnchored:
+		return decodeAs[AuditAnchored](version, payload)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, typ)
 }
@@ -95,5 +97,6 @@ func EventTypes() []string {
 		TypeRouteDefined, TypeRouteRemoved, TypeDIDAssigned, TypeDIDRemoved,
 		TypeRateDeckPublished,
 		TypeAccountCredited, TypeAccountCharged,
+		TypeAuditAnchored,
 	}
 }

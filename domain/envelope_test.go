@@ -45,6 +45,7 @@ func TestSealDecodeRoundTrip(t *testing.T) {
 			Rows: []RateDeckRow{{Prefix: "86138", RatePerMin: "0.0123", ConnectFee: "0.00", IncrementFirstS: 30, IncrementNextS: 6, EffectiveFrom: Timestamp(at)}}},
 		AccountCredited{Account: "6000", Amount: "10.00", Currency: "CNY", Reason: "opening balance"},
 		AccountCharged{Account: "6000", CallID: "c", Amount: "0.50", Currency: "CNY", Prefix: "86", Deck: "retail@v2", BillableS: 5},
+		AuditAnchored{Position: 42, Chain: "00ff", Verified: 42},
 	}
 	if len(events) != len(EventTypes()) {
 		t.Fatalf("test covers %d events, catalog has %d", len(events), len(EventTypes()))

@@ -134,3 +134,43 @@ func TestE2EAuditVerify(t *testing.T) {
 		t.Fatalf("a flipped byte: %v\n%s, want exit 1 naming the position", err, out)
 	}
 }
+
+// TestE2EAuditAnchors: the switch anchors its journal's chain head
+// periodically; exported anchors verify against the log, and an anchor the
+// log does not match is reported.
+func TestE2EAuditAnchors(t *testing.T) {
+	itest.RequireSIPp(t)
+	sw := itest.Start(t, itest.Options{ExtraYAML: "audit: {anchor_interval: 300ms}\n"})
+	uas := startUAS(t, sw, "uas", callee)
+	if res := call(t, sw, "uac", callee); !res.OK() {
+		t.Fatalf("call: %s", res)
+	}
+	uas.Wait(10 * time.Second)
+	anchors := filepath.Join(sw.DataDir, "anchors.jsonl")
+	itest.Eventually(t, 10*time.Second, "two anchors written", func() bool {
+		b, _ := os.ReadFile(anchors)
+		return strings.Count(string(b), "\n") >= 2
+	})
+	if err := sw.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	exported := filepath.Join(t.TempDir(), "notary.jsonl")
+	b, _ := os.ReadFile(anchors)
+	if err := os.WriteFile(exported, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(sw.Bin, "audit", "verify", "--config", sw.ConfigPath, "--anchors", exported).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "matched") {
+		t.Fatalf("verify against the exported anchors: %v\n%s", err, out)
+	}
+	// An anchor whose chain value the log does not hold.
+	lines := strings.SplitN(string(b), "\n", 2)
+	lines[0] = strings.Replace(lines[0], `"chain":"`, `"chain":"f`, 1)
+	if err := os.WriteFile(exported, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(sw.Bin, "audit", "verify", "--config", sw.ConfigPath, "--anchors", exported).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "does not match the log") {
+		t.Fatalf("a forged anchor: %v\n%s, want a mismatch", err, out)
+	}
+}

@@ -115,6 +115,9 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	keeper := switching.NewTrunkKeeper(x, st.Client, rec, cfg.SIP.Listen, sipLog.With("component", "trunks"))
 	keeperDone := make(chan struct{})
 	go func() { defer close(keeperDone); keeper.Run(ctx) }()
+	anch := newAnchorer(cfg.DataDir, rec, log.With("component", "audit"))
+	anchorDone := make(chan struct{})
+	go func() { defer close(anchorDone); anch.run(ctx, cfg.Audit.AnchorInterval) }()
 
 	pipe, err := newPipeline(cfg, store, set, []projections.Projection{ic, load}, decks.Rater, log)
 	if err != nil {
@@ -142,6 +145,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	_ = httpSrv.Shutdown(shutCtx)
 	pipe.wait()
 	<-keeperDone
+	<-anchorDone
 	log.Info("stopped")
 	return sipErr
 }

@@ -48,6 +48,8 @@ type Config struct {
 	// Kafka switches on the shared event log; ClickHouse the CDR warehouse.
 	Kafka      Kafka      `yaml:"kafka"`
 	ClickHouse ClickHouse `yaml:"clickhouse"`
+	// Audit is the tamper-evidence section (anchors).
+	Audit Audit `yaml:"audit"`
 	// Accounts is spend control per subscriber (prepaid balances, credit
 	// limits, daily caps).
 	Accounts []Account `yaml:"accounts"`
@@ -202,7 +204,7 @@ func (c *Config) Validate() error {
 	if strings.ContainsAny(c.NodeID, " \t/:") {
 		return fieldErr("node_id", "must not contain spaces, '/' or ':'")
 	}
-	for _, v := range []func() error{c.SIP.Validate, c.HTTP.Validate, c.Journal.Validate, c.Security.Validate, c.Log.Validate, c.Kafka.Validate, c.ClickHouse.Validate} {
+	for _, v := range []func() error{c.SIP.Validate, c.HTTP.Validate, c.Journal.Validate, c.Security.Validate, c.Log.Validate, c.Kafka.Validate, c.ClickHouse.Validate, c.Audit.Validate} {
 		if err := v(); err != nil {
 			return err
 		}

@@ -173,6 +173,7 @@ func TestInvalid(t *testing.T) {
 		{"clickhouse.dsn not a url", "clickhouse: {dsn: \"127.0.0.1:9000\"}\n", "clickhouse.dsn"},
 		{"clickhouse.flush_interval negative", "clickhouse: {flush_interval: -1s}\n", "clickhouse.flush_interval"},
 		{"clickhouse.password env unset", "clickhouse: {dsn: \"clickhouse://127.0.0.1:9000/default\", password: \"env:SOFTSWITCH_TEST_UNSET_PW\"}\n", "clickhouse.password"},
+		{"audit.anchor_interval negative", "audit: {anchor_interval: -1s}\n", "audit.anchor_interval"},
 		{"accounts user unknown", "subscribers: [{user: \"6000\", password: x}]\naccounts: [{user: \"7000\"}]\n", "accounts[0].user"},
 		{"accounts balance not decimal", "subscribers: [{user: \"6000\", password: x}]\naccounts: [{user: \"6000\", balance: \"1,5\"}]\n", "accounts[0].balance"},
 		{"accounts currency", "subscribers: [{user: \"6000\", password: x}]\naccounts: [{user: \"6000\", currency: yuan}]\n", "accounts[0].currency"},
