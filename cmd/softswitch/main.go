@@ -10,6 +10,7 @@
 //	softswitch audit rebuild --config FILE [--from T --to T] [--json]
 //	softswitch audit state --config FILE --at T
 //	softswitch audit verify --config FILE [--from N] [--to N] [--json]
+//	softswitch audit export --config FILE --call-id ID --out DIR; softswitch audit verify-bundle DIR
 //	softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
 package main
 
@@ -62,6 +63,7 @@ const usage = `usage:
   softswitch audit rebuild --config FILE [--from T --to T] [--json]
   softswitch audit state --config FILE --at T
   softswitch audit verify --config FILE [--from N] [--to N] [--json]
+  softswitch audit export --config FILE --call-id ID --out DIR | softswitch audit verify-bundle DIR
   softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
   softswitch replay --config FILE --call-id ID [--json]`
 
@@ -106,6 +108,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return cmdAuditState(ctx, args[2:], stdout, stderr)
 		case "verify":
 			return cmdAuditVerify(ctx, args[2:], stdout)
+		case "export":
+			return cmdAuditExport(ctx, args[2:], stdout, stderr)
+		case "verify-bundle":
+			return cmdAuditVerifyBundle(args[2:], stdout)
 		}
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
