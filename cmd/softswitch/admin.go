@@ -35,9 +35,11 @@ type admin struct {
 	// decks publishes rate decks (POST /api/v1/rates/decks).
 	decks    *deckPublisher
 	balances *projections.Balances
-	store    eventstore.Store
-	b2b      *switching.B2BUA
-	log      *slog.Logger
+	// callIndex finds a call's events in the journal.
+	callIndex *projections.CallIndex
+	store     eventstore.Store
+	b2b       *switching.B2BUA
+	log       *slog.Logger
 }
 
 func (a *admin) routes() http.Handler {
@@ -48,6 +50,7 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/calls", a.activeCalls)
 	mux.HandleFunc("GET /api/v1/cdrs", a.listCDRs)
 	mux.HandleFunc("GET /api/v1/events", a.events)
+	mux.HandleFunc("GET /api/v1/calls/{id}/events", a.callEvents)
 	mux.HandleFunc("GET /api/v1/interconnect", a.getInterconnect)
 	mux.HandleFunc("PUT /api/v1/interconnect", a.putInterconnect)
 	mux.Handle("POST "+ratesDecksPath, a.decks)

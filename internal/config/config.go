@@ -191,6 +191,7 @@ func (c *Config) SetDefaults() {
 	c.Log.setDefaults()
 	c.Kafka.setDefaults()
 	c.ClickHouse.setDefaults()
+	c.Audit.setDefaults()
 	c.Numbering.setDefaults()
 	for i := range c.Carriers {
 		for j := range c.Carriers[i].Trunks {

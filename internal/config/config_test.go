@@ -63,6 +63,7 @@ func TestDefaults(t *testing.T) {
 		Kafka:      config.Kafka{TopicPrefix: "softswitch.", Partitions: 12, ReplicationFactor: 1, ShipBatch: 5000},
 		ClickHouse: config.ClickHouse{FlushInterval: 200 * time.Millisecond},
 		Numbering:  config.Numbering{CountryCode: "86"},
+		Audit:      config.Audit{AnchorInterval: time.Minute},
 	}
 	if !reflect.DeepEqual(*c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", *c, want)
