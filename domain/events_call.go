@@ -150,6 +150,12 @@ type SIPTransaction struct {
 	Peer      string        `json:"peer"`
 	Started   time.Time     `json:"started"`
 	Duration  time.Duration `json:"duration_ns"`
+	// Request and Response are the whole SIP messages, kept only when the
+	// switch runs with audit.capture: full (an optional field: the schema
+	// version does not change). Response is the final answer when the
+	// switch received it; the ones it sent are summarized by Code.
+	Request  string `json:"request,omitempty"`
+	Response string `json:"response,omitempty"`
 }
 
 func (SIPTransaction) EventType() string      { return TypeSIPTransaction }

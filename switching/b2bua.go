@@ -26,6 +26,9 @@ type B2BUAConfig struct {
 	// Kamailio's fr_timer); RFC 3261's Timer B (32 s) is far too long to
 	// fail over on. Default 3s.
 	TrunkAttemptTimeout time.Duration
+	// CaptureFull keeps the whole SIP messages of each call transaction in
+	// its sip.transaction event (audit.capture: full).
+	CaptureFull bool
 }
 
 // B2BUA terminates the caller's dialog (A-leg) and originates one dialog

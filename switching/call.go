@@ -110,9 +110,18 @@ func (c *call) record(ctx context.Context) error {
 }
 
 // tx records one completed transaction of a leg.
-func (c *call) tx(leg, dir string, req *sip.Request, code int, reason string, started time.Time) {
+func (c *call) tx(leg, dir string, req *sip.Request, code int, reason string, started time.Time, res ...*sip.Response) {
 	now := c.b.rec.Now()
-	c.agg.Transaction(transaction("", leg, dir, req, code, reason, started, now), now)
+	t := transaction("", leg, dir, req, code, reason, started, now)
+	if c.b.cfg.CaptureFull {
+		// What an auditor sees in replay, byte for byte as sipgo holds
+		// the message (RFC 3261 §7 text form).
+		t.Request = req.String()
+		if len(res) > 0 && res[0] != nil {
+			t.Response = res[0].String()
+		}
+	}
+	c.agg.Transaction(t, now)
 }
 
 func newLegID(i int) string { return "b" + strconv.Itoa(i+1) }

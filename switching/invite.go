@@ -383,7 +383,7 @@ func (c *call) legDone(ctx context.Context, ev callEvent, givenUp bool) {
 	leg.done, leg.res = true, ev.res
 	code, reason := legCode(ev)
 	if leg.sess != nil {
-		c.tx(leg.id, domain.DirOut, leg.sess.InviteRequest, code, reason, leg.started)
+		c.tx(leg.id, domain.DirOut, leg.sess.InviteRequest, code, reason, leg.started, leg.sess.InviteResponse)
 	}
 	if ev.err == nil {
 		if c.winner != nil || givenUp {

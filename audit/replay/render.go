@@ -147,6 +147,7 @@ func Render(w io.Writer, h History) error {
 
 	ew.printf("SIP ladder\n")
 	renderLadder(ew, buildLadder(h), t0)
+	renderMessages(ew, h, off)
 
 	ew.printf("\nLegs\n")
 	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
@@ -402,4 +403,29 @@ func firstErr(a, b error) error {
 		return a
 	}
 	return b
+}
+
+// renderMessages prints the whole SIP messages that audit.capture: full
+// kept in the transactions, in transaction order; nothing when none were.
+func renderMessages(ew *errWriter, h History, off func(time.Time) string) {
+	header := false
+	for _, t := range h.Transactions {
+		if t.Request == "" && t.Response == "" {
+			continue
+		}
+		if !header {
+			ew.printf("\nSIP messages (audit.capture: full)\n")
+			header = true
+		}
+		ew.printf("\n%s  leg %s %s %s %d\n", off(t.Started), t.Leg, t.Direction, t.Method, t.Code)
+		for _, m := range []string{t.Request, t.Response} {
+			if m == "" {
+				continue
+			}
+			for _, line := range strings.Split(strings.TrimRight(m, "\r\n"), "\n") {
+				ew.printf("    | %s\n", strings.TrimRight(line, "\r"))
+			}
+			ew.printf("    |\n")
+		}
+	}
 }

@@ -174,3 +174,25 @@ func TestE2EAuditAnchors(t *testing.T) {
 		t.Fatalf("a forged anchor: %v\n%s, want a mismatch", err, out)
 	}
 }
+
+// TestE2ECaptureFull: with audit.capture: full the transactions keep the
+// whole SIP messages and replay prints them.
+func TestE2ECaptureFull(t *testing.T) {
+	itest.RequireSIPp(t)
+	sw := itest.Start(t, itest.Options{ExtraYAML: "audit: {capture: full}\n"})
+	uas := startUAS(t, sw, "uas", callee)
+	if res := call(t, sw, "uac", callee); !res.OK() {
+		t.Fatalf("call: %s", res)
+	}
+	uas.Wait(10 * time.Second)
+	cdrs := sw.WaitCDRs(t, 1, 10*time.Second)
+	out, err := exec.Command(sw.Bin, "replay", "--config", sw.ConfigPath, "--call-id", cdrs[0].CallID).CombinedOutput()
+	if err != nil {
+		t.Fatalf("replay: %v\n%s", err, out)
+	}
+	for _, want := range []string{"SIP messages (audit.capture: full)", "| INVITE sip:", "| SIP/2.0 200 OK", "| Call-ID:"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("replay lacks %q:\n%s", want, out)
+		}
+	}
+}

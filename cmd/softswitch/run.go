@@ -110,7 +110,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	reg := switching.NewRegistrar(switching.RegistrarConfig{MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
 		DefaultExpires: cfg.SIP.DefaultExpires, MaxContacts: cfg.SIP.MaxContacts}, guard, rec, loc, subs, m, sipLog)
 	b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
-		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout}, st.Dialogs, guard, rec, loc, subs, x, m, sipLog)
+		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout, CaptureFull: cfg.Audit.Capture == "full"}, st.Dialogs, guard, rec, loc, subs, x, m, sipLog)
 	server := switching.NewServer(scfg, st, reg, b2b, guard, m, sipLog)
 	keeper := switching.NewTrunkKeeper(x, st.Client, rec, cfg.SIP.Listen, sipLog.With("component", "trunks"))
 	keeperDone := make(chan struct{})

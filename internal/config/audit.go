@@ -9,11 +9,19 @@ type Audit struct {
 	// (an audit.anchored event, and a line of <data_dir>/anchors.jsonl to
 	// export). Default 1m.
 	AnchorInterval time.Duration `yaml:"anchor_interval"`
+	// Capture is "summary" (method, code, timing of each SIP transaction)
+	// or "full" (the whole messages too, in the sip.transaction events, so
+	// replay shows them exactly; costs log space, see docs/benchmarks.md).
+	// Default summary.
+	Capture string `yaml:"capture"`
 }
 
 func (a *Audit) setDefaults() {
 	if a.AnchorInterval == 0 {
 		a.AnchorInterval = time.Minute
+	}
+	if a.Capture == "" {
+		a.Capture = "summary"
 	}
 }
 
@@ -21,6 +29,9 @@ func (a *Audit) setDefaults() {
 func (a *Audit) Validate() error {
 	if a.AnchorInterval < 0 {
 		return fieldErr("audit.anchor_interval", "must be positive")
+	}
+	if a.Capture != "summary" && a.Capture != "full" {
+		return fieldErr("audit.capture", "must be summary or full, got %q", a.Capture)
 	}
 	return nil
 }

@@ -63,7 +63,7 @@ func TestDefaults(t *testing.T) {
 		Kafka:      config.Kafka{TopicPrefix: "softswitch.", Partitions: 12, ReplicationFactor: 1, ShipBatch: 5000},
 		ClickHouse: config.ClickHouse{FlushInterval: 200 * time.Millisecond},
 		Numbering:  config.Numbering{CountryCode: "86"},
-		Audit:      config.Audit{AnchorInterval: time.Minute},
+		Audit:      config.Audit{AnchorInterval: time.Minute, Capture: "summary"},
 	}
 	if !reflect.DeepEqual(*c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", *c, want)
@@ -174,6 +174,7 @@ func TestInvalid(t *testing.T) {
 		{"clickhouse.dsn not a url", "clickhouse: {dsn: \"127.0.0.1:9000\"}\n", "clickhouse.dsn"},
 		{"clickhouse.flush_interval negative", "clickhouse: {flush_interval: -1s}\n", "clickhouse.flush_interval"},
 		{"clickhouse.password env unset", "clickhouse: {dsn: \"clickhouse://127.0.0.1:9000/default\", password: \"env:SOFTSWITCH_TEST_UNSET_PW\"}\n", "clickhouse.password"},
+		{"audit.capture", "audit: {capture: everything}\n", "audit.capture"},
 		{"audit.anchor_interval negative", "audit: {anchor_interval: -1s}\n", "audit.anchor_interval"},
 		{"accounts user unknown", "subscribers: [{user: \"6000\", password: x}]\naccounts: [{user: \"7000\"}]\n", "accounts[0].user"},
 		{"accounts balance not decimal", "subscribers: [{user: \"6000\", password: x}]\naccounts: [{user: \"6000\", balance: \"1,5\"}]\n", "accounts[0].balance"},
