@@ -90,6 +90,7 @@ http:
 subscribers:
   - {user: "6000", password: "1234"}
   - {user: "6001", password: "1234"}
+${SOFTSWITCH_BENCH_EXTRA_YAML:-}
 EOF
   rm -rf "$work/switch-data"
   "$bin" run --config "$work/switch.yaml" >"$work/switch.log" 2>&1 &
