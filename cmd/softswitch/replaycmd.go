@@ -20,6 +20,7 @@ import (
 	"softswitch/billing/cdr/boltstore"
 	"softswitch/domain"
 	"softswitch/eventstore/journal"
+	"softswitch/eventstore/kafkalog"
 )
 
 // replayPage is how many envelopes one GET /api/v1/events asks for.
@@ -35,6 +36,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("replay", &cf)
 	callID := fs.String("call-id", "", "the A-leg SIP Call-ID of the call")
 	asJSON := fs.Bool("json", false, "print the call's raw event envelopes, one JSON object per line")
+	source := fs.String("source", "auto", "where to read the log: auto (the running switch, else the journal) or kafka (the shared events topic)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
@@ -46,8 +48,19 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	running := true
-	envs, err := callEventsFromSwitch(ctx, cfg.HTTP.Listen, *callID)
-	if errors.Is(err, syscall.ECONNREFUSED) {
+	var envs []domain.Envelope
+	switch *source {
+	case "kafka":
+		if !cfg.Kafka.On() {
+			return usageError("--source kafka: the config has no kafka.brokers")
+		}
+		envs, err = kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(*callID))
+	case "auto":
+		envs, err = callEventsFromSwitch(ctx, cfg.HTTP.Listen, *callID)
+	default:
+		return usageError("--source: auto or kafka, got " + *source)
+	}
+	if *source == "auto" && errors.Is(err, syscall.ECONNREFUSED) {
 		running = false
 		dir := filepath.Join(cfg.DataDir, "journal")
 		envs, err = callEventsFromJournal(ctx, dir, *callID, newLogger(cfg.Log, stderr))
