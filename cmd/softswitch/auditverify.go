@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"softswitch/domain"
 	"softswitch/eventstore/journal"
+	"softswitch/eventstore/kafkalog"
+	"softswitch/internal/config"
 )
 
 // cmdAuditVerify recomputes the hash chain of <data_dir>/journal over the
@@ -23,6 +27,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	from := fs.Uint64("from", 0, "first position to check (default: the first)")
 	to := fs.Uint64("to", 0, "last position to check (default: the head)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	onKafka := fs.Bool("kafka", false, "also check this node's records on the Kafka events topic against the journal (tampered, forged, missing)")
 	anchors := fs.String("anchors", "", "a JSON-lines file of exported anchors (anchors.jsonl) the log must still match")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
@@ -35,6 +40,11 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	res, err := journal.Verify(ctx, dir, *from, *to)
 	if err != nil {
 		return err
+	}
+	if *onKafka {
+		if err := checkKafka(ctx, cfg, dir, stdout); err != nil {
+			return err
+		}
 	}
 	if *anchors != "" {
 		n, err := checkAnchors(ctx, dir, *anchors)
@@ -94,4 +104,52 @@ func checkAnchors(ctx context.Context, dir, file string) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// errTopic makes verify exit 1 when the topic does not hold the journal.
+var errTopic = errors.New("the Kafka topic does not match the journal")
+
+// checkKafka compares this node's records on the events topic with its
+// journal, up to the shipper's checkpoint.
+func checkKafka(ctx context.Context, cfg *config.Config, dir string, stdout io.Writer) error {
+	if !cfg.Kafka.On() {
+		return usageError("--kafka: the config has no kafka.brokers")
+	}
+	shipped, err := kafkalog.ShippedBefore(cfg.DataDir, cfg.Kafka.TopicPrefix)
+	if err != nil {
+		return err
+	}
+	src, err := auditSource(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	digests := map[string][32]byte{}
+	err = src.Read(ctx, 1, func(env domain.Envelope) error {
+		if env.Position >= shipped {
+			return nil
+		}
+		d, err := kafkalog.EnvelopeDigest(env)
+		digests[env.ID] = d
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	res, err := kafkalog.VerifyTopic(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, cfg.NodeID, digests)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "kafka:     %d records of node %s, %d matched, %d redelivered, %d tampered, %d forged, %d missing (%s)\n",
+		res.Records, cfg.NodeID, res.Matched, res.Duplicates, len(res.Tampered), len(res.Forged), res.Missing, res.Elapsed)
+	for _, t := range res.Tampered {
+		fmt.Fprintf(stdout, "tampered:  %s\n", t)
+	}
+	for _, f := range res.Forged {
+		fmt.Fprintf(stdout, "forged:    %s\n", f)
+	}
+	if !res.OK() {
+		return errTopic
+	}
+	return nil
 }
