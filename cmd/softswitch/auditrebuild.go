@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -204,39 +202,19 @@ func auditSource(ctx context.Context, cfg *config.Config, log *slog.Logger) (eve
 	return journal.Open(ctx, filepath.Join(cfg.DataDir, "journal"), journal.Options{}, log)
 }
 
-// eventsFromSwitch streams the whole journal from the admin API.
+// eventsFromSwitch reads the whole journal from the admin API, page by
+// page (replay's eventsPage).
 func eventsFromSwitch(ctx context.Context, addr string) ([]domain.Envelope, error) {
 	var out []domain.Envelope
 	for from := uint64(1); ; {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-			fmt.Sprintf("http://%s/api/v1/events?from=%d&limit=1000000", addr, from), nil)
+		n, next, err := eventsPage(ctx, addr, from, func(env domain.Envelope) { out = append(out, env) })
 		if err != nil {
 			return nil, err
 		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		n := 0
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 1<<20), 64<<20)
-		for sc.Scan() {
-			var env domain.Envelope
-			if err := json.Unmarshal(sc.Bytes(), &env); err != nil {
-				res.Body.Close()
-				return nil, err
-			}
-			out = append(out, env)
-			from = env.Position + 1
-			n++
-		}
-		res.Body.Close()
-		if err := sc.Err(); err != nil {
-			return nil, err
-		}
-		if n < 1_000_000 {
+		if n < replayPage {
 			return out, nil
 		}
+		from = next
 	}
 }
 

@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -36,16 +34,7 @@ func cmdCDRList(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var list []domain.CDR
-	if cfg.ClickHouse.On() {
-		// ClickHouse is shared by every node and takes concurrent readers.
-		list, err = cdrsFromClickHouse(ctx, cfg)
-	} else {
-		list, err = cdrsFromSwitch(ctx, cfg.HTTP.Listen)
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			list, err = cdrsFromStore(ctx, filepath.Join(cfg.DataDir, "cdr"))
-		}
-	}
+	list, err := liveCDRs(ctx, cfg, cdr.Filter{})
 	if err != nil {
 		return err
 	}

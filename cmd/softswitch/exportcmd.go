@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"syscall"
 
 	"softswitch/audit/bundle"
 	"softswitch/audit/replay"
 	"softswitch/billing/cdr"
 	"softswitch/domain"
-	"softswitch/eventstore/journal"
 )
 
 // cmdAuditExport writes one call's bundle (audit/bundle, docs/audit.md):
@@ -34,17 +31,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	running := true
-	envs, err := callEventsFromSwitch(ctx, cfg.HTTP.Listen, *callID)
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		running = false
-		dir := filepath.Join(cfg.DataDir, "journal")
-		envs, err = callEventsFromJournal(ctx, dir, *callID, newLogger(cfg.Log, stderr))
-		if errors.Is(err, journal.ErrLocked) {
-			return fmt.Errorf("journal %s is locked by a running switch, but nothing answers on %s: "+
-				"point --http at its admin address, or stop it: %w", dir, cfg.HTTP.Listen, err)
-		}
-	}
+	envs, running, err := nodeCallEvents(ctx, cfg, *callID, stderr)
 	if err != nil {
 		return err
 	}

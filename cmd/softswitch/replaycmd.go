@@ -21,6 +21,7 @@ import (
 	"softswitch/domain"
 	"softswitch/eventstore/journal"
 	"softswitch/eventstore/kafkalog"
+	"softswitch/internal/config"
 )
 
 // replayPage is how many envelopes one GET /api/v1/events asks for.
@@ -56,18 +57,9 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		envs, err = kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(*callID))
 	case "auto":
-		envs, err = callEventsFromSwitch(ctx, cfg.HTTP.Listen, *callID)
+		envs, running, err = nodeCallEvents(ctx, cfg, *callID, stderr)
 	default:
 		return usageError("--source: auto or kafka, got " + *source)
-	}
-	if *source == "auto" && errors.Is(err, syscall.ECONNREFUSED) {
-		running = false
-		dir := filepath.Join(cfg.DataDir, "journal")
-		envs, err = callEventsFromJournal(ctx, dir, *callID, newLogger(cfg.Log, stderr))
-		if errors.Is(err, journal.ErrLocked) {
-			return fmt.Errorf("journal %s is locked by a running switch, but nothing answers on %s: "+
-				"point --http at its admin address, or stop it: %w", dir, cfg.HTTP.Listen, err)
-		}
 	}
 	if err != nil {
 		return err
@@ -90,6 +82,22 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	h.Rating = callRating(ctx, running, cfg.HTTP.Listen, filepath.Join(cfg.DataDir, "cdr"), h)
 	return replay.Render(stdout, h)
+}
+
+// nodeCallEvents reads a call's envelopes from the running switch or,
+// when nothing answers, from its stopped journal; running says which.
+func nodeCallEvents(ctx context.Context, cfg *config.Config, callID string, stderr io.Writer) ([]domain.Envelope, bool, error) {
+	envs, err := callEventsFromSwitch(ctx, cfg.HTTP.Listen, callID)
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return envs, true, err
+	}
+	dir := filepath.Join(cfg.DataDir, "journal")
+	envs, err = callEventsFromJournal(ctx, dir, callID, newLogger(cfg.Log, stderr))
+	if errors.Is(err, journal.ErrLocked) {
+		err = fmt.Errorf("journal %s is locked by a running switch, but nothing answers on %s: "+
+			"point --http at its admin address, or stop it: %w", dir, cfg.HTTP.Listen, err)
+	}
+	return envs, false, err
 }
 
 // callEventsFromSwitch pages through the running switch's journal and keeps
