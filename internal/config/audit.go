@@ -1,6 +1,14 @@
 package config
 
-import "time"
+import (
+	"os"
+	"time"
+)
+
+// SigningKeyEnv is the environment variable that may carry the bundle
+// signing key instead of audit.signing_key_file: the standard base64 of
+// the 32-byte ed25519 seed, or the PEM PKCS#8 text.
+const SigningKeyEnv = "SOFTSWITCH_AUDIT_SIGNING_KEY"
 
 // Audit is the `audit:` section.
 type Audit struct {
@@ -14,6 +22,12 @@ type Audit struct {
 	// replay shows them exactly; costs log space, see docs/benchmarks.md).
 	// Default summary.
 	Capture string `yaml:"capture"`
+	// SigningKeyFile (path) is the ed25519 private key, PEM PKCS#8 (as
+	// `softswitch audit keygen` or `openssl genpkey -algorithm ed25519`
+	// write it), that signs exported bundles' manifests. Empty: the key
+	// comes from $SOFTSWITCH_AUDIT_SIGNING_KEY, or bundles are unsigned.
+	// Setting both is refused, so it is never unclear which key signed.
+	SigningKeyFile string `yaml:"signing_key_file"`
 }
 
 func (a *Audit) setDefaults() {
@@ -32,6 +46,20 @@ func (a *Audit) Validate() error {
 	}
 	if a.Capture != "summary" && a.Capture != "full" {
 		return fieldErr("audit.capture", "must be summary or full, got %q", a.Capture)
+	}
+	if a.SigningKeyFile != "" {
+		// The key itself is parsed where it is used (audit export), but
+		// a path that cannot hold it is caught at load.
+		st, err := os.Stat(a.SigningKeyFile)
+		if err != nil {
+			return fieldErr("audit.signing_key_file", "%v", err)
+		}
+		if !st.Mode().IsRegular() {
+			return fieldErr("audit.signing_key_file", "%s is not a regular file", a.SigningKeyFile)
+		}
+		if v := os.Getenv(SigningKeyEnv); v != "" {
+			return fieldErr("audit.signing_key_file", "set, and so is %s: use one of them", SigningKeyEnv)
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package config_test
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -176,6 +177,8 @@ func TestInvalid(t *testing.T) {
 		{"clickhouse.password env unset", "clickhouse: {dsn: \"clickhouse://127.0.0.1:9000/default\", password: \"env:SOFTSWITCH_TEST_UNSET_PW\"}\n", "clickhouse.password"},
 		{"audit.capture", "audit: {capture: everything}\n", "audit.capture"},
 		{"audit.anchor_interval negative", "audit: {anchor_interval: -1s}\n", "audit.anchor_interval"},
+		{"audit.signing_key_file missing", "audit: {signing_key_file: /nonexistent/bundle.key}\n", "audit.signing_key_file"},
+		{"audit.signing_key_file a directory", "audit: {signing_key_file: /}\n", "audit.signing_key_file"},
 		{"accounts user unknown", "subscribers: [{user: \"6000\", password: x}]\naccounts: [{user: \"7000\"}]\n", "accounts[0].user"},
 		{"accounts balance not decimal", "subscribers: [{user: \"6000\", password: x}]\naccounts: [{user: \"6000\", balance: \"1,5\"}]\n", "accounts[0].balance"},
 		{"accounts currency", "subscribers: [{user: \"6000\", password: x}]\naccounts: [{user: \"6000\", currency: yuan}]\n", "accounts[0].currency"},
@@ -205,6 +208,41 @@ func TestInvalid(t *testing.T) {
 			var fe *config.FieldError
 			if errors.As(err, &fe) && fe.Field != tt.field {
 				t.Errorf("FieldError.Field = %q, want %q", fe.Field, tt.field)
+			}
+		})
+	}
+}
+
+// TestAuditSigningKey: a key file that exists is accepted, and so is the
+// environment variable alone, but not both at once.
+func TestAuditSigningKey(t *testing.T) {
+	key := filepath.Join(t.TempDir(), "bundle.key")
+	if err := os.WriteFile(key, []byte("-----BEGIN PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		file  string
+		env   string
+		field string // "" when valid
+	}{
+		{"file", key, "", ""},
+		{"env", "", "c2VlZA==", ""},
+		{"neither", "", "", ""},
+		{"both", key, "c2VlZA==", "audit.signing_key_file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(config.SigningKeyEnv, tt.env)
+			c, err := config.Parse([]byte("audit: {signing_key_file: \"" + tt.file + "\"}\n"))
+			var fe *config.FieldError
+			switch {
+			case tt.field == "" && err != nil:
+				t.Fatalf("Parse: %v", err)
+			case tt.field == "" && c.Audit.SigningKeyFile != tt.file:
+				t.Errorf("signing_key_file = %q, want %q", c.Audit.SigningKeyFile, tt.file)
+			case tt.field != "" && (!errors.As(err, &fe) || fe.Field != tt.field):
+				t.Errorf("Parse = %v, want a FieldError on %s", err, tt.field)
 			}
 		})
 	}
