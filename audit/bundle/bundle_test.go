@@ -32,7 +32,7 @@ func writeBundle(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "b")
 	cdr := &domain.CDR{ID: "cdr-1", CallID: "abc@host", Caller: "1001", Callee: "1002", Disposition: "answered"}
-	m, err := Write(dir, "abc@host", testEnvs(), cdr)
+	m, err := Write(t.Context(), dir, "abc@host", testEnvs(), cdr, WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,8 @@ func TestVerify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeBundle(t)
 			tt.tamper(t, dir)
-			m, err := Verify(dir)
+			r, err := Verify(t.Context(), dir, VerifyOptions{})
+			m := r.Manifest
 			if tt.file == "" {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
@@ -136,7 +137,7 @@ func TestVerify(t *testing.T) {
 func TestWriteEventsExactlyAsSerialized(t *testing.T) {
 	dir := t.TempDir()
 	envs := testEnvs()
-	if _, err := Write(dir, "abc@host", envs, nil); err != nil {
+	if _, err := Write(t.Context(), dir, "abc@host", envs, nil, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, EventsFile))
@@ -154,10 +155,10 @@ func TestWriteEventsExactlyAsSerialized(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, CDRFile)); !os.IsNotExist(err) {
 		t.Errorf("cdr.json written without a CDR")
 	}
-	if _, err := Verify(dir); err != nil {
+	if _, err := Verify(t.Context(), dir, VerifyOptions{}); err != nil {
 		t.Errorf("Verify without CDR: %v", err)
 	}
-	if _, err := Write(t.TempDir(), "x", nil, nil); err == nil {
+	if _, err := Write(t.Context(), t.TempDir(), "x", nil, nil, WriteOptions{}); err == nil {
 		t.Error("Write of no events succeeded")
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,46 +11,84 @@ import (
 	"softswitch/audit/replay"
 	"softswitch/billing/cdr"
 	"softswitch/domain"
+	"softswitch/eventstore/kafkalog"
+	"softswitch/internal/config"
 )
 
 // cmdAuditExport writes one call's bundle (audit/bundle, docs/audit.md):
 // its envelopes, fetched as replay fetches them (the running switch's
-// GET /api/v1/events, else the stopped journal), its CDR when one can be
-// found, and the manifest that lets a third party verify them.
+// GET /api/v1/events, else the stopped journal, or --source kafka), their
+// journal proofs read from <data_dir>/journal directly (read-only, also
+// beside a running switch), the latest anchor covering the call, its CDR
+// when one can be found, and the manifest, signed when a key is configured.
 func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cf commonFlags
 	fs := newFlagSet("audit export", &cf)
 	callID := fs.String("call-id", "", "the A-leg SIP Call-ID of the call")
 	out := fs.String("out", "", "directory to write the bundle into")
+	source := fs.String("source", "auto", "where to read the events: auto (the running switch, else the journal) or kafka (the shared events topic; the bundle then has no journal proofs)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
 	if *callID == "" || *out == "" {
 		return usageError("--call-id ID and --out DIR are required\n" + usage)
 	}
+	if *source != "auto" && *source != "kafka" {
+		return usageError("--source: auto or kafka, got " + *source)
+	}
 	cfg, err := loadConfig(cf)
 	if err != nil {
 		return err
 	}
-	envs, running, err := nodeCallEvents(ctx, cfg, *callID, stderr)
+	log := newLogger(cfg.Log, stderr)
+	// The key is loaded first so that a bad one fails before any work.
+	key, err := signingKey(cfg.Audit)
+	if err != nil {
+		return err
+	}
+	envs, running, err := exportEvents(ctx, cfg, *source, *callID, stderr)
 	if err != nil {
 		return err
 	}
 	if len(envs) == 0 {
 		return fmt.Errorf("no events for call %s (aggregate %s)", *callID, domain.CallKey(*callID))
 	}
+	ev := bundle.NoEvidence("read from Kafka (--source kafka), not from this node's journal")
+	if *source == "auto" {
+		ev, err = bundle.CollectEvidence(ctx, filepath.Join(cfg.DataDir, "journal"), filepath.Join(cfg.DataDir, anchorsFile), envs)
+		if err != nil {
+			return err
+		}
+	}
+	if ev.Proofs == nil {
+		log.Warn("audit export: the bundle has no journal proofs", "reason", ev.Note)
+	}
 	h, err := replay.Build(*callID, envs)
 	if err != nil {
 		return err
 	}
 	c := callCDR(ctx, running, cfg.HTTP.Listen, filepath.Join(cfg.DataDir, "cdr"), h)
-	m, err := bundle.Write(*out, *callID, envs, c)
+	m, err := bundle.Write(ctx, *out, *callID, envs, c, bundle.WriteOptions{Evidence: ev, Signer: key})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "exported call %s: %d events, cdr %t, to %s\ndigest %s\n",
-		*callID, len(m.Events), c != nil, *out, m.Digest)
+	fmt.Fprintf(stdout, "exported call %s: %d events, cdr %t, journal proofs %t, to %s\ndigest %s\n",
+		*callID, len(m.Events), c != nil, *m.JournalProofs, *out, m.Digest)
+	printSigner(stdout, m.SignerPublicKey)
 	return nil
+}
+
+// exportEvents reads the call's envelopes from source; running says
+// whether the switch answered (where the CDR is then looked up).
+func exportEvents(ctx context.Context, cfg *config.Config, source, callID string, stderr io.Writer) ([]domain.Envelope, bool, error) {
+	if source == "kafka" {
+		if !cfg.Kafka.On() {
+			return nil, false, usageError("--source kafka: the config has no kafka.brokers")
+		}
+		envs, err := kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(callID))
+		return envs, true, err
+	}
+	return nodeCallEvents(ctx, cfg, callID, stderr)
 }
 
 // callCDR finds the call's CDR the way callRating finds its rating; nil
@@ -73,18 +112,77 @@ func callCDR(ctx context.Context, running bool, addr, cdrDir string, h replay.Hi
 	return nil
 }
 
-// cmdAuditVerifyBundle checks a bundle against its manifest, without any
-// config or access to the switch. A tampered bundle is an error (exit 1)
-// naming the first file and line that does not match.
-func cmdAuditVerifyBundle(args []string, stdout io.Writer) error {
-	if len(args) != 1 || args[0] == "" || args[0][0] == '-' {
-		return usageError("usage: softswitch audit verify-bundle DIR")
+// cmdAuditVerifyBundle checks a bundle against its manifest, signature and
+// journal proofs, without any config or access to the switch. A tampered
+// bundle, a bad signature, or (with --pubkey) an unsigned bundle or one
+// signed by another key is an error (exit 1) saying which.
+func cmdAuditVerifyBundle(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("audit verify-bundle", flag.ContinueOnError)
+	pubFile := fs.String("pubkey", "", "the signer's public key (PEM, as keygen writes FILE.pub): the bundle must be signed by it")
+	pubB64 := fs.String("pubkey-b64", "", "the signer's public key as base64 of its 32 bytes (signer_public_key)")
+	const use = "usage: softswitch audit verify-bundle DIR [--pubkey FILE|--pubkey-b64 KEY]"
+	// DIR may come before or after the flags.
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error() + "\n" + use)
 	}
-	m, err := bundle.Verify(args[0])
+	rest := fs.Args()
+	if len(rest) == 0 || rest[0] == "" {
+		return usageError(use)
+	}
+	dir := rest[0]
+	if err := fs.Parse(rest[1:]); err != nil || fs.NArg() != 0 {
+		return usageError(use)
+	}
+	trusted, err := trustedKey(*pubFile, *pubB64)
 	if err != nil {
 		return err
 	}
+	r, err := bundle.Verify(ctx, dir, bundle.VerifyOptions{PublicKey: trusted})
+	if err != nil {
+		return err
+	}
+	m := r.Manifest
 	fmt.Fprintf(stdout, "bundle ok: call %s, %d events, %d files, chain %s\ndigest %s\n",
 		m.CallID, len(m.Events), len(m.Files), m.Chain.Head, m.Digest)
+	switch {
+	case r.Signer != nil && trusted != nil:
+		fmt.Fprintf(stdout, "signed by %s, the given key\n", m.SignerPublicKey)
+	case r.Signer != nil:
+		fmt.Fprintf(stdout, "signed by %s (no key given: check it is the exporter's with --pubkey)\n", m.SignerPublicKey)
+	default:
+		fmt.Fprintln(stdout, "unsigned")
+	}
+	reportJournal(stdout, r)
 	return nil
+}
+
+// reportJournal says what ties the bundle to the journal, and what the
+// auditor still has to compare outside it.
+func reportJournal(w io.Writer, r bundle.Report) {
+	m := r.Manifest
+	switch {
+	case m.JournalProofs == nil:
+		fmt.Fprintf(w, "journal proofs: none (format %s)\n", m.Format)
+	case !*m.JournalProofs:
+		fmt.Fprintf(w, "journal proofs: none (%s)\n", m.JournalNote)
+	default:
+		fmt.Fprintf(w, "journal proofs: %d of %d events are the journal's records at their positions, given the chain values in the manifest\n",
+			r.Proofs, len(m.Events))
+	}
+	if m.Anchor != nil {
+		fmt.Fprintf(w, "anchor: position %d chain %s (compare with your notarized anchors)\n", m.Anchor.Position, m.Anchor.Chain)
+	} else if m.JournalProofs != nil && *m.JournalProofs {
+		fmt.Fprintln(w, "anchor: none covering the call yet (confirm the chain values against the journal)")
+	}
+	if m.JournalHead != nil {
+		fmt.Fprintf(w, "journal head at export: position %d chain %s\n", m.JournalHead.Position, m.JournalHead.Chain)
+	}
+}
+
+func printSigner(w io.Writer, signer string) {
+	if signer == "" {
+		fmt.Fprintln(w, "unsigned (no audit.signing_key_file or $"+config.SigningKeyEnv+")")
+		return
+	}
+	fmt.Fprintf(w, "signed by %s\n", signer)
 }

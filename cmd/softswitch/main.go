@@ -10,7 +10,8 @@
 //	softswitch audit rebuild --config FILE [--from T --to T] [--json]
 //	softswitch audit state --config FILE --at T
 //	softswitch audit verify --config FILE [--from N] [--to N] [--json]
-//	softswitch audit export --config FILE --call-id ID --out DIR; softswitch audit verify-bundle DIR
+//	softswitch audit export --config FILE --call-id ID --out DIR [--source auto|kafka]
+//	softswitch audit verify-bundle DIR [--pubkey FILE|--pubkey-b64 KEY]; softswitch audit keygen --out FILE
 //	softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
 package main
 
@@ -63,7 +64,9 @@ const usage = `usage:
   softswitch audit rebuild --config FILE [--from T --to T] [--json]
   softswitch audit state --config FILE --at T
   softswitch audit verify --config FILE [--from N] [--to N] [--json]
-  softswitch audit export --config FILE --call-id ID --out DIR | softswitch audit verify-bundle DIR
+  softswitch audit export --config FILE --call-id ID --out DIR [--source auto|kafka]
+  softswitch audit verify-bundle DIR [--pubkey FILE|--pubkey-b64 KEY]
+  softswitch audit keygen --out FILE
   softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
   softswitch replay --config FILE --call-id ID [--json]`
 
@@ -111,7 +114,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		case "export":
 			return cmdAuditExport(ctx, args[2:], stdout, stderr)
 		case "verify-bundle":
-			return cmdAuditVerifyBundle(args[2:], stdout)
+			return cmdAuditVerifyBundle(ctx, args[2:], stdout)
+		case "keygen":
+			return cmdAuditKeygen(args[2:], stdout)
 		}
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
