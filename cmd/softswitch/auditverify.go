@@ -27,7 +27,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	from := fs.Uint64("from", 0, "first position to check (default: the first)")
 	to := fs.Uint64("to", 0, "last position to check (default: the head)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	onKafka := fs.Bool("kafka", false, "also check this node's records on the Kafka events topic against the journal (tampered, forged, missing)")
+	onKafka := fs.Bool("kafka", false, "also check the Kafka events topic: every node's partition chains, and this node's records against the journal (tampered, forged, missing)")
 	anchors := fs.String("anchors", "", "a JSON-lines file of exported anchors (anchors.jsonl) the log must still match")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
@@ -106,11 +106,13 @@ func checkAnchors(ctx context.Context, dir, file string) (int, error) {
 	return n, nil
 }
 
-// errTopic makes verify exit 1 when the topic does not hold the journal.
-var errTopic = errors.New("the Kafka topic does not match the journal")
+// errTopic makes verify exit 1 when a partition chain is broken or the
+// topic does not hold the journal.
+var errTopic = errors.New("the Kafka topic's chains are broken or it does not match the journal")
 
-// checkKafka compares this node's records on the events topic with its
-// journal, up to the shipper's checkpoint.
+// checkKafka checks the partition chains of the events topic (every
+// node's) and compares this node's records with its journal, up to the
+// shipper's checkpoint.
 func checkKafka(ctx context.Context, cfg *config.Config, dir string, stdout io.Writer) error {
 	if !cfg.Kafka.On() {
 		return usageError("--kafka: the config has no kafka.brokers")
@@ -140,8 +142,18 @@ func checkKafka(ctx context.Context, cfg *config.Config, dir string, stdout io.W
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "kafka:     %d records of node %s, %d matched, %d redelivered, %d tampered, %d forged, %d missing (%s)\n",
-		res.Records, cfg.NodeID, res.Matched, res.Duplicates, len(res.Tampered), len(res.Forged), res.Missing, res.Elapsed)
+	rate := 0.0
+	if res.Seconds > 0 {
+		rate = float64(res.Scanned) / res.Seconds
+	}
+	ch := res.Chains
+	fmt.Fprintf(stdout, "chains:    %d records of every node, %d linked, %d redelivered, %d begin after retention, %d breaks (%s, %.0f records/s)\n",
+		res.Scanned, ch.Linked, ch.Redelivered, len(ch.MidChain), len(ch.Breaks), res.Elapsed, rate)
+	for _, b := range ch.Breaks {
+		fmt.Fprintf(stdout, "break:     %s\n", b)
+	}
+	fmt.Fprintf(stdout, "kafka:     %d records of node %s, %d matched, %d redelivered, %d tampered, %d forged, %d missing\n",
+		res.Records, cfg.NodeID, res.Matched, res.Duplicates, len(res.Tampered), len(res.Forged), res.Missing)
 	for _, t := range res.Tampered {
 		fmt.Fprintf(stdout, "tampered:  %s\n", t)
 	}

@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"os/exec"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -393,8 +395,10 @@ func TestE2EReplayFromKafka(t *testing.T) {
 	}
 }
 
-// TestE2EVerifyKafkaTopic: the node's records on Kafka match its journal;
-// a tampered copy written into the topic is caught.
+// TestE2EVerifyKafkaTopic: the node's records on Kafka match its journal
+// and their partition chains hold; a tampered copy written into the topic
+// is caught by both checks, and a copy that steals a record's chain link
+// by the chain alone.
 func TestE2EVerifyKafkaTopic(t *testing.T) {
 	itest.RequireSIPp(t)
 	c := newCluster(t)
@@ -411,10 +415,17 @@ func TestE2EVerifyKafkaTopic(t *testing.T) {
 		out, err := exec.Command(sw.Bin, "audit", "verify", "--config", sw.ConfigPath, "--kafka").CombinedOutput()
 		return string(out), err
 	}
-	if out, err := verify(); err != nil || !strings.Contains(out, " 0 tampered, 0 forged, 0 missing") {
+	out, err := verify()
+	if err != nil || !strings.Contains(out, " 0 tampered, 0 forged, 0 missing") || !strings.Contains(out, " 0 begin after retention, 0 breaks") {
 		t.Fatalf("intact topic: %v\n%s", err, out)
 	}
-	// Tamper: a copy of a call event with another payload, same id.
+	if m := regexp.MustCompile(`chains: +(\d+) records of every node, (\d+) linked, (\d+) redelivered`).FindStringSubmatch(out); m == nil ||
+		m[1] == "0" || atoi(t, m[1]) != atoi(t, m[2])+atoi(t, m[3]) {
+		t.Fatalf("want every record linked or a redelivered copy:\n%s", out)
+	}
+
+	// Tamper: a copy of a call event with another payload, same id,
+	// written by hand without the shipper's headers.
 	var env map[string]any
 	for _, e := range sw.Events(t) {
 		if strings.HasPrefix(e.Aggregate, "call:") {
@@ -423,15 +434,69 @@ func TestE2EVerifyKafkaTopic(t *testing.T) {
 			break
 		}
 	}
+	id := env["id"].(string)
 	env["payload"] = map[string]any{"call_id": "forged", "caller": "6666", "callee": "7777"}
 	value, _ := json.Marshal(env)
-	prod := exec.Command("kcat", "-P", "-b", c.brokers, "-t", c.eventsTopic(), "-k", env["aggregate"].(string))
+	kcatProduce(t, c, env["aggregate"].(string), value)
+	out, err = verify()
+	if err == nil || !strings.Contains(out, "1 tampered") || !strings.Contains(out, id) ||
+		!regexp.MustCompile(`break: +\d+@\d+ `+id+`: no chain header`).MatchString(out) {
+		t.Fatalf("a tampered copy: %v\n%s, want it reported by the journal check and the chain", err, out)
+	}
+
+	// Tamper again, now with the original record's headers, its chain link
+	// included: only the chain says this copy's value is not the one the
+	// link was made over, without needing the journal.
+	part, link := recordHeader(t, c, id, "chain")
+	kcatProduce(t, c, env["aggregate"].(string), value, "-p", part,
+		"-H", "id="+id, "-H", "node="+env["node"].(string), "-H", "chain="+link)
+	out, err = verify()
+	if err == nil || !regexp.MustCompile(`break: +\d+@\d+ `+id+`: the value differs from the record that made this link`).MatchString(out) {
+		t.Fatalf("a copy with a stolen link: %v\n%s, want a chain break", err, out)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// kcatProduce writes one record to the events topic with kcat, an
+// independent client, with extra kcat arguments (headers, partition).
+func kcatProduce(t *testing.T, c cluster, key string, value []byte, extra ...string) {
+	t.Helper()
+	args := append([]string{"-P", "-b", c.brokers, "-t", c.eventsTopic(), "-k", key}, extra...)
+	prod := exec.Command("kcat", args...)
 	prod.Stdin = strings.NewReader(string(value) + "\n")
 	if out, err := prod.CombinedOutput(); err != nil {
 		t.Fatalf("kcat produce: %v\n%s", err, out)
 	}
-	out, err := verify()
-	if err == nil || !strings.Contains(out, "1 tampered") || !strings.Contains(out, env["id"].(string)) {
-		t.Fatalf("a tampered copy: %v\n%s, want it reported", err, out)
+}
+
+// recordHeader reads, with kcat, the partition and header name of the
+// first record whose id header is id.
+func recordHeader(t *testing.T, c cluster, id, name string) (partition, value string) {
+	t.Helper()
+	out, err := exec.Command("kcat", "-C", "-b", c.brokers, "-t", c.eventsTopic(), "-o", "beginning", "-e", "-q", "-f", "%p %h\n").Output()
+	if err != nil {
+		t.Fatalf("kcat consume: %v", err)
 	}
+	for _, line := range strings.Split(string(out), "\n") {
+		part, hdrs, _ := strings.Cut(line, " ")
+		hs := strings.Split(hdrs, ",")
+		if !slices.Contains(hs, "id="+id) {
+			continue
+		}
+		for _, h := range hs {
+			if v, ok := strings.CutPrefix(h, name+"="); ok {
+				return part, v
+			}
+		}
+	}
+	t.Fatalf("no record with id %s and a %s header", id, name)
+	return "", ""
 }

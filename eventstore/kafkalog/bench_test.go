@@ -171,3 +171,41 @@ func BenchmarkRawWriter(b *testing.B) {
 	}
 	reportRate(b, n*b.N, bytes*int64(b.N))
 }
+
+// BenchmarkVerifyTopic ships a pre-filled journal once, then times
+// VerifyTopic over the whole topic: the partition chains alone (what an
+// auditor with only topic access runs), and with the journal comparison
+// that `softswitch audit verify --kafka` adds. Run with -benchtime=1x.
+func BenchmarkVerifyTopic(b *testing.B) {
+	brokers := testenv.Kafka(b)
+	n := benchEvents(b)
+	j, _ := prefilled(b, n)
+	cfg := kafkalog.Config{Brokers: brokers, Prefix: testenv.Unique("kafkalog-bench-") + ".", DataDir: b.TempDir()}
+	s := startShipper(b, j, cfg)
+	s.waitShipped(b, j.Head()+1)
+	s.stop(b)
+	digests := map[string][32]byte{}
+	err := j.Read(b.Context(), 1, func(env domain.Envelope) error {
+		d, err := kafkalog.EnvelopeDigest(env)
+		digests[env.ID] = d
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	topic := kafkalog.TopicNames(cfg.Prefix).Events
+	for _, tc := range []struct {
+		name    string
+		journal map[string][32]byte
+	}{{"chains", nil}, {"chains+journal", digests}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				res, err := kafkalog.VerifyTopic(b.Context(), brokers, topic, "node-a", tc.journal)
+				if err != nil || !res.OK() || res.Chains.Linked != n {
+					b.Fatalf("VerifyTopic = %+v, %v; want %d linked", res, err, n)
+				}
+			}
+			reportRate(b, n*b.N, 0)
+		})
+	}
+}

@@ -3,21 +3,29 @@ package kafkalog
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
 
 func TestCheckpointRoundTrip(t *testing.T) {
 	c := newCheckpoint(t.TempDir(), "softswitch.events")
-	if next, err := c.load(); err != nil || next != 1 {
-		t.Fatalf("missing file: load = %d, %v; want 1, nil", next, err)
+	if st, err := c.load(); err != nil || st.next != 1 || len(st.heads) != 0 {
+		t.Fatalf("missing file: load = %+v, %v; want next 1, no heads", st, err)
 	}
-	for _, want := range []uint64{1, 2, 5001, 1 << 40} {
+	heads := []Chain{link(Chain{}, []byte("a")), {}, link(Chain{}, []byte("b"))}
+	for _, want := range []shipState{
+		{next: 1},
+		{next: 2, heads: heads[:1]},
+		{next: 5001, heads: heads},
+		{next: 1 << 40, heads: heads},
+	} {
 		if err := c.store(want); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := c.load(); err != nil || got != want {
-			t.Fatalf("load = %d, %v; want %d", got, err, want)
+		got, err := c.load()
+		if err != nil || got.next != want.next || !slices.Equal(got.heads, want.heads) {
+			t.Fatalf("load = %+v, %v; want %+v", got, err, want)
 		}
 	}
 	if _, err := os.Stat(c.path + ".tmp"); !os.IsNotExist(err) {
@@ -37,6 +45,9 @@ func TestCheckpointBadFile(t *testing.T) {
 		{"Negative", "-5\n"},
 		{"Zero", "0\n"},
 		{"TwoLines", "12\n13\n"},
+		{"HeadNotHex", "12\n0 " + strings.Repeat("zz", 32) + "\n"},
+		{"HeadShort", "12\n0 abcd\n"},
+		{"HeadsOutOfOrder", "12\n1 " + strings.Repeat("00", 32) + "\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

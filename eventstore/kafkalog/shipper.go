@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,7 @@ type batch struct {
 	first, next uint64
 	firstTime   time.Time
 	lastTime    time.Time
+	heads       []Chain // the partition chain heads after msgs
 }
 
 // Run ships until ctx ends, then returns nil. Broker failures never end
@@ -76,10 +78,11 @@ func (s *Shipper) Run(ctx context.Context) error {
 	}
 	defer s.running.Store(false)
 
-	next, err := s.ckpt.load()
+	st, err := s.ckpt.load()
 	if err != nil {
 		return err
 	}
+	next := st.next
 	if head := s.store.Head(); next > head+1 {
 		// A new or restored journal under an old checkpoint: shipping would
 		// wait for positions that mean different events.
@@ -106,6 +109,11 @@ func (s *Shipper) Run(ctx context.Context) error {
 		return nil
 	}
 
+	heads, err := s.startHeads(st, parts)
+	if err != nil {
+		return err
+	}
+
 	w := s.newWriter()
 	defer s.closeWriter(w)
 
@@ -115,7 +123,7 @@ func (s *Shipper) Run(ctx context.Context) error {
 	defer cancel()
 	batches := make(chan *batch, 1)
 	readErr := make(chan error, 1)
-	wg.Go(func() { readErr <- s.readAhead(ctx, next, parts, batches) })
+	wg.Go(func() { readErr <- s.readAhead(ctx, next, heads, batches) })
 
 	// The checkpoint of one batch is fsynced while the next is written;
 	// at most one such write is outstanding, and Run waits for it on the
@@ -146,7 +154,7 @@ func (s *Shipper) Run(ctx context.Context) error {
 			go func(done chan struct{}) {
 				defer close(done)
 				// Fails only when ctx ends: the next start re-ships this batch.
-				_ = s.retry(ctx, "store checkpoint", func() error { return s.ckpt.store(b.next) })
+				_ = s.retry(ctx, "store checkpoint", func() error { return s.ckpt.store(shipState{next: b.next, heads: b.heads}) })
 			}(ckptDone)
 			s.progress.acked(len(b.msgs), b.next, b.lastTime)
 		}
@@ -238,8 +246,8 @@ func (s *Shipper) retry(ctx context.Context, what string, fn func() error) error
 // readAhead reads and encodes batches from next on, handing them to Run
 // one at a time. Read failures are retried like write failures, except a
 // closed store, which ends the shipper.
-func (s *Shipper) readAhead(ctx context.Context, next uint64, parts int, out chan<- *batch) error {
-	sizer := newPartitionSizer(parts)
+func (s *Shipper) readAhead(ctx context.Context, next uint64, heads []Chain, out chan<- *batch) error {
+	sizer := newPartitionSizer(len(heads))
 	for {
 		if err := s.store.WaitFor(ctx, next); err != nil {
 			return err
@@ -247,7 +255,7 @@ func (s *Shipper) readAhead(ctx context.Context, next uint64, parts int, out cha
 		var b *batch
 		err := s.retry(ctx, "read journal", func() error {
 			var err error
-			b, err = s.readBatch(ctx, next, sizer)
+			b, err = s.readBatch(ctx, next, sizer, heads)
 			if errors.Is(err, eventstore.ErrClosed) {
 				return nil // handled below, not retried
 			}
@@ -272,18 +280,31 @@ func (s *Shipper) readAhead(ctx context.Context, next uint64, parts int, out cha
 var errBatchFull = errors.New("batch full")
 
 // readBatch reads from next up to BatchSize envelopes, ending early
-// before any partition's share would exceed BatchBytes. It returns a nil
-// batch for a closed store.
-func (s *Shipper) readBatch(ctx context.Context, next uint64, sizer *partitionSizer) (*batch, error) {
+// before any partition's share would exceed BatchBytes, and links each
+// events-topic record into its partition's chain. heads moves only when
+// a batch is returned, so a failed read is retried from the same links.
+// It returns a nil batch for a closed store.
+func (s *Shipper) readBatch(ctx context.Context, next uint64, sizer *partitionSizer, heads []Chain) (*batch, error) {
 	b := &batch{first: next, next: next, msgs: make([]kafka.Message, 0, min(s.cfg.BatchSize, 1024))}
 	sizer.reset()
+	work := slices.Clone(heads)
 	err := s.store.Read(ctx, next, func(env domain.Envelope) error {
 		if env.Position != b.next {
 			return fmt.Errorf("kafkalog: journal returned position %d, want %d", env.Position, b.next)
 		}
 		msg, size := s.encode(env)
-		if !sizer.add(msg, size, s.cfg.BatchBytes) && len(b.msgs) > 0 {
+		part := sizer.partition(msg)
+		var c Chain
+		if msg.Topic == s.topics.Events {
+			c = link(work[part], msg.Value)
+			size += chainHeaderSize
+		}
+		if !sizer.add(part, size, s.cfg.BatchBytes) && len(b.msgs) > 0 {
 			return errBatchFull
+		}
+		if msg.Topic == s.topics.Events {
+			work[part] = c
+			msg.Headers = append(msg.Headers, kafka.Header{Key: HeaderChain, Value: []byte(c.String())})
 		}
 		if len(b.msgs) == 0 {
 			b.firstTime = env.Time
@@ -304,6 +325,8 @@ func (s *Shipper) readBatch(ctx context.Context, next uint64, sizer *partitionSi
 		// lost data could do that; try again rather than spin on it.
 		return nil, fmt.Errorf("kafkalog: journal read from %d returned nothing at head %d", next, s.store.Head())
 	}
+	copy(heads, work)
+	b.heads = work
 	return b, nil
 }
 
@@ -327,9 +350,15 @@ func newPartitionSizer(n int) *partitionSizer {
 
 func (p *partitionSizer) reset() { clear(p.bytes) }
 
-// add counts msg unless that would take its partition over limit.
-func (p *partitionSizer) add(msg kafka.Message, size, limit int) bool {
-	i := p.balancer.Balance(msg, p.parts...)
+// partition is where the writer will put msg: the same balancer over the
+// same partitions (kafka-go hands its balancer 0..n-1).
+func (p *partitionSizer) partition(msg kafka.Message) int {
+	return p.balancer.Balance(msg, p.parts...)
+}
+
+// add counts size bytes on partition i unless that would take it over
+// limit.
+func (p *partitionSizer) add(i, size, limit int) bool {
 	if p.bytes[i]+size > limit {
 		return false
 	}
@@ -348,7 +377,7 @@ func (s *Shipper) encode(env domain.Envelope) (kafka.Message, int) {
 	} else {
 		msg.Topic = s.topics.Events
 	}
-	if size := recordSize(msg); size > s.cfg.BatchBytes {
+	if size := recordSize(msg) + chainHeaderSize; size > s.cfg.BatchBytes {
 		err := fmt.Errorf("envelope of %d bytes exceeds BatchBytes %d", size, s.cfg.BatchBytes)
 		msg = poisonRecord(env, nil, err)
 		msg.Topic = s.topics.Poison
@@ -381,4 +410,25 @@ func summarize(err error) error {
 		}
 	}
 	return err
+}
+
+// chainHeaderSize is recordSize's share for the chain header.
+const chainHeaderSize = 10 + len(HeaderChain) + 2*len(Chain{})
+
+// startHeads sizes the checkpoint's chain heads to the topic's partitions.
+// A checkpoint from a build without chains, or a topic that gained
+// partitions, starts those chains at zero; verifiers see that as a chain
+// starting mid-partition and report it.
+func (s *Shipper) startHeads(st shipState, parts int) ([]Chain, error) {
+	if len(st.heads) > parts {
+		return nil, fmt.Errorf("%w: %s has chain heads for %d partitions but %s has %d",
+			ErrBadCheckpoint, s.ckpt.path, len(st.heads), s.topics.Events, parts)
+	}
+	if st.next > 1 && len(st.heads) < parts {
+		s.logger.Warn("kafkalog: checkpoint lacks chain heads, those partition chains start at zero",
+			"have", len(st.heads), "partitions", parts)
+	}
+	heads := make([]Chain, parts)
+	copy(heads, st.heads)
+	return heads, nil
 }
