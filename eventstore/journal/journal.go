@@ -28,7 +28,8 @@ type Journal struct {
 	closing    chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
-	bufs       sync.Pool // *[]byte encode buffers, reused across Appends
+	bufs       sync.Pool      // *encodeBuf, reused across Appends
+	sidecars   sync.WaitGroup // sidecar writes of sealed segments in flight
 
 	head atomic.Uint64 // last durable position
 
@@ -138,6 +139,8 @@ func (j *Journal) Close() error {
 	j.closeOnce.Do(func() {
 		close(j.closing)
 		<-j.writerDone
+		j.sidecars.Wait()
+		j.indexActive()
 		j.mu.Lock()
 		j.closed = true
 		close(j.notify)
@@ -156,12 +159,13 @@ func (j *Journal) Close() error {
 
 // publish makes the writer's progress visible to readers and waiters; it is
 // called only after the bytes it covers are durable.
-func (j *Journal) publish(size int64, last uint64, index []indexEntry) {
+func (j *Journal) publish(size int64, last uint64, index []indexEntry, agg []aggEntry) {
 	j.mu.Lock()
 	seg := j.w.seg
 	seg.size = size
 	seg.last = last
 	seg.index = append(seg.index, index...)
+	seg.agg = seg.agg.add(agg)
 	j.head.Store(last)
 	close(j.notify)
 	j.notify = make(chan struct{})

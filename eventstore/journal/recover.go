@@ -30,6 +30,8 @@ type scanResult struct {
 	// chain is the chain stored in the last valid record (zero when the
 	// segment holds none).
 	chain Chain
+	// agg locates each valid record by aggregate hash, when asked for.
+	agg aggChunks
 }
 
 // recoverSegments validates every segment in dir and truncates a torn tail
@@ -40,6 +42,9 @@ type scanResult struct {
 // Open hash the whole log.
 func recoverSegments(ctx context.Context, dir string, noSync bool, logger *slog.Logger) ([]*segment, Chain, error) {
 	var head Chain
+	if err := cleanSidecars(dir); err != nil {
+		return nil, head, err
+	}
 	bases, err := listSegments(dir)
 	if err != nil {
 		return nil, head, err
@@ -51,11 +56,15 @@ func recoverSegments(ctx context.Context, dir string, noSync bool, logger *slog.
 		if base != next {
 			return nil, head, fmt.Errorf("%w: segment %s starts at %d, want %d", eventstore.ErrCorrupt, name, base, next)
 		}
-		res, err := scanSegment(ctx, filepath.Join(dir, name), base)
+		path := filepath.Join(dir, name)
+		isLast := i == len(bases)-1
+		// A sealed segment whose sidecar checks needs no aggregate
+		// entries; the active one keeps them in memory.
+		indexed := !isLast && sealedSidecarOK(ctx, path, base)
+		res, err := scanSegment(ctx, path, base, !indexed)
 		if err != nil {
 			return nil, head, err
 		}
-		isLast := i == len(bases)-1
 		if res.cause != nil {
 			if !isLast || res.corruptMidway || errors.Is(res.cause, eventstore.ErrCorrupt) {
 				return nil, head, fmt.Errorf("%w: segment %s offset %d: %v", eventstore.ErrCorrupt, name, res.seg.size, res.cause)
@@ -66,6 +75,9 @@ func recoverSegments(ctx context.Context, dir string, noSync bool, logger *slog.
 			logger.Warn("journal: truncated torn tail",
 				"segment", name, "offset", res.seg.size,
 				"dropped_bytes", res.fileSize-res.seg.size, "cause", res.cause.Error())
+		}
+		if err := settleSidecar(ctx, res, isLast, indexed, noSync, logger); err != nil {
+			return nil, head, err
 		}
 		segs = append(segs, res.seg)
 		next = res.seg.last + 1
@@ -96,7 +108,9 @@ func truncateTail(res scanResult, noSync bool) error {
 	return syncFile(f, noSync)
 }
 
-func scanSegment(ctx context.Context, path string, base uint64) (scanResult, error) {
+// scanSegment validates one segment; with collect it also gathers the
+// aggregate entries of its valid records.
+func scanSegment(ctx context.Context, path string, base uint64, collect bool) (scanResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return scanResult{}, fmt.Errorf("journal: open segment: %w", err)
@@ -161,6 +175,10 @@ func scanSegment(ctx context.Context, path string, base uint64) (scanResult, err
 		if off-lastIndexed >= indexEveryBytes {
 			seg.index = append(seg.index, indexEntry{pos: seg.last + 1, off: off})
 			lastIndexed = off
+		}
+		if collect {
+			agg, _ := bodyAggregate(body)
+			res.agg = res.agg.add([]aggEntry{{hash: aggHash(agg), off: off}})
 		}
 		seg.last++
 		res.chain = bodyChain(body)

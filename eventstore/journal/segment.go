@@ -33,6 +33,12 @@ type segment struct {
 	size  int64  // durable bytes, header included
 	last  uint64 // last durable position in it; base-1 when empty
 	index []indexEntry
+	// agg locates every durable record by aggregate hash, in log order,
+	// until the segment's sidecar is durable (indexed); then it is
+	// dropped. Entries are only ever appended, so a reader may keep
+	// scanning a slice it took under the lock.
+	agg     aggChunks
+	indexed bool
 }
 
 // indexEntry locates a record; the first record of a segment is implicit

@@ -11,9 +11,16 @@ import (
 	"softswitch/eventstore"
 )
 
+// encodeBuf is an Append's reusable encoding space.
+type encodeBuf struct {
+	frames []byte
+	hashes []uint64
+}
+
 // appendReq is one Append call waiting for its group commit.
 type appendReq struct {
-	frames []byte // encoded by the caller; stamped by the writer
+	frames []byte   // encoded by the caller; stamped by the writer
+	hashes []uint64 // aggHash of each frame's aggregate, computed by the caller
 	done   chan appendResult
 	first  uint64
 }
@@ -34,6 +41,7 @@ type writer struct {
 	lastIndexed int64
 	buf         []byte
 	pendingIdx  []indexEntry
+	pendingAgg  []aggEntry
 	batch       []*appendReq
 	failed      error
 }
@@ -49,20 +57,23 @@ func (j *Journal) Append(ctx context.Context, envs []domain.Envelope) error {
 	if len(envs) == 0 {
 		return nil
 	}
-	bp, _ := j.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
+	eb, _ := j.bufs.Get().(*encodeBuf)
+	if eb == nil {
+		eb = new(encodeBuf)
 	}
-	defer j.bufs.Put(bp)
-	frames := (*bp)[:0]
+	defer j.bufs.Put(eb)
+	frames, hashes := eb.frames[:0], eb.hashes[:0]
 	for i := range envs {
 		var err error
 		if frames, err = appendFrame(frames, &envs[i]); err != nil {
 			return err
 		}
+		// Hashing here, in parallel, keeps the aggregate index off the
+		// writer goroutine but for one append per record.
+		hashes = append(hashes, aggHash(envs[i].Aggregate))
 	}
-	*bp = frames
-	r := &appendReq{frames: frames, done: make(chan appendResult, 1)}
+	eb.frames, eb.hashes = frames, hashes
+	r := &appendReq{frames: frames, hashes: hashes, done: make(chan appendResult, 1)}
 	select {
 	case j.reqs <- r:
 	case <-j.closing:
@@ -136,7 +147,7 @@ func (j *Journal) commit(batch []*appendReq) {
 			break
 		}
 		r.first = w.next
-		for frames := r.frames; len(frames) > 0; {
+		for k, frames := 0, r.frames; len(frames) > 0; k++ {
 			n := frameLen(frames)
 			frame := frames[:n]
 			frames = frames[n:]
@@ -155,6 +166,7 @@ func (j *Journal) commit(batch []*appendReq) {
 				w.pendingIdx = append(w.pendingIdx, indexEntry{pos: w.next, off: off})
 				w.lastIndexed = off
 			}
+			w.pendingAgg = append(w.pendingAgg, aggEntry{hash: r.hashes[k], off: off})
 			w.buf = append(w.buf, frame...)
 			w.next++
 		}
@@ -194,9 +206,10 @@ func (j *Journal) flush() error {
 	j.stats.records.Add(w.next - 1 - w.seg.last)
 	j.stats.bytes.Add(uint64(len(w.buf)))
 	w.size += int64(len(w.buf))
-	j.publish(w.size, w.next-1, w.pendingIdx)
+	j.publish(w.size, w.next-1, w.pendingIdx, w.pendingAgg)
 	w.buf = w.buf[:0]
 	w.pendingIdx = w.pendingIdx[:0]
+	w.pendingAgg = w.pendingAgg[:0]
 	return nil
 }
 
@@ -207,6 +220,7 @@ func (j *Journal) roll() error {
 	if err != nil {
 		return fmt.Errorf("journal: close segment: %w", err)
 	}
+	sealed := w.seg
 	f, seg, err := createSegment(j.dir, w.next, j.opts.NoSync)
 	if err != nil {
 		return err
@@ -214,6 +228,7 @@ func (j *Journal) roll() error {
 	j.mu.Lock()
 	j.segs = append(j.segs, seg)
 	j.mu.Unlock()
+	j.indexSealed(sealed)
 	w.f, w.seg, w.size, w.lastIndexed = f, seg, seg.size, seg.size
 	j.logger.Debug("journal: rolled segment", "segment", segmentName(seg.base))
 	return nil
