@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -172,15 +173,15 @@ func eventsPage(ctx context.Context, addr string, from uint64, fn func(domain.En
 // does not answer on the configured admin address. A journal that does
 // not exist holds no events.
 func callEventsFromJournal(ctx context.Context, dir, callID string, log *slog.Logger) ([]domain.Envelope, error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	start := time.Now()
 	var out []domain.Envelope
 	err := journal.ReadAggregateDir(ctx, dir, domain.CallKey(callID), func(env domain.Envelope) error {
 		out = append(out, env)
 		return nil
 	})
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
 	log.Debug("replay: call read from the journal", "dir", dir, "events", len(out), "elapsed", time.Since(start))
 	return out, err
 }
