@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,6 +77,9 @@ func TestKill9(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			acked, highest := runAndKill(t, dir, tc.killAfter)
+			// Read before recovery, as replay of a crashed node would:
+			// sidecars may be missing and the last segment torn.
+			beforeOpen := aggregatePositions(t, dirReader(dir))
 			j, err := journal.Open(t.Context(), dir, crashOpts, testLogger(t))
 			if err != nil {
 				t.Fatalf("reopen after kill: %v", err)
@@ -85,6 +89,7 @@ func TestKill9(t *testing.T) {
 				t.Fatalf("head %d after kill, but position %d was acknowledged", j.Head(), highest)
 			}
 			seen := make(map[uint64]bool, j.Head())
+			byAgg := map[string][]uint64{}
 			var last uint64
 			err = j.Read(t.Context(), 1, func(e domain.Envelope) error {
 				if e.Position != last+1 {
@@ -92,6 +97,7 @@ func TestKill9(t *testing.T) {
 				}
 				last = e.Position
 				seen[e.Position] = true
+				byAgg[e.Aggregate] = append(byAgg[e.Aggregate], e.Position)
 				return storetest.Check(e)
 			})
 			if err != nil {
@@ -104,9 +110,31 @@ func TestKill9(t *testing.T) {
 					}
 				}
 			}
+			for name, got := range map[string]map[string][]uint64{
+				"dir before Open": beforeOpen,
+				"ReadAggregate":   aggregatePositions(t, j.ReadAggregate),
+				"dir after Open":  aggregatePositions(t, dirReader(dir)),
+			} {
+				if !reflect.DeepEqual(got, byAgg) {
+					t.Errorf("%s: aggregates read through the index differ from a full read", name)
+				}
+			}
 			t.Logf("%d appends acknowledged up to position %d; %d records after recovery", len(acked), highest, last)
 		})
 	}
+}
+
+// aggregatePositions reads the helper's four aggregates through read.
+func aggregatePositions(t *testing.T, read aggReadFunc) map[string][]uint64 {
+	t.Helper()
+	out := map[string][]uint64{}
+	for g := range 4 {
+		agg := fmt.Sprintf("call:%d", g)
+		if ps := positions(collect(t, read, agg)); len(ps) > 0 {
+			out[agg] = ps
+		}
+	}
+	return out
 }
 
 // runAndKill starts the helper on dir, SIGKILLs it after killAfter
