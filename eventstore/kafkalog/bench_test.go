@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -208,4 +210,52 @@ func BenchmarkVerifyTopic(b *testing.B) {
 			reportRate(b, n*b.N, 0)
 		})
 	}
+	// The ceiling on the same broker: bare kafka-go readers over the same
+	// partitions, four at a time, doing nothing with the records.
+	b.Run("bare-reader", func(b *testing.B) {
+		for b.Loop() {
+			if got := readAll(b, brokers, topic, 12, 4); got != n {
+				b.Fatalf("read %d records, want %d", got, n)
+			}
+		}
+		reportRate(b, n*b.N, 0)
+	})
+}
+
+func readAll(b *testing.B, brokers []string, topic string, parts, parallel int) int {
+	var total atomic.Int64
+	slots := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			lead, err := kafka.DialLeader(b.Context(), "tcp", brokers[0], topic, p)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			first, last, err := lead.ReadOffsets()
+			lead.Close()
+			if err != nil || last <= first {
+				return
+			}
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: p,
+				MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 100 * time.Millisecond, QueueCapacity: 4096})
+			defer r.Close()
+			for {
+				msg, err := r.FetchMessage(b.Context())
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				total.Add(1)
+				if msg.Offset >= last-1 {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return int(total.Load())
 }
