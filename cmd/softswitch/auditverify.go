@@ -29,6 +29,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	onKafka := fs.Bool("kafka", false, "also check the Kafka events topic: every node's partition chains, and this node's records against the journal (tampered, forged, missing)")
 	anchors := fs.String("anchors", "", "a JSON-lines file of exported anchors (anchors.jsonl) the log must still match")
+	index := fs.Bool("index", true, "also rebuild each aggregate index sidecar from its segment and compare (a forged sidecar could hide a call from a stopped node's replay)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
@@ -40,6 +41,14 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	res, err := journal.Verify(ctx, dir, *from, *to)
 	if err != nil {
 		return err
+	}
+	var idx *journal.IndexCheck
+	if *index {
+		ic, err := journal.VerifyIndex(ctx, dir)
+		if err != nil {
+			return err
+		}
+		idx = &ic
 	}
 	if *onKafka {
 		if err := checkKafka(ctx, cfg, dir, stdout); err != nil {
@@ -57,8 +66,9 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 		return json.NewEncoder(stdout).Encode(struct {
 			Dir string `json:"dir"`
 			journal.VerifyResult
-			OK bool `json:"ok"`
-		}{dir, res, true})
+			Index *journal.IndexCheck `json:"index,omitempty"`
+			OK    bool                `json:"ok"`
+		}{dir, res, idx, true})
 	}
 	rate := 0.0
 	if s := res.Elapsed.Seconds(); s > 0 {
@@ -72,6 +82,10 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 		fmt.Fprintf(stdout, "torn tail: %d bytes after the head (a write in progress, or a crash tail the next open truncates)\n", res.TornTailBytes)
 	}
 	fmt.Fprintf(stdout, "elapsed:   %s (%.0f events/s)\n", res.Elapsed.Round(1e6), rate)
+	if idx != nil {
+		fmt.Fprintf(stdout, "index:     %d sidecars match their segments, %d missing or unreadable (scanned by readers instead) (%s)\n",
+			idx.Sidecars, idx.Unused, idx.Elapsed.Round(1e6))
+	}
 	return nil
 }
 

@@ -36,7 +36,9 @@ var replayTypes = [replayPerCall]string{
 	"call.answered", "sip.ack", "call.media", "sip.bye", "call.ended",
 }
 
-func replayCallID(c int) string { return fmt.Sprintf("%016x-%04x@10.20.%d.%d", c*2654435761, c%65536, c%250, c/250%250) }
+func replayCallID(c int) string {
+	return fmt.Sprintf("%016x-%04x@10.20.%d.%d", c*2654435761, c%65536, c%250, c/250%250)
+}
 
 // replayEnvelope is event k of call c: a JSON payload of 259–424 bytes with
 // the SIP identities a call event carries.
