@@ -419,23 +419,3 @@ func TestRemoteAppliesOtherNodesRegistrations(t *testing.T) {
 		t.Fatalf("own event applied twice through Remote: %+v", b)
 	}
 }
-
-func TestCallIndex(t *testing.T) {
-	x := projections.NewCallIndex()
-	envs := []domain.Envelope{
-		{Aggregate: "call:a", Position: 3}, {Aggregate: "aor:6000", Position: 4}, {Aggregate: "call:b", Position: 5},
-		{Aggregate: "call:a", Position: 7}, {Aggregate: "call:a", Position: 7}, // applied twice
-		{Aggregate: "call:a", Position: 0}, // not yet in a store
-	}
-	for _, e := range envs {
-		if err := x.Apply(e, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := x.Positions("a"); len(got) != 2 || got[0] != 3 || got[1] != 7 {
-		t.Errorf("Positions(a) = %v, want [3 7]", got)
-	}
-	if got := x.Positions("zz"); len(got) != 0 {
-		t.Errorf("unknown call has positions %v", got)
-	}
-}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"softswitch/billing/cdr"
+	"softswitch/domain"
 	"softswitch/eventstore"
 	"softswitch/internal/config"
 	"softswitch/projections"
@@ -35,11 +37,13 @@ type admin struct {
 	// decks publishes rate decks (POST /api/v1/rates/decks).
 	decks    *deckPublisher
 	balances *projections.Balances
-	// callIndex finds a call's events in the journal.
-	callIndex *projections.CallIndex
-	store     eventstore.Store
-	b2b       *switching.B2BUA
-	log       *slog.Logger
+	// journal finds a call's events through its aggregate index.
+	journal interface {
+		ReadAggregate(ctx context.Context, aggregate string, fn func(domain.Envelope) error) error
+	}
+	store eventstore.Store
+	b2b   *switching.B2BUA
+	log   *slog.Logger
 }
 
 func (a *admin) routes() http.Handler {

@@ -48,26 +48,30 @@ func (a *admin) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// callEvents streams one call's events as JSON lines, read position by
-// position through the call index: GET /api/v1/calls/{id}/events. Replay
-// then costs a few journal seeks, whatever the size of the log.
+// callEvents streams one call's events as JSON lines, found through the
+// journal's aggregate index (journal.ReadAggregate): GET
+// /api/v1/calls/{id}/events. Replay then costs a few journal reads,
+// whatever the size of the log, and the switch keeps no index of its own
+// in memory.
 func (a *admin) callEvents(w http.ResponseWriter, r *http.Request) {
-	positions := a.callIndex.Positions(r.PathValue("id"))
-	if len(positions) == 0 {
+	var envs []domain.Envelope
+	err := a.journal.ReadAggregate(r.Context(), domain.CallKey(r.PathValue("id")), func(env domain.Envelope) error {
+		envs = append(envs, env)
+		return nil
+	})
+	if err != nil {
+		a.log.Warn("admin: call events read", "call", r.PathValue("id"), "error", err)
+		http.Error(w, "read the journal: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if len(envs) == 0 {
 		http.Error(w, "no such call", http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	enc := json.NewEncoder(w)
-	for _, p := range positions {
-		err := a.store.Read(r.Context(), p, func(env domain.Envelope) error {
-			if err := enc.Encode(env); err != nil {
-				return err
-			}
-			return errEnough
-		})
-		if err != nil && !errors.Is(err, errEnough) {
-			a.log.Warn("admin: call events read", "position", p, "error", err)
+	for _, env := range envs {
+		if err := enc.Encode(env); err != nil {
 			return
 		}
 	}

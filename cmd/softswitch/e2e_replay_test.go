@@ -5,6 +5,8 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"testing"
@@ -74,6 +76,16 @@ func TestE2EReplay(t *testing.T) {
 	}
 	if n == 0 || routes != 2 {
 		t.Errorf("--json: %d envelopes, %d route decisions; want some and 2", n, routes)
+	}
+
+	// The running switch answers from the journal's aggregate index: the
+	// same envelopes, byte for byte, as replay --json printed.
+	code, body, err := sw.Do(http.MethodGet, "/api/v1/calls/"+url.PathEscape(c.CallID)+"/events", nil)
+	if err != nil || code != http.StatusOK || string(body) != string(out) {
+		t.Errorf("GET /api/v1/calls/{id}/events: %d %v\n%s\nwant the replay --json output\n%s", code, err, body, out)
+	}
+	if code, _, _ := sw.Do(http.MethodGet, "/api/v1/calls/no-such-call/events", nil); code != http.StatusNotFound {
+		t.Errorf("events of an unknown call: status %d, want 404", code)
 	}
 
 	if err := exec.Command(sw.Bin, "replay", "--config", sw.ConfigPath, "--call-id", "no-such-call").Run(); err == nil {

@@ -51,8 +51,8 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 	subs, loc, calls := projections.NewSubscribers(), projections.NewLocation(), projections.NewCalls()
 	ic, load := projections.NewInterconnect(), projections.NewTrunkLoad(time.Now)
-	decks, balances, callIndex := projections.NewRateDecks(), projections.NewBalances(), projections.NewCallIndex()
-	set := projections.Set{subs, loc, calls, ic, load, decks, balances, callIndex}
+	decks, balances := projections.NewRateDecks(), projections.NewBalances()
+	set := projections.Set{subs, loc, calls, ic, load, decks, balances}
 	start := time.Now()
 	head, err := set.Replay(ctx, store)
 	if err != nil {
@@ -125,7 +125,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	pipe.start(ctx)
 
-	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, callIndex: callIndex, store: store, b2b: b2b, log: log}
+	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, log: log}
 	httpSrv := &http.Server{Handler: admin.routes(), ReadHeaderTimeout: 5 * time.Second}
 	hl, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
