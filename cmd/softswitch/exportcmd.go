@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"softswitch/audit/bundle"
 	"softswitch/audit/replay"
@@ -27,6 +28,8 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	callID := fs.String("call-id", "", "the A-leg SIP Call-ID of the call")
 	out := fs.String("out", "", "directory to write the bundle into")
 	source := fs.String("source", "auto", "where to read the events: auto (the running switch, else the journal) or kafka (the shared events topic; the bundle then has no journal proofs)")
+	var since timeFlag
+	fs.Var(&since, "since", "with --source kafka: RFC 3339 time at or before the call's start; the call's partition is read from there")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
@@ -46,7 +49,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	envs, running, err := exportEvents(ctx, cfg, *source, *callID, stderr)
+	envs, running, err := exportEvents(ctx, cfg, *source, *callID, time.Time(since), stderr)
 	if err != nil {
 		return err
 	}
@@ -80,12 +83,12 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 
 // exportEvents reads the call's envelopes from source; running says
 // whether the switch answered (where the CDR is then looked up).
-func exportEvents(ctx context.Context, cfg *config.Config, source, callID string, stderr io.Writer) ([]domain.Envelope, bool, error) {
+func exportEvents(ctx context.Context, cfg *config.Config, source, callID string, since time.Time, stderr io.Writer) ([]domain.Envelope, bool, error) {
 	if source == "kafka" {
 		if !cfg.Kafka.On() {
 			return nil, false, usageError("--source kafka: the config has no kafka.brokers")
 		}
-		envs, err := kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(callID))
+		envs, err := kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(callID), since)
 		return envs, true, err
 	}
 	return nodeCallEvents(ctx, cfg, callID, stderr)

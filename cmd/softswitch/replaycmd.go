@@ -40,6 +40,8 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	callID := fs.String("call-id", "", "the A-leg SIP Call-ID of the call")
 	asJSON := fs.Bool("json", false, "print the call's raw event envelopes, one JSON object per line")
 	source := fs.String("source", "auto", "where to read the log: auto (the running switch, else the journal) or kafka (the shared events topic)")
+	var since timeFlag
+	fs.Var(&since, "since", "with --source kafka: RFC 3339 time at or before the call's start (from its CDR or calls search); the call's partition is read from there instead of from its start")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
@@ -57,7 +59,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if !cfg.Kafka.On() {
 			return usageError("--source kafka: the config has no kafka.brokers")
 		}
-		envs, err = kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(*callID))
+		envs, err = kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(*callID), time.Time(since))
 	case "auto":
 		envs, running, err = nodeCallEvents(ctx, cfg, *callID, stderr)
 	default:

@@ -32,11 +32,19 @@ func benchEvents(b *testing.B) int {
 	return 500_000
 }
 
+// benchEventGap spaces the bench envelopes' times like 7,000 events/s of
+// real traffic, so offset-for-time lookups see a realistic log.
+const benchEventGap = time.Second / 7000
+
 // benchEnvelope is shaped like a call or registration event: a SIP
-// Call-ID, identities with tags, a digest; about 350 bytes of JSON.
+// Call-ID, identities with tags, a digest; about 350 bytes of JSON. A
+// call's events are four in a row, the last one call.ended.
 func benchEnvelope(i int, seqs map[string]uint64) domain.Envelope {
-	agg := fmt.Sprintf("call:%08x-%04x@10.0.%d.%d", i/4, i%4, i%200, i%250)
+	agg := fmt.Sprintf("call:%08x@10.0.%d.%d", i/4, i/4%200, i/4%250)
 	typ := "call.answered"
+	if i%4 == 3 {
+		typ = domain.TypeCallEnded
+	}
 	if i%5 == 0 {
 		agg = fmt.Sprintf("aor:user%d@example.net", i%20_000)
 		typ = "registration.refreshed"
@@ -52,7 +60,7 @@ func benchEnvelope(i int, seqs map[string]uint64) domain.Envelope {
 	return domain.Envelope{
 		ID: fmt.Sprintf("node-a-%x-%x", 1_700_000_000_000_000_000+i, i), Type: typ, Version: 1,
 		Aggregate: agg, Seq: seqs[agg], Node: "node-a",
-		Time: time.Unix(1_700_000_000, int64(i)*1000).UTC(), Payload: p,
+		Time: time.Unix(1_700_000_000, 0).Add(time.Duration(i) * benchEventGap).UTC(), Payload: p,
 	}
 }
 
@@ -258,4 +266,41 @@ func readAll(b *testing.B, brokers []string, topic string, parts, parallel int) 
 	}
 	wg.Wait()
 	return int(total.Load())
+}
+
+// BenchmarkReadAggregate is an auditor's replay from Kafka (replay
+// --source kafka) of one call a fifth into a log of SOFTSWITCH_BENCH_EVENTS
+// envelopes (7,000 events/s of event time): from the partition's start,
+// and --since the call's start. Both stop afterEnd past its call.ended.
+// Run with -benchtime 5x.
+func BenchmarkReadAggregate(b *testing.B) {
+	brokers := testenv.Kafka(b)
+	n := benchEvents(b)
+	j, _ := prefilled(b, n)
+	cfg := kafkalog.Config{Brokers: brokers, Prefix: testenv.Unique("kafkalog-bench-") + ".", DataDir: b.TempDir()}
+	s := startShipper(b, j, cfg)
+	s.waitShipped(b, j.Head()+1)
+	s.stop(b)
+	topic := kafkalog.TopicNames(cfg.Prefix).Events
+	// An auditor's replay from Kafka (replay --source kafka) of a call a
+	// fifth into the log: from the partition's start, and --since the
+	// call's start, which then stops afterEnd past its call.ended.
+	// Call k has all four events when 4k ≡ 1 (mod 5), none of them an
+	// aor: event.
+	k := n/20/5*5 + 4
+	call := benchEnvelope(4*k, map[string]uint64{})
+	for _, tc := range []struct {
+		name  string
+		since time.Time
+	}{{"from-start", time.Time{}}, {"since", call.Time}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				envs, err := kafkalog.ReadAggregate(b.Context(), brokers, topic, call.Aggregate, tc.since)
+				if err != nil || len(envs) != 4 || envs[3].Type != domain.TypeCallEnded {
+					b.Fatalf("ReadAggregate(%s) = %d envelopes, %v; want the call's 4", call.Aggregate, len(envs), err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/call")
+		})
+	}
 }
