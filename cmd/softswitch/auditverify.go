@@ -50,25 +50,36 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 		}
 		idx = &ic
 	}
-	if *onKafka {
-		if err := checkKafka(ctx, cfg, dir, stdout); err != nil {
-			return err
-		}
-	}
+	var anchored *int
 	if *anchors != "" {
 		n, err := checkAnchors(ctx, dir, *anchors)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "anchors:   %d matched\n", n)
+		anchored = &n
+	}
+	var topic *kafkalog.TopicCheck
+	if *onKafka {
+		tc, err := checkKafka(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		topic = &tc
 	}
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(struct {
+		err := json.NewEncoder(stdout).Encode(struct {
 			Dir string `json:"dir"`
 			journal.VerifyResult
-			Index *journal.IndexCheck `json:"index,omitempty"`
-			OK    bool                `json:"ok"`
-		}{dir, res, idx, true})
+			Index     *journal.IndexCheck  `json:"index,omitempty"`
+			Anchors   *int                 `json:"anchors_matched,omitempty"`
+			Kafka     *kafkalog.TopicCheck `json:"kafka,omitempty"`
+			KafkaOK   *bool                `json:"kafka_ok,omitempty"`
+			JournalOK bool                 `json:"ok"`
+		}{dir, res, idx, anchored, topic, kafkaOK(topic), true})
+		if err == nil && topic != nil && !topic.OK() {
+			err = errTopic
+		}
+		return err
 	}
 	rate := 0.0
 	if s := res.Elapsed.Seconds(); s > 0 {
@@ -86,7 +97,24 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 		fmt.Fprintf(stdout, "index:     %d sidecars match their segments, %d missing or unreadable (scanned by readers instead) (%s)\n",
 			idx.Sidecars, idx.Unused, idx.Elapsed.Round(1e6))
 	}
+	if anchored != nil {
+		fmt.Fprintf(stdout, "anchors:   %d matched\n", *anchored)
+	}
+	if topic != nil {
+		printTopic(stdout, cfg.NodeID, *topic)
+		if !topic.OK() {
+			return errTopic
+		}
+	}
 	return nil
+}
+
+func kafkaOK(c *kafkalog.TopicCheck) *bool {
+	if c == nil {
+		return nil
+	}
+	ok := c.OK()
+	return &ok
 }
 
 // checkAnchors checks that the chain value stored at each exported
@@ -127,17 +155,17 @@ var errTopic = errors.New("the Kafka topic's chains are broken or it does not ma
 // checkKafka checks the partition chains of the events topic (every
 // node's) and compares this node's records with its journal, up to the
 // shipper's checkpoint.
-func checkKafka(ctx context.Context, cfg *config.Config, dir string, stdout io.Writer) error {
+func checkKafka(ctx context.Context, cfg *config.Config) (kafkalog.TopicCheck, error) {
 	if !cfg.Kafka.On() {
-		return usageError("--kafka: the config has no kafka.brokers")
+		return kafkalog.TopicCheck{}, usageError("--kafka: the config has no kafka.brokers")
 	}
 	shipped, err := kafkalog.ShippedBefore(cfg.DataDir, cfg.Kafka.TopicPrefix)
 	if err != nil {
-		return err
+		return kafkalog.TopicCheck{}, err
 	}
 	src, err := auditSource(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return err
+		return kafkalog.TopicCheck{}, err
 	}
 	defer src.Close()
 	digests := map[string][32]byte{}
@@ -150,32 +178,28 @@ func checkKafka(ctx context.Context, cfg *config.Config, dir string, stdout io.W
 		return err
 	})
 	if err != nil {
-		return err
+		return kafkalog.TopicCheck{}, err
 	}
-	res, err := kafkalog.VerifyTopic(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, cfg.NodeID, digests)
-	if err != nil {
-		return err
-	}
+	return kafkalog.VerifyTopic(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, cfg.NodeID, digests)
+}
+
+func printTopic(w io.Writer, node string, res kafkalog.TopicCheck) {
 	rate := 0.0
 	if res.Seconds > 0 {
 		rate = float64(res.Scanned) / res.Seconds
 	}
 	ch := res.Chains
-	fmt.Fprintf(stdout, "chains:    %d records of every node, %d linked, %d redelivered, %d begin after retention, %d breaks (%s, %.0f records/s)\n",
+	fmt.Fprintf(w, "chains:    %d records of every node, %d linked, %d redelivered, %d begin after retention, %d breaks (%s, %.0f records/s)\n",
 		res.Scanned, ch.Linked, ch.Redelivered, len(ch.MidChain), len(ch.Breaks), res.Elapsed, rate)
 	for _, b := range ch.Breaks {
-		fmt.Fprintf(stdout, "break:     %s\n", b)
+		fmt.Fprintf(w, "break:     %s\n", b)
 	}
-	fmt.Fprintf(stdout, "kafka:     %d records of node %s, %d matched, %d redelivered, %d tampered, %d forged, %d missing\n",
-		res.Records, cfg.NodeID, res.Matched, res.Duplicates, len(res.Tampered), len(res.Forged), res.Missing)
+	fmt.Fprintf(w, "kafka:     %d records of node %s, %d matched, %d redelivered, %d tampered, %d forged, %d missing\n",
+		res.Records, node, res.Matched, res.Duplicates, len(res.Tampered), len(res.Forged), res.Missing)
 	for _, t := range res.Tampered {
-		fmt.Fprintf(stdout, "tampered:  %s\n", t)
+		fmt.Fprintf(w, "tampered:  %s\n", t)
 	}
 	for _, f := range res.Forged {
-		fmt.Fprintf(stdout, "forged:    %s\n", f)
+		fmt.Fprintf(w, "forged:    %s\n", f)
 	}
-	if !res.OK() {
-		return errTopic
-	}
-	return nil
 }

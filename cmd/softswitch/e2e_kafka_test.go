@@ -437,6 +437,21 @@ func TestE2EVerifyKafkaTopic(t *testing.T) {
 		t.Fatalf("want every record linked or a redelivered copy:\n%s", out)
 	}
 
+	// --json is one object, the topic's findings in it.
+	js, err := exec.Command(sw.Bin, "audit", "verify", "--config", sw.ConfigPath, "--kafka", "--json").Output()
+	var doc struct {
+		OK      bool `json:"ok"`
+		KafkaOK bool `json:"kafka_ok"`
+		Kafka   struct {
+			Chains struct {
+				Linked int `json:"linked"`
+			} `json:"chains"`
+		} `json:"kafka"`
+	}
+	if err != nil || json.Unmarshal(js, &doc) != nil || !doc.OK || !doc.KafkaOK || doc.Kafka.Chains.Linked == 0 {
+		t.Fatalf("verify --kafka --json: %v\n%s", err, js)
+	}
+
 	// Tamper: a copy of a call event with another payload, same id,
 	// written by hand without the shipper's headers.
 	var env map[string]any
