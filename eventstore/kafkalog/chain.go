@@ -28,8 +28,8 @@ type Chain [sha256.Size]byte
 // String is the hex form the header and the checkpoint use.
 func (c Chain) String() string { return hex.EncodeToString(c[:]) }
 
-// parseChain reads the hex form of a Chain.
-func parseChain(s []byte) (Chain, error) {
+// ParseChain reads the hex form of a Chain (a chain header).
+func ParseChain(s []byte) (Chain, error) {
 	var c Chain
 	if len(s) != 2*len(c) {
 		return c, fmt.Errorf("chain %q: want %d hex digits", truncate(string(s), 80), 2*len(c))
@@ -40,8 +40,8 @@ func parseChain(s []byte) (Chain, error) {
 	return c, nil
 }
 
-// link is the chain value of a record with value after prev.
-func link(prev Chain, value []byte) Chain {
+// Link is the chain value of a record with value after prev.
+func Link(prev Chain, value []byte) Chain {
 	h := sha256.New()
 	h.Write(prev[:])
 	h.Write(value)
@@ -50,7 +50,8 @@ func link(prev Chain, value []byte) Chain {
 	return c
 }
 
-// chainHeader returns msg's chain header, if any.
+// chainHeader returns msg's chain header, if any; ChainHeader for records
+// read with kafka-go's low-level Fetch.
 func chainHeader(msg kafka.Message) ([]byte, bool) {
 	for _, h := range msg.Headers {
 		if h.Key == HeaderChain {
@@ -58,4 +59,9 @@ func chainHeader(msg kafka.Message) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// ChainHeader returns the chain header among headers, if any.
+func ChainHeader(headers []kafka.Header) ([]byte, bool) {
+	return chainHeader(kafka.Message{Headers: headers})
 }

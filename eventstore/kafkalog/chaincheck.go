@@ -47,7 +47,7 @@ type madeOf struct {
 // same tells whether value is the value link c was made of.
 func (m madeOf) same(c Chain, value []byte) bool {
 	if m.linked {
-		return link(m.prev, value) == c
+		return Link(m.prev, value) == c
 	}
 	return sha256.Sum256(value) == m.digest
 }
@@ -79,7 +79,7 @@ func (p *partitionChains) add(msg kafka.Message, node, id string) {
 		p.brk(msg, id, "no chain header (not written by a shipper)")
 		return
 	}
-	c, err := parseChain(hdr)
+	c, err := ParseChain(hdr)
 	if err != nil {
 		p.brk(msg, id, err.Error())
 		return
@@ -92,7 +92,7 @@ func (p *partitionChains) add(msg kafka.Message, node, id string) {
 		}
 		return
 	}
-	if link(w.head, msg.Value) == c {
+	if Link(w.head, msg.Value) == c {
 		p.res.Linked++
 		w.seen[c] = madeOf{prev: w.head, linked: true}
 		w.head, w.started = c, true
@@ -103,7 +103,7 @@ func (p *partitionChains) add(msg kafka.Message, node, id string) {
 		// Retention deleted this chain's beginning: nothing left links to
 		// the first record, so it starts the chain on trust.
 		p.res.MidChain = append(p.res.MidChain, fmt.Sprintf("%d/%s", p.part, node))
-	case w.started && link(Chain{}, msg.Value) == c:
+	case w.started && Link(Chain{}, msg.Value) == c:
 		p.brk(msg, id, "node "+node+"'s chain restarts from zero (its shipping checkpoint was lost)")
 	case !w.started:
 		p.brk(msg, id, "node "+node+"'s first record does not link from zero (records before it deleted)")
@@ -122,3 +122,29 @@ func (p *partitionChains) brk(msg kafka.Message, id, reason string) {
 
 // sortMid keeps reports stable for tests and diffs.
 func (c *ChainCheck) sortMid() { sort.Strings(c.MidChain) }
+
+// ChainChecker checks the chains of one partition record by record, in
+// offset order, for a reader other than VerifyTopic (the kafkastore
+// adapter's single-writer topics).
+type ChainChecker struct {
+	p   *partitionChains
+	res ChainCheck
+}
+
+// NewChainChecker checks partition part, whose log starts at
+// firstOffset (above 0 once retention deleted its beginning).
+func NewChainChecker(part int, firstOffset int64) *ChainChecker {
+	c := &ChainChecker{}
+	c.p = newPartitionChains(part, firstOffset, &c.res)
+	return c
+}
+
+// Add checks msg, the next record, written by writer (whose chain it
+// extends) and carrying event id.
+func (c *ChainChecker) Add(msg kafka.Message, writer, id string) { c.p.add(msg, writer, id) }
+
+// Result is what the records added so far say.
+func (c *ChainChecker) Result() ChainCheck {
+	c.res.sortMid()
+	return c.res
+}

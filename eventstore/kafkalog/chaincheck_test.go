@@ -20,7 +20,7 @@ func chained(n int) []kafka.Message {
 			node = "b"
 		}
 		value := fmt.Appendf(nil, `{"id":"e%d","node":%q}`, i, node)
-		c := link(heads[node], value)
+		c := Link(heads[node], value)
 		heads[node] = c
 		out[i] = kafka.Message{Value: value, Headers: []kafka.Header{
 			{Key: HeaderID, Value: fmt.Appendf(nil, "e%d", i)},
@@ -131,7 +131,7 @@ func TestChainCheck(t *testing.T) {
 			edit: func(m []kafka.Message) []kafka.Message {
 				value := []byte(`{"id":"new","node":"a"}`)
 				return append(m, kafka.Message{Value: value, Headers: []kafka.Header{
-					{Key: HeaderChain, Value: []byte(link(Chain{}, value).String())},
+					{Key: HeaderChain, Value: []byte(Link(Chain{}, value).String())},
 				}})
 			},
 			linked: 12, breaks: []string{"12 new: node a's chain restarts from zero"},

@@ -78,7 +78,7 @@ func parseHeadLine(line string) (int, Chain, error) {
 	if err != nil {
 		return 0, Chain{}, err
 	}
-	head, err := parseChain([]byte(h))
+	head, err := ParseChain([]byte(h))
 	return part, head, err
 }
 

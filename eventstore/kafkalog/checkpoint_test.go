@@ -13,7 +13,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if st, err := c.load(); err != nil || st.next != 1 || len(st.heads) != 0 {
 		t.Fatalf("missing file: load = %+v, %v; want next 1, no heads", st, err)
 	}
-	heads := []Chain{link(Chain{}, []byte("a")), {}, link(Chain{}, []byte("b"))}
+	heads := []Chain{Link(Chain{}, []byte("a")), {}, Link(Chain{}, []byte("b"))}
 	for _, want := range []shipState{
 		{next: 1},
 		{next: 2, heads: heads[:1]},

@@ -296,7 +296,7 @@ func (s *Shipper) readBatch(ctx context.Context, next uint64, sizer *partitionSi
 		part := sizer.partition(msg)
 		var c Chain
 		if msg.Topic == s.topics.Events {
-			c = link(work[part], msg.Value)
+			c = Link(work[part], msg.Value)
 			size += chainHeaderSize
 		}
 		if !sizer.add(part, size, s.cfg.BatchBytes) && len(b.msgs) > 0 {

@@ -102,15 +102,29 @@ func (s *Store) collect(batch []*appendReq) []*appendReq {
 // every caller its first position.
 func (s *Store) commit(batch []*appendReq) {
 	var records []kafka.Record
+	var values [][]byte
 	for _, r := range batch {
 		for _, m := range r.msgs {
 			records = append(records, kafka.Record{
 				Time: m.Time, Key: kafka.NewBytes(m.Key), Value: kafka.NewBytes(m.Value), Headers: m.Headers,
 			})
+			values = append(values, m.Value)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
+	if !s.chain.known {
+		// A failed produce left the head unknown: linking to a guess would
+		// break the chain for good.
+		if err := s.learnHead(ctx); err != nil {
+			err = fmt.Errorf("kafkastore: chain head of %s: %w", s.cfg.Topic, err)
+			for _, r := range batch {
+				r.done <- appendResult{err: err}
+			}
+			return
+		}
+	}
+	head := s.chain.stamp(records, values)
 	res, err := s.client.Produce(ctx, &kafka.ProduceRequest{
 		Topic:        s.cfg.Topic,
 		Partition:    partition,
@@ -129,12 +143,14 @@ func (s *Store) commit(batch []*appendReq) {
 	if err != nil {
 		err = fmt.Errorf("kafkastore: produce to %s: %w", s.cfg.Topic, err)
 		s.logger.Warn("kafkastore: append failed", "records", len(records), "err", err)
+		s.chain.known = false
 		s.resync()
 		for _, r := range batch {
 			r.done <- appendResult{err: err}
 		}
 		return
 	}
+	s.chain.head = head
 	first := uint64(res.BaseOffset) + 1
 	s.advance(first + uint64(len(records)) - 1)
 	for _, r := range batch {

@@ -37,6 +37,10 @@ type Store struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 
+	// chain is the head of the topic's chain, owned by the writer
+	// goroutine (and open, before it starts).
+	chain writerChain
+
 	head atomic.Uint64 // the partition's high-water mark = last position
 
 	mu     sync.Mutex
@@ -106,7 +110,7 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	s.head.Store(uint64(hwm))
-	return nil
+	return s.learnHead(ctx)
 }
 
 func topicErr(meta *kafka.MetadataResponse) error {
