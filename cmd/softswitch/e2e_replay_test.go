@@ -19,19 +19,7 @@ import (
 // attempts in the ladder and both route decisions, from the running
 // switch; --json prints the call's raw envelopes.
 func TestE2EReplay(t *testing.T) {
-	itest.RequireSIPp(t)
-	bad, good := startGateway(t, "gw_code", "-key", "code", "503"), startGateway(t, "gw_answer")
-	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
-		trunkYAML("cm-bad", bad, "") + trunkYAML("cm-good", good, "") +
-		"routes:\n  - {prefix: \"86138\", trunks: [cm-bad, cm-good]}\n"
-	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
-	if res := callNumber(t, sw, "uac", "13800138000"); !res.OK() {
-		t.Fatalf("call: %s", res)
-	}
-	c := lastCDR(t, sw, "13800138000")
-	if c.CallID == "" {
-		t.Fatal("CDR without call_id")
-	}
+	sw, c := failoverCall(t)
 
 	out, err := exec.Command(sw.Bin, "replay", "--config", sw.ConfigPath, "--call-id", c.CallID).CombinedOutput()
 	if err != nil {
@@ -91,4 +79,24 @@ func TestE2EReplay(t *testing.T) {
 	if err := exec.Command(sw.Bin, "replay", "--config", sw.ConfigPath, "--call-id", "no-such-call").Run(); err == nil {
 		t.Error("replay of an unknown call succeeded")
 	}
+}
+
+// failoverCall makes one call to a mobile number whose first trunk answers
+// 503 and second 200, and returns the switch and the call's CDR.
+func failoverCall(t *testing.T) (*itest.Switch, itest.CDR) {
+	t.Helper()
+	itest.RequireSIPp(t)
+	bad, good := startGateway(t, "gw_code", "-key", "code", "503"), startGateway(t, "gw_answer")
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
+		trunkYAML("cm-bad", bad, "") + trunkYAML("cm-good", good, "") +
+		"routes:\n  - {prefix: \"86138\", trunks: [cm-bad, cm-good]}\n"
+	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
+	if res := callNumber(t, sw, "uac", "13800138000"); !res.OK() {
+		t.Fatalf("call: %s", res)
+	}
+	c := lastCDR(t, sw, "13800138000")
+	if c.CallID == "" {
+		t.Fatal("CDR without call_id")
+	}
+	return sw, c
 }

@@ -155,18 +155,7 @@ func BenchmarkAppendNoSync(b *testing.B) {
 // BenchmarkVerify recomputes the hash chain of a 1M-record journal
 // (benchmark envelopes, ~440 bytes a record on disk, 64 MiB segments).
 func BenchmarkVerify(b *testing.B) {
-	dir := b.TempDir()
-	j, err := journal.Open(b.Context(), dir, journal.Options{NoSync: true}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	envs := benchEnvelopes(1000)
-	for range 1000 {
-		if err := j.Append(b.Context(), envs); err != nil {
-			b.Fatal(err)
-		}
-	}
-	j.Close()
+	dir := closedBenchJournal(b)
 	b.ResetTimer()
 	events := 0
 	for b.Loop() {
@@ -182,18 +171,7 @@ func BenchmarkVerify(b *testing.B) {
 // BenchmarkVerifyIndex is what `audit verify` adds by default after the
 // chain: every sidecar rebuilt from its segment's records and compared.
 func BenchmarkVerifyIndex(b *testing.B) {
-	dir := b.TempDir()
-	j, err := journal.Open(b.Context(), dir, journal.Options{NoSync: true}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	envs := benchEnvelopes(1000)
-	for range 1000 {
-		if err := j.Append(b.Context(), envs); err != nil {
-			b.Fatal(err)
-		}
-	}
-	j.Close()
+	dir := closedBenchJournal(b)
 	b.ResetTimer()
 	for b.Loop() {
 		res, err := journal.VerifyIndex(b.Context(), dir)
@@ -242,4 +220,21 @@ func BenchmarkReadCall(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/call")
+}
+
+// closedBenchJournal writes 1M bench envelopes to a journal and closes it.
+func closedBenchJournal(b *testing.B) string {
+	dir := b.TempDir()
+	j, err := journal.Open(b.Context(), dir, journal.Options{NoSync: true}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	envs := benchEnvelopes(1000)
+	for range 1000 {
+		if err := j.Append(b.Context(), envs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	j.Close()
+	return dir
 }

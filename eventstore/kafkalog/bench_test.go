@@ -189,11 +189,7 @@ func BenchmarkRawWriter(b *testing.B) {
 func BenchmarkVerifyTopic(b *testing.B) {
 	brokers := testenv.Kafka(b)
 	n := benchEvents(b)
-	j, _ := prefilled(b, n)
-	cfg := kafkalog.Config{Brokers: brokers, Prefix: testenv.Unique("kafkalog-bench-") + ".", DataDir: b.TempDir()}
-	s := startShipper(b, j, cfg)
-	s.waitShipped(b, j.Head()+1)
-	s.stop(b)
+	j, topic := shippedTopic(b, brokers, n)
 	digests := map[string][32]byte{}
 	err := j.Read(b.Context(), 1, func(env domain.Envelope) error {
 		d, err := kafkalog.EnvelopeDigest(env)
@@ -203,7 +199,6 @@ func BenchmarkVerifyTopic(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	topic := kafkalog.TopicNames(cfg.Prefix).Events
 	for _, tc := range []struct {
 		name    string
 		journal map[string][32]byte
@@ -276,12 +271,7 @@ func readAll(b *testing.B, brokers []string, topic string, parts, parallel int) 
 func BenchmarkReadAggregate(b *testing.B) {
 	brokers := testenv.Kafka(b)
 	n := benchEvents(b)
-	j, _ := prefilled(b, n)
-	cfg := kafkalog.Config{Brokers: brokers, Prefix: testenv.Unique("kafkalog-bench-") + ".", DataDir: b.TempDir()}
-	s := startShipper(b, j, cfg)
-	s.waitShipped(b, j.Head()+1)
-	s.stop(b)
-	topic := kafkalog.TopicNames(cfg.Prefix).Events
+	_, topic := shippedTopic(b, brokers, n)
 	// An auditor's replay from Kafka (replay --source kafka) of a call a
 	// fifth into the log: from the partition's start, and --since the
 	// call's start, which then stops afterEnd past its call.ended.
@@ -303,4 +293,15 @@ func BenchmarkReadAggregate(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/call")
 		})
 	}
+}
+
+// shippedTopic ships a journal of n bench envelopes to a fresh events
+// topic and returns both.
+func shippedTopic(b *testing.B, brokers []string, n int) (*journal.Journal, string) {
+	j, _ := prefilled(b, n)
+	cfg := kafkalog.Config{Brokers: brokers, Prefix: testenv.Unique("kafkalog-bench-") + ".", DataDir: b.TempDir()}
+	s := startShipper(b, j, cfg)
+	s.waitShipped(b, j.Head()+1)
+	s.stop(b)
+	return j, kafkalog.TopicNames(cfg.Prefix).Events
 }

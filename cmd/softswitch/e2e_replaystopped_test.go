@@ -6,8 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-
-	"softswitch/internal/itest"
 )
 
 // TestE2EReplayStopped: once the switch has stopped, replay reads the call
@@ -15,19 +13,7 @@ import (
 // wrote at Close) and prints the same ladder and the same envelopes as it
 // did from the running switch.
 func TestE2EReplayStopped(t *testing.T) {
-	itest.RequireSIPp(t)
-	bad, good := startGateway(t, "gw_code", "-key", "code", "503"), startGateway(t, "gw_answer")
-	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
-		trunkYAML("cm-bad", bad, "") + trunkYAML("cm-good", good, "") +
-		"routes:\n  - {prefix: \"86138\", trunks: [cm-bad, cm-good]}\n"
-	sw := itest.Start(t, itest.Options{ExtraYAML: cfg})
-	if res := callNumber(t, sw, "uac", "13800138000"); !res.OK() {
-		t.Fatalf("call: %s", res)
-	}
-	c := lastCDR(t, sw, "13800138000")
-	if c.CallID == "" {
-		t.Fatal("CDR without call_id")
-	}
+	sw, c := failoverCall(t)
 	replay := func(args ...string) string {
 		t.Helper()
 		out, err := exec.Command(sw.Bin, append([]string{"replay", "--config", sw.ConfigPath, "--call-id", c.CallID}, args...)...).Output()
