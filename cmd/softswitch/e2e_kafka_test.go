@@ -268,12 +268,18 @@ func TestE2ECDRBuilderTakeover(t *testing.T) {
 	c := newCluster(t)
 	n1, n2 := c.startNode(t, "n1"), c.startNode(t, "n2")
 	const calls, rate = 150, 15
+	var seenByN2 float64
 	res := load(t, n1, n1, calls, rate, 300, func() {
 		time.Sleep(4 * time.Second)
+		// Only a builder that owned partitions has something to hand over.
+		seenByN2 = metricValue(t, n2, "softswitch_cdr_events_total")
 		n2.Kill()
 	})
 	if !res.OK() || res.Successful != calls {
 		t.Fatalf("calls: %s", res)
+	}
+	if seenByN2 == 0 {
+		t.Fatal("n2's CDR builder had consumed no events before it was killed: it owned no partition, so nothing was taken over")
 	}
 	requireCDRs(t, c, calls)
 }
