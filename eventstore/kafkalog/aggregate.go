@@ -67,6 +67,7 @@ func ReadAggregate(ctx context.Context, brokers []string, topic, aggregate strin
 	if err != nil {
 		return nil, err
 	}
+	defer lead.Close()
 	first, last, err := lead.ReadOffsets()
 	if err == nil && !since.IsZero() {
 		var at int64
@@ -80,45 +81,36 @@ func ReadAggregate(ctx context.Context, brokers []string, topic, aggregate strin
 			first = max(first, at)
 		}
 	}
-	lead.Close()
-	if err != nil {
-		return nil, err
-	}
-	if last <= first {
-		return nil, nil
-	}
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: part,
-		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 100 * time.Millisecond})
-	defer r.Close()
-	if err := r.SetOffset(first); err != nil {
+	if err != nil || last <= first {
 		return nil, err
 	}
 	seen := map[string]bool{}
 	var out []domain.Envelope
 	var stopAfter time.Time
-	for {
-		msg, err := r.FetchMessage(ctx)
+	var decodeErr error
+	err = scanPartition(ctx, lead, first, last, func(msg kafka.Message) bool {
+		if string(msg.Key) != aggregate {
+			return stopAfter.IsZero() || !msg.Time.After(stopAfter)
+		}
+		env, err := Decode(msg)
 		if err != nil {
-			return nil, err
+			decodeErr = fmt.Errorf("kafkalog: %s/%d@%d: %w", topic, part, msg.Offset, err)
+			return false
 		}
-		if string(msg.Key) == aggregate {
-			env, err := Decode(msg)
-			if err != nil {
-				return nil, fmt.Errorf("kafkalog: %s/%d@%d: %w", topic, part, msg.Offset, err)
-			}
-			if !seen[env.ID] {
-				seen[env.ID] = true
-				out = append(out, env)
-			}
-			if env.Type == domain.TypeCallEnded {
-				stopAfter = env.Time.Add(afterEnd)
-			}
-		} else if !stopAfter.IsZero() && msg.Time.After(stopAfter) {
-			break
+		if !seen[env.ID] {
+			seen[env.ID] = true
+			out = append(out, env)
 		}
-		if msg.Offset >= last-1 {
-			break
+		if env.Type == domain.TypeCallEnded {
+			stopAfter = env.Time.Add(afterEnd)
 		}
+		return true
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out, nil

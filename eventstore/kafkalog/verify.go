@@ -144,39 +144,13 @@ func (v *topicVerifier) partition(ctx context.Context, brokers []string, topic s
 	if err != nil || last <= first {
 		return err
 	}
-	if _, err := conn.Seek(first, kafka.SeekAbsolute); err != nil {
-		return err
-	}
 	chains := newPartitionChains(part, first, &v.res.Chains)
-	// Whole fetch responses read straight off the leader connection: a
-	// kafka.Reader hands records over one by one through a channel, which
-	// costs more than the check itself.
-	for next := first; next < last; {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := conn.SetReadDeadline(time.Now().Add(verifyFetchTimeout)); err != nil {
-			return err
-		}
-		batch := conn.ReadBatchWith(kafka.ReadBatchConfig{MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 100 * time.Millisecond})
-		for next < last {
-			msg, err := batch.ReadMessage()
-			if err != nil {
-				break
-			}
-			v.res.Scanned++
-			v.record(part, msg, chains)
-			next = msg.Offset + 1
-		}
-		if err := batch.Close(); err != nil {
-			return fmt.Errorf("kafkalog: read %s/%d at %d: %w", topic, part, next, err)
-		}
-	}
-	return nil
+	return scanPartition(ctx, conn, first, last, func(msg kafka.Message) bool {
+		v.res.Scanned++
+		v.record(part, msg, chains)
+		return true
+	})
 }
-
-// verifyFetchTimeout bounds one fetch of VerifyTopic.
-const verifyFetchTimeout = 30 * time.Second
 
 // record checks one record. Identity comes from the id and node headers,
 // which a record made by Encode always has; a record without them (one
