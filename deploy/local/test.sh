@@ -8,7 +8,9 @@
 #      of a skip, so CI can never pass without actually running them.
 #   After step 1, deploy/local/up.sh installs (when missing) and starts Kafka
 #   and ClickHouse; SOFTSWITCH_REQUIRE_SERVERS=1 makes a missing server fail
-#   the integration tests instead of skipping them (internal/testenv).
+#   the integration tests instead of skipping them (internal/testenv), and
+#   deploy/local/prune-test-state.sh deletes the topics and databases that
+#   earlier runs left on them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,6 +22,9 @@ bash deploy/local/up.sh
 export SOFTSWITCH_TEST_KAFKA=127.0.0.1:9092
 export SOFTSWITCH_TEST_CLICKHOUSE=clickhouse://127.0.0.1:9000/default
 export SOFTSWITCH_REQUIRE_SERVERS=1
+
+echo "== prune topics and databases earlier test runs left"
+bash deploy/local/prune-test-state.sh
 
 echo "== go vet"
 go vet ./...
