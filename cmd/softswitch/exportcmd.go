@@ -12,7 +12,6 @@ import (
 	"softswitch/audit/replay"
 	"softswitch/billing/cdr"
 	"softswitch/domain"
-	"softswitch/eventstore/kafkalog"
 	"softswitch/internal/config"
 )
 
@@ -49,12 +48,9 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	envs, running, err := exportEvents(ctx, cfg, *source, *callID, time.Time(since), stderr)
+	envs, running, err := callEvents(ctx, cfg, *source, *callID, time.Time(since), stderr)
 	if err != nil {
 		return err
-	}
-	if len(envs) == 0 {
-		return fmt.Errorf("no events for call %s (aggregate %s)", *callID, domain.CallKey(*callID))
 	}
 	ev := bundle.NoEvidence("read from Kafka (--source kafka), not from this node's journal")
 	if *source == "auto" {
@@ -81,21 +77,9 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
-// exportEvents reads the call's envelopes from source; running says
-// whether the switch answered (where the CDR is then looked up).
-func exportEvents(ctx context.Context, cfg *config.Config, source, callID string, since time.Time, stderr io.Writer) ([]domain.Envelope, bool, error) {
-	if source == "kafka" {
-		if !cfg.Kafka.On() {
-			return nil, false, usageError("--source kafka: the config has no kafka.brokers")
-		}
-		envs, err := kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(callID), since)
-		return envs, true, err
-	}
-	return nodeCallEvents(ctx, cfg, callID, stderr)
-}
-
-// callCDR finds the call's CDR the way callRating finds its rating; nil
-// when there is none (yet) or it cannot be read: the CDR is optional.
+// callCDR finds the call's CDR, from the running switch or, when it is
+// stopped, from the CDR store opened read-only; nil when there is none
+// (yet) or it cannot be read: the CDR is optional.
 func callCDR(ctx context.Context, running bool, addr, cdrDir string, h replay.History) *domain.CDR {
 	var list []domain.CDR
 	var err error

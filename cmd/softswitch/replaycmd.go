@@ -52,24 +52,12 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	running := true
-	var envs []domain.Envelope
-	switch *source {
-	case "kafka":
-		if !cfg.Kafka.On() {
-			return usageError("--source kafka: the config has no kafka.brokers")
-		}
-		envs, err = kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(*callID), time.Time(since))
-	case "auto":
-		envs, running, err = nodeCallEvents(ctx, cfg, *callID, stderr)
-	default:
+	if *source != "auto" && *source != "kafka" {
 		return usageError("--source: auto or kafka, got " + *source)
 	}
+	envs, running, err := callEvents(ctx, cfg, *source, *callID, time.Time(since), stderr)
 	if err != nil {
 		return err
-	}
-	if len(envs) == 0 {
-		return fmt.Errorf("no events for call %s (aggregate %s)", *callID, domain.CallKey(*callID))
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -86,6 +74,27 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	h.Rating = callRating(ctx, running, cfg.HTTP.Listen, filepath.Join(cfg.DataDir, "cdr"), h)
 	return replay.Render(stdout, h)
+}
+
+// callEvents reads the call's envelopes from source (auto or kafka);
+// running says whether the switch answered (where its CDR is then looked
+// up). No events is an error: there is nothing to replay or export.
+func callEvents(ctx context.Context, cfg *config.Config, source, callID string, since time.Time, stderr io.Writer) ([]domain.Envelope, bool, error) {
+	var envs []domain.Envelope
+	running := true
+	var err error
+	if source == "kafka" {
+		if !cfg.Kafka.On() {
+			return nil, false, usageError("--source kafka: the config has no kafka.brokers")
+		}
+		envs, err = kafkalog.ReadAggregate(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, domain.CallKey(callID), since)
+	} else {
+		envs, running, err = nodeCallEvents(ctx, cfg, callID, stderr)
+	}
+	if err == nil && len(envs) == 0 {
+		err = fmt.Errorf("no events for call %s (aggregate %s)", callID, domain.CallKey(callID))
+	}
+	return envs, running, err
 }
 
 // nodeCallEvents reads a call's envelopes from the running switch or,
@@ -185,25 +194,11 @@ func callEventsFromJournal(ctx context.Context, dir, callID string, log *slog.Lo
 	return out, err
 }
 
-// callRating is the rating of the call's CDR, from the running switch or,
-// when it is stopped, from the CDR store opened read-only; nil when there
-// is no CDR (yet) or it cannot be read: the rating is optional.
+// callRating is the rating of the call's CDR (callCDR); nil when there is
+// no CDR (yet) or it cannot be read: the rating is optional.
 func callRating(ctx context.Context, running bool, addr, cdrDir string, h replay.History) *domain.Rating {
-	var list []domain.CDR
-	var err error
-	if running {
-		list, err = cdrsFor(ctx, addr, h.Caller, h.Callee)
-	} else {
-		list, err = cdrsFromStoreFiltered(ctx, cdrDir, cdr.Filter{Caller: h.Caller, Callee: h.Callee})
-	}
-	if err != nil {
-		return nil
-	}
-	for _, c := range list {
-		if c.CallID == h.CallID {
-			r := c.Rating
-			return &r
-		}
+	if c := callCDR(ctx, running, addr, cdrDir, h); c != nil {
+		return &c.Rating
 	}
 	return nil
 }
