@@ -191,14 +191,8 @@ func TestE2EKafkaOutage(t *testing.T) {
 	itest.RequireSIPp(t)
 	c := newCluster(t)
 	sw := c.startNode(t, "n1")
-	const calls, rate = 200, 20
-	t.Cleanup(func() { itest.Server(t, "up", "kafka") }) // never leave it down
-	res := load(t, sw, sw, calls, rate, 500, func() {
-		time.Sleep(3 * time.Second)
-		itest.Server(t, "down", "kafka")
-		time.Sleep(3 * time.Second)
-		itest.Server(t, "up", "kafka")
-	})
+	const calls = 200
+	res := loadThroughOutage(t, sw, calls, "kafka", 3*time.Second)
 	if !res.OK() || res.Successful != calls {
 		t.Fatalf("calls during the Kafka outage: %s", res)
 	}
@@ -212,14 +206,8 @@ func TestE2EClickHouseOutage(t *testing.T) {
 	itest.RequireSIPp(t)
 	c := newCluster(t)
 	sw := c.startNode(t, "n1")
-	const calls, rate = 200, 20
-	t.Cleanup(func() { itest.Server(t, "up", "clickhouse") })
-	res := load(t, sw, sw, calls, rate, 500, func() {
-		time.Sleep(3 * time.Second)
-		itest.Server(t, "down", "clickhouse")
-		time.Sleep(4 * time.Second)
-		itest.Server(t, "up", "clickhouse")
-	})
+	const calls = 200
+	res := loadThroughOutage(t, sw, calls, "clickhouse", 4*time.Second)
 	if !res.OK() || res.Successful != calls {
 		t.Fatalf("calls during the ClickHouse outage: %s", res)
 	}
@@ -228,6 +216,19 @@ func TestE2EClickHouseOutage(t *testing.T) {
 	if n := metricValue(t, sw, "softswitch_cdr_flush_errors_total"); n == 0 {
 		t.Errorf("no CDR flush failed while ClickHouse was down")
 	}
+}
+
+// loadThroughOutage makes calls at 20/s, with server (a deploy/local
+// server) stopped 3 s in and started again after outage.
+func loadThroughOutage(t *testing.T, sw *itest.Switch, calls int, server string, outage time.Duration) itest.SIPpResult {
+	t.Helper()
+	t.Cleanup(func() { itest.Server(t, "up", server) }) // never leave it down
+	return load(t, sw, sw, calls, 20, 500, func() {
+		time.Sleep(3 * time.Second)
+		itest.Server(t, "down", server)
+		time.Sleep(outage)
+		itest.Server(t, "up", server)
+	})
 }
 
 // metricValue reads an unlabelled metric from /metrics.
