@@ -50,18 +50,12 @@ func Link(prev Chain, value []byte) Chain {
 	return c
 }
 
-// chainHeader returns msg's chain header, if any; ChainHeader for records
-// read with kafka-go's low-level Fetch.
-func chainHeader(msg kafka.Message) ([]byte, bool) {
-	for _, h := range msg.Headers {
+// ChainHeader returns the chain header among headers, if any.
+func ChainHeader(headers []kafka.Header) ([]byte, bool) {
+	for _, h := range headers {
 		if h.Key == HeaderChain {
 			return h.Value, true
 		}
 	}
 	return nil, false
-}
-
-// ChainHeader returns the chain header among headers, if any.
-func ChainHeader(headers []kafka.Header) ([]byte, bool) {
-	return chainHeader(kafka.Message{Headers: headers})
 }

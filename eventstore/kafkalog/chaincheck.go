@@ -72,7 +72,7 @@ func (p *partitionChains) add(msg kafka.Message, node, id string) {
 		w = &writerChain{seen: map[Chain]madeOf{}}
 		p.writers[node] = w
 	}
-	hdr, ok := chainHeader(msg)
+	hdr, ok := ChainHeader(msg.Headers)
 	if !ok {
 		// Every record the shipper writes is linked, so this one was
 		// written by something else.

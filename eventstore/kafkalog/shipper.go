@@ -417,8 +417,8 @@ const chainHeaderSize = 10 + len(HeaderChain) + 2*len(Chain{})
 
 // startHeads sizes the checkpoint's chain heads to the topic's partitions.
 // A checkpoint from a build without chains, or a topic that gained
-// partitions, starts those chains at zero; verifiers see that as a chain
-// starting mid-partition and report it.
+// partitions, starts those chains at zero; VerifyTopic reports a break
+// where that happens (docs/kafka.md, "Partition chains").
 func (s *Shipper) startHeads(st shipState, parts int) ([]Chain, error) {
 	if len(st.heads) > parts {
 		return nil, fmt.Errorf("%w: %s has chain heads for %d partitions but %s has %d",
