@@ -35,6 +35,9 @@ type Leg struct {
 	// Trunk and Carrier are set on an attempt through a carrier's trunk.
 	Trunk   string
 	Carrier string
+	// Dialog is the leg's confirmed dialog, nil before its 2xx (or in
+	// events recorded before dialogs were).
+	Dialog *Dialog
 }
 
 // Call is the aggregate of one B2BUA call: the A-leg, its B-legs (one per
@@ -42,6 +45,7 @@ type Leg struct {
 // builder rebuilds it from the log through Apply. Both use the same apply.
 type Call struct {
 	id          string
+	sipCallID   string
 	caller      string
 	callee      string
 	source      string
@@ -59,21 +63,28 @@ type Call struct {
 	pending     []Recorded
 }
 
-// NewCall starts a call and records CallStarted.
-func NewCall(id, caller, callee, source string, at time.Time) (*Call, error) {
-	if id == "" || caller == "" || callee == "" {
+// NewCall starts a call and records s. The id is the switch's own
+// (NewCallID); the caller's SIP Call-ID is only an attribute.
+func NewCall(s CallStarted, at time.Time) (*Call, error) {
+	if s.CallID == "" || s.Caller == "" || s.Callee == "" {
 		return nil, fmt.Errorf("%w: call id, caller and callee are required", ErrInvalidCall)
 	}
 	c := &Call{}
-	c.record(CallStarted{CallID: id, Caller: caller, Callee: callee, Source: source}, at)
+	c.record(s, at)
 	return c, nil
 }
 
 // ReplayCall rebuilds a call from its first event, for consumers.
 func ReplayCall() *Call { return &Call{} }
 
-// ID returns the call's id (the A-leg's SIP Call-ID).
+// ID returns the call's id, the switch's own.
 func (c *Call) ID() string { return c.id }
+
+// SIPCallID returns the Call-ID the caller sent on the A-leg.
+func (c *Call) SIPCallID() string { return c.sipCallID }
+
+// Source is the transport address the caller's INVITE came from.
+func (c *Call) Source() string { return c.source }
 
 // Caller and Callee return the user parts of the two parties.
 func (c *Call) Caller() string { return c.caller }
@@ -185,8 +196,10 @@ func (c *Call) Progress(leg string, code int, at time.Time) error {
 	return nil
 }
 
-// AnswerLeg records a leg's 2xx. Answering a B-leg answers the call.
-func (c *Call) AnswerLeg(leg string, at time.Time) error {
+// AnswerLeg records a leg's 2xx, with the dialog it confirmed when the
+// switch keeps the leg up (nil for a fork released at once). Answering a
+// B-leg answers the call.
+func (c *Call) AnswerLeg(leg string, d *Dialog, at time.Time) error {
 	if err := c.liveLeg(leg); err != nil {
 		return err
 	}
@@ -194,7 +207,10 @@ func (c *Call) AnswerLeg(leg string, at time.Time) error {
 	if !l.Answer.IsZero() {
 		return nil
 	}
-	c.record(LegAnswered{CallID: c.id, Leg: leg}, at)
+	if d != nil && (d.CallID == "" || d.LocalTag == "" || d.RemoteTag == "" || d.RemoteTarget == "") {
+		return fmt.Errorf("%w: leg %s dialog needs its Call-ID, both tags and the remote target", ErrInvalidCall, leg)
+	}
+	c.record(LegAnswered{CallID: c.id, Leg: leg, Dialog: d}, at)
 	if l.Side == SideB && !c.Answered() {
 		c.record(CallAnswered{CallID: c.id, Leg: leg}, at)
 	}
@@ -216,9 +232,19 @@ func (c *Call) EndLeg(leg string, code int, reason, by string, at time.Time) err
 
 // End ends every open leg and the call. A nil failure means the answered
 // call was hung up normally by `by`.
-func (c *Call) End(f *CallFailure, by string, at time.Time) {
+func (c *Call) End(f *CallFailure, by string, at time.Time) { c.EndUntil(f, by, at, time.Time{}) }
+
+// EndUntil is End for a call the switch found dead at `at` whose last
+// proof of life was `until`: the CDR bills to until. An until that is not
+// before `at`, or before the answer, is not recorded (the answer is itself
+// a proof of life).
+func (c *Call) EndUntil(f *CallFailure, by string, at, until time.Time) {
 	if c.Ended() {
 		return
+	}
+	until = until.UTC().Round(0)
+	if !until.Before(at) || until.Before(c.answer) || until.Before(c.start) {
+		until = time.Time{}
 	}
 	code, disp, reason := 200, DispositionAnswered, "Normal Clearing"
 	if f != nil {
@@ -230,10 +256,10 @@ func (c *Call) End(f *CallFailure, by string, at time.Time) {
 	}
 	for _, l := range c.legs {
 		if l.End.IsZero() {
-			c.record(LegEnded{CallID: c.id, Leg: l.ID, Code: code, Reason: reason, By: by}, at)
+			c.record(LegEnded{CallID: c.id, Leg: l.ID, Code: code, Reason: reason, By: by, Until: until}, at)
 		}
 	}
-	c.record(CallEnded{CallID: c.id, Code: code, Disposition: disp, Reason: reason, By: by}, at)
+	c.record(CallEnded{CallID: c.id, Code: code, Disposition: disp, Reason: reason, By: by, Until: until}, at)
 }
 
 // Transaction records a completed SIP transaction on one of the call's
@@ -280,6 +306,10 @@ func (c *Call) Apply(ev Event, at time.Time) {
 	switch e := ev.(type) {
 	case CallStarted:
 		c.id, c.caller, c.callee, c.source, c.start = e.CallID, e.Caller, e.Callee, e.Source, at
+		c.sipCallID = e.SIPCallID
+		if c.sipCallID == "" {
+			c.sipCallID = e.CallID // written before the switch made its own ids
+		}
 	case LegStarted:
 		c.legs = append(c.legs, Leg{ID: e.Leg, Side: e.Side, SIPCallID: e.SIPCallID, Peer: e.Peer, Target: e.Target,
 			Trunk: e.Trunk, Carrier: e.Carrier, Start: at})
@@ -292,14 +322,27 @@ func (c *Call) Apply(ev Event, at time.Time) {
 	case LegAnswered:
 		if l := c.leg(e.Leg); l != nil {
 			l.Answer = at
+			if e.Dialog != nil {
+				d := *e.Dialog
+				l.Dialog = &d
+			}
 		}
 	case CallAnswered:
 		c.answer, c.answeredLeg = at, e.Leg
 	case LegEnded:
 		if l := c.leg(e.Leg); l != nil {
-			l.End, l.Code, l.Reason, l.By = at, e.Code, e.Reason, e.By
+			l.End, l.Code, l.Reason, l.By = endOf(at, e.Until), e.Code, e.Reason, e.By
 		}
 	case CallEnded:
-		c.end, c.code, c.disposition, c.reason, c.endedBy = at, e.Code, e.Disposition, e.Reason, e.By
+		c.end, c.code, c.disposition, c.reason, c.endedBy = endOf(at, e.Until), e.Code, e.Disposition, e.Reason, e.By
 	}
+}
+
+// endOf is when an ended leg or call is taken to have ended: its last
+// proof of life when the event says one, else the event's time.
+func endOf(at, until time.Time) time.Time {
+	if !until.IsZero() && until.Before(at) {
+		return until
+	}
+	return at
 }

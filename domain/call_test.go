@@ -20,7 +20,7 @@ func TestNewCallInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := domain.NewCall(tt.id, tt.caller, tt.callee, "127.0.0.1", t0)
+			c, err := domain.NewCall(domain.CallStarted{CallID: tt.id, Caller: tt.caller, Callee: tt.callee, Source: "127.0.0.1"}, t0)
 			if !errors.Is(err, domain.ErrInvalidCall) || c != nil {
 				t.Fatalf("NewCall = %v, %v; want nil, ErrInvalidCall", c, err)
 			}
@@ -32,7 +32,7 @@ func TestNewCallInvalid(t *testing.T) {
 // B-legs, one rings and answers, the other is cancelled, the caller hangs up.
 func answeredCall(t *testing.T, at time.Time) *domain.Call {
 	t.Helper()
-	c, err := domain.NewCall("c1", "6000", "6001", "127.0.0.1:5070", at)
+	c, err := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: "127.0.0.1:5070"}, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +48,8 @@ func answeredCall(t *testing.T, at time.Time) *domain.Call {
 	must(c.Progress("b1", 180, at.Add(100*time.Millisecond)))
 	must(c.Progress("b1", 183, at.Add(150*time.Millisecond))) // recorded, but Leg.Progress keeps the first
 	c.Transaction(domain.SIPTransaction{Leg: "b1", Direction: domain.DirOut, Method: "INVITE", Code: 200}, at.Add(2*time.Second))
-	must(c.AnswerLeg("b1", at.Add(2*time.Second)))
-	must(c.AnswerLeg("a", at.Add(2*time.Second)))
+	must(c.AnswerLeg("b1", nil, at.Add(2*time.Second)))
+	must(c.AnswerLeg("a", nil, at.Add(2*time.Second)))
 	must(c.EndLeg("b2", 487, "Request Terminated", domain.BySwitch, at.Add(2*time.Second)))
 	c.End(nil, domain.ByCaller, at.Add(62*time.Second+500*time.Millisecond))
 	return c
@@ -126,7 +126,7 @@ func TestCommandErrors(t *testing.T) {
 		{"progress 200", func(c *domain.Call) error { return c.Progress("a", 200, t0) }},
 		{"progress 100 is not a provisional answer", func(c *domain.Call) error { return c.Progress("a", 100, t0) }},
 		{"progress unknown leg", func(c *domain.Call) error { return c.Progress("zz", 180, t0) }},
-		{"answer unknown leg", func(c *domain.Call) error { return c.AnswerLeg("zz", t0) }},
+		{"answer unknown leg", func(c *domain.Call) error { return c.AnswerLeg("zz", nil, t0) }},
 		{"end unknown leg", func(c *domain.Call) error { return c.EndLeg("zz", 200, "", domain.ByCaller, t0) }},
 		{"progress ended leg", func(c *domain.Call) error {
 			_ = c.EndLeg("a", 487, "", domain.ByCaller, t0)
@@ -134,7 +134,7 @@ func TestCommandErrors(t *testing.T) {
 		}},
 		{"answer ended leg", func(c *domain.Call) error {
 			_ = c.EndLeg("a", 487, "", domain.ByCaller, t0)
-			return c.AnswerLeg("a", t0)
+			return c.AnswerLeg("a", nil, t0)
 		}},
 		{"leg after end", func(c *domain.Call) error {
 			c.End(domain.Classify(domain.ErrCancelled), domain.ByCaller, t0)
@@ -143,7 +143,7 @@ func TestCommandErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _ := domain.NewCall("c1", "6000", "6001", "", t0)
+			c, _ := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: ""}, t0)
 			if err := c.StartLeg("a", domain.SideA, "c1", "", "", t0); err != nil {
 				t.Fatal(err)
 			}
@@ -170,11 +170,11 @@ func TestCommandErrors(t *testing.T) {
 // TestIdempotentCommands: the SIP layer retransmits, so a repeated 2xx or
 // BYE must not produce a second event.
 func TestIdempotentCommands(t *testing.T) {
-	c, _ := domain.NewCall("c1", "6000", "6001", "", t0)
+	c, _ := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: ""}, t0)
 	_ = c.StartLeg("b1", domain.SideB, "", "", "", t0)
-	_ = c.AnswerLeg("b1", t0)
+	_ = c.AnswerLeg("b1", nil, t0)
 	c.Pending()
-	if err := c.AnswerLeg("b1", t0.Add(time.Second)); err != nil {
+	if err := c.AnswerLeg("b1", nil, t0.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.EndLeg("b1", 200, "", domain.ByCallee, t0.Add(2*time.Second)); err != nil {
@@ -212,11 +212,11 @@ func TestEndDisposition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _ := domain.NewCall("c1", "6000", "6001", "", t0)
+			c, _ := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: ""}, t0)
 			_ = c.StartLeg("a", domain.SideA, "", "", "", t0)
 			_ = c.StartLeg("b1", domain.SideB, "", "", "", t0)
 			if tt.answer {
-				_ = c.AnswerLeg("b1", t0.Add(time.Second))
+				_ = c.AnswerLeg("b1", nil, t0.Add(time.Second))
 			}
 			c.End(tt.failure, domain.BySwitch, t0.Add(5*time.Second))
 			r, err := c.CDR()
@@ -273,13 +273,13 @@ func TestReplayIdenticalCDR(t *testing.T) {
 // while the test takes no wall time.
 func TestCallWithFakeClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, err := domain.NewCall("c1", "6000", "6001", "", time.Now())
+		c, err := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: ""}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = c.StartLeg("b1", domain.SideB, "", "", "", time.Now())
 		time.Sleep(3 * time.Second) // ringing
-		_ = c.AnswerLeg("b1", time.Now())
+		_ = c.AnswerLeg("b1", nil, time.Now())
 		time.Sleep(90*time.Second + time.Millisecond) // talking
 		c.End(nil, domain.ByCallee, time.Now())
 		r, err := c.CDR()

@@ -68,8 +68,14 @@ func decodePayload(typ string, version int, payload []byte) (Event, error) {
 		return decodeAs[AccountCredited](version, payload)
 	case TypeAccountCharged:
 		return decodeAs[AccountCharged](version, payload)
+	case TypeAccountReservationRequested:
+		return decodeAs[AccountReservationRequested](version, payload)
+	case TypeAccountReleased:
+		return decodeAs[AccountReleased](version, payload)
 	case TypeAuditAnchored:
 		return decodeAs[AuditAnchored](version, payload)
+	case TypeNodeAlive:
+		return decodeAs[NodeAlive](version, payload)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, typ)
 }
@@ -96,7 +102,7 @@ func EventTypes() []string {
 		TypeTrunkHealthChanged, TypeTrunkRegistrationChanged,
 		TypeRouteDefined, TypeRouteRemoved, TypeDIDAssigned, TypeDIDRemoved,
 		TypeRateDeckPublished,
-		TypeAccountCredited, TypeAccountCharged,
-		TypeAuditAnchored,
+		TypeAccountCredited, TypeAccountCharged, TypeAccountReservationRequested, TypeAccountReleased,
+		TypeAuditAnchored, TypeNodeAlive,
 	}
 }

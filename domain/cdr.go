@@ -59,8 +59,11 @@ type CDRLeg struct {
 
 // CDR is the call detail record of one call.
 type CDR struct {
-	ID          string    `json:"id"`
+	ID string `json:"id"`
+	// CallID is the switch's own call id; SIPCallID the Call-ID the
+	// caller sent (each leg's is in Legs).
 	CallID      string    `json:"call_id"`
+	SIPCallID   string    `json:"sip_call_id"`
 	Caller      string    `json:"caller"`
 	Callee      string    `json:"callee"`
 	Source      string    `json:"source"`
@@ -126,6 +129,7 @@ func (c *Call) CDR() (CDR, error) {
 	r := CDR{
 		ID:          CDRID(c.id, SideA),
 		CallID:      c.id,
+		SIPCallID:   c.sipCallID,
 		Caller:      c.caller,
 		Callee:      c.callee,
 		Source:      c.source,

@@ -12,7 +12,7 @@ import (
 )
 
 func TestCDROpenCall(t *testing.T) {
-	c, _ := domain.NewCall("c1", "6000", "6001", "", t0)
+	c, _ := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: ""}, t0)
 	if _, err := c.CDR(); !errors.Is(err, domain.ErrCallOpen) {
 		t.Fatalf("CDR of an open call: %v, want ErrCallOpen", err)
 	}
@@ -37,11 +37,11 @@ func TestBillableRounding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.talk.String(), func(t *testing.T) {
 			ring := 4 * time.Second
-			c, _ := domain.NewCall("c1", "6000", "6001", "", t0)
+			c, _ := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: ""}, t0)
 			_ = c.StartLeg("b1", domain.SideB, "", "", "", t0)
 			f := domain.Classify(domain.ErrNoAnswer)
 			if tt.answered {
-				_ = c.AnswerLeg("b1", t0.Add(ring))
+				_ = c.AnswerLeg("b1", nil, t0.Add(ring))
 				f = nil
 			}
 			c.End(f, domain.ByCaller, t0.Add(ring+tt.talk))
@@ -167,7 +167,7 @@ func TestTimestampUnmarshal(t *testing.T) {
 // TestCDRJSONRoundTrip: the CDR store and the HTTP API both go through JSON;
 // an unanswered call must carry "answer": null, not year 1.
 func TestCDRJSONRoundTrip(t *testing.T) {
-	c, _ := domain.NewCall("c1", "6000", "6001", "", t0)
+	c, _ := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: ""}, t0)
 	_ = c.StartLeg("a", domain.SideA, "c1", "", "", t0)
 	c.End(domain.Classify(domain.ErrCalleeBusy), domain.BySwitch, t0.Add(1500*time.Millisecond))
 	r, _ := c.CDR()

@@ -23,3 +23,22 @@ type AuditAnchored struct {
 func (AuditAnchored) EventType() string    { return TypeAuditAnchored }
 func (AuditAnchored) SchemaVersion() int   { return 1 }
 func (AuditAnchored) AggregateKey() string { return AnchorKey }
+
+// Node events. The aggregate is "node:<id>".
+
+const TypeNodeAlive = "node.alive"
+
+// NodeKey is the aggregate of a node's own events.
+func NodeKey(node string) string { return "node:" + node }
+
+// NodeAlive is a node's heartbeat, recorded every few seconds: proof that
+// the node, and the calls it held, were up at that instant. After a crash
+// the node closes the calls it left open as of its last heartbeat, so
+// they bill to when it died, not to their last event nor to the restart.
+type NodeAlive struct {
+	Node string `json:"node"`
+}
+
+func (NodeAlive) EventType() string      { return TypeNodeAlive }
+func (NodeAlive) SchemaVersion() int     { return 1 }
+func (e NodeAlive) AggregateKey() string { return NodeKey(e.Node) }

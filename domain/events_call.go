@@ -2,8 +2,16 @@ package domain
 
 import "time"
 
-// Call events. The aggregate is "call:<id>", where id is the SIP Call-ID of
-// the A-leg: one B2BUA call and all its legs are ordered together.
+// Call events. The aggregate is "call:<id>", where id is the switch's own
+// call id (NewCallID: the node id and a ULID), never a value an endpoint
+// sent: one B2BUA call and all its legs are ordered together, and two
+// calls that reuse a SIP Call-ID stay two calls. The SIP Call-IDs of the
+// legs are attributes (CallStarted.SIPCallID, LegStarted.SIPCallID).
+//
+// Journals written before the switch made its own ids used the A-leg's
+// SIP Call-ID as the id. Their events replay unchanged: an old
+// CallStarted has no sip_call_id, and its call id is taken as the SIP
+// Call-ID too (the deterministic mapping: the old id is kept).
 
 const (
 	TypeCallStarted    = "call.started"
@@ -30,9 +38,12 @@ const (
 // switch takes responsibility for the call.
 type CallStarted struct {
 	CallID string `json:"call_id"`
-	Caller string `json:"caller"`
-	Callee string `json:"callee"`
-	Source string `json:"source"`
+	// SIPCallID is the Call-ID the caller sent on the A-leg; empty in
+	// events written before the switch made its own call ids.
+	SIPCallID string `json:"sip_call_id,omitempty"`
+	Caller    string `json:"caller"`
+	Callee    string `json:"callee"`
+	Source    string `json:"source"`
 }
 
 func (CallStarted) EventType() string      { return TypeCallStarted }
@@ -75,10 +86,50 @@ func (LegProgress) EventType() string      { return TypeLegProgress }
 func (LegProgress) SchemaVersion() int     { return 1 }
 func (e LegProgress) AggregateKey() string { return CallKey(e.CallID) }
 
-// LegAnswered records the 2xx that confirmed a leg's dialog.
+// LegAnswered records the 2xx that confirmed a leg's dialog. Dialog,
+// when set, is what the switch needs to send a request in that dialog
+// (BYE after a restart, a session refresh); it was added to version 1 as
+// an optional field (see LegStarted on why that is no version bump).
 type LegAnswered struct {
-	CallID string `json:"call_id"`
-	Leg    string `json:"leg"`
+	CallID string  `json:"call_id"`
+	Leg    string  `json:"leg"`
+	Dialog *Dialog `json:"dialog,omitempty"`
+}
+
+// Session timer refreshers (RFC 4028 §7.1, §9), seen from the switch.
+const (
+	RefresherSwitch = "switch" // the switch sends the refreshes
+	RefresherPeer   = "peer"   // the endpoint does; the switch watches
+)
+
+// Dialog is the state of one confirmed dialog of a leg, as RFC 3261
+// §12.1 defines it (Call-ID, local and remote tags, local sequence number,
+// remote target and route set), seen from the switch's side: on the A-leg
+// the switch is the UAS, on a B-leg the UAC. It is enough to build an
+// in-dialog request (§12.2.1.1) without the process that made the dialog.
+type Dialog struct {
+	CallID    string `json:"call_id"`
+	LocalTag  string `json:"local_tag"`
+	RemoteTag string `json:"remote_tag"`
+	// LocalURI and RemoteURI are the From and To of requests the switch
+	// sends in the dialog (with display names, without tags).
+	LocalURI  string `json:"local_uri"`
+	RemoteURI string `json:"remote_uri"`
+	// RemoteTarget is the peer's Contact URI; RouteSet its Record-Route
+	// set in the order requests carry it as Route.
+	RemoteTarget string   `json:"remote_target"`
+	RouteSet     []string `json:"route_set,omitempty"`
+	// Transport is UDP, TCP...; Destination the host:port requests go to
+	// when that is not the target's (a NAT'd caller reached at its source).
+	Transport   string `json:"transport,omitempty"`
+	Destination string `json:"destination,omitempty"`
+	// LocalCSeq is the switch's sequence number on the leg when the
+	// dialog was confirmed; later requests are sip.transaction events.
+	LocalCSeq uint32 `json:"local_cseq"`
+	// SessionExpires (seconds) and Refresher are the leg's session timer
+	// (RFC 4028), zero when none was negotiated.
+	SessionExpires int    `json:"session_expires_s,omitempty"`
+	Refresher      string `json:"refresher,omitempty"`
 }
 
 func (LegAnswered) EventType() string      { return TypeLegAnswered }
@@ -87,12 +138,18 @@ func (e LegAnswered) AggregateKey() string { return CallKey(e.CallID) }
 
 // LegEnded closes a leg, with the SIP code that ended it (the final
 // failure response, or 200 for a BYE-terminated dialog) and who ended it.
+//
+// Until, when set, is the instant the leg is taken to have ended, earlier
+// than the event: the last proof of life of a call the switch found dead
+// (a session refresh that failed, a node that restarted). A CDR bills to
+// it, not to when the switch noticed (an optional field, no version bump).
 type LegEnded struct {
-	CallID string `json:"call_id"`
-	Leg    string `json:"leg"`
-	Code   int    `json:"code"`
-	Reason string `json:"reason"`
-	By     string `json:"by"`
+	CallID string    `json:"call_id"`
+	Leg    string    `json:"leg"`
+	Code   int       `json:"code"`
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	Until  time.Time `json:"until,omitzero"`
 }
 
 func (LegEnded) EventType() string      { return TypeLegEnded }
@@ -117,13 +174,15 @@ const (
 )
 
 // CallEnded is the last event of a call. Code and Disposition come from
-// the call's Failure classification (see failure.go).
+// the call's Failure classification (see failure.go). Until is as in
+// LegEnded: the end the CDR bills to, when earlier than the event.
 type CallEnded struct {
-	CallID      string `json:"call_id"`
-	Code        int    `json:"code"`
-	Disposition string `json:"disposition"`
-	Reason      string `json:"reason"`
-	By          string `json:"by"`
+	CallID      string    `json:"call_id"`
+	Code        int       `json:"code"`
+	Disposition string    `json:"disposition"`
+	Reason      string    `json:"reason"`
+	By          string    `json:"by"`
+	Until       time.Time `json:"until,omitzero"`
 }
 
 func (CallEnded) EventType() string      { return TypeCallEnded }
@@ -156,6 +215,23 @@ type SIPTransaction struct {
 	// switch received it; the ones it sent are summarized by Code.
 	Request  string `json:"request,omitempty"`
 	Response string `json:"response,omitempty"`
+	// Provisional lists the 1xx answers of an INVITE transaction: sent to
+	// the caller (in) or received from the callee (out).
+	Provisional []Provisional `json:"provisional,omitempty"`
+	// Ack is when the ACK for the final answer was received (in) or sent
+	// (out): for a 2xx the ACK is a transaction of its own (RFC 3261
+	// §13.2.2.4), for a failure it ends this one (§17.1.1.3). Zero when
+	// none came, which is what a dispute about "the ACK never came" reads.
+	Ack time.Time `json:"ack,omitzero"`
+	// AckPeer is where the ACK came from or went to, when not Peer.
+	AckPeer string `json:"ack_peer,omitempty"`
+}
+
+// Provisional is one 1xx answer of a transaction.
+type Provisional struct {
+	Code   int       `json:"code"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 func (SIPTransaction) EventType() string      { return TypeSIPTransaction }

@@ -41,7 +41,21 @@ var (
 	ErrSpendCap           = errors.New("daily spend cap reached")
 	ErrUnratedDestination = errors.New("no rate for the destination")
 	ErrCreditExhausted    = errors.New("credit ran out during the call")
+	// ErrAccountBusy: the account already has its max_concurrent_calls.
+	ErrAccountBusy = errors.New("account at its concurrent call limit")
+	// ErrLedgerUnavailable: the account's reservation was not decided in
+	// time (the shared log is unreachable); the call is refused, never
+	// let through unbilled.
+	ErrLedgerUnavailable = errors.New("account ledger unavailable")
+
+	// Dead-call causes (RFC 4028 session timers, crash recovery).
+	ErrSessionExpired          = errors.New("session refresh failed or the session interval lapsed")
+	ErrNodeRestarted           = errors.New("the node handling the call restarted")
+	ErrSessionIntervalTooSmall = errors.New("session interval below the switch's Min-SE")
 )
+
+// LedgerRetryAfter is the Retry-After sent when the ledger did not decide.
+const LedgerRetryAfter = 5 * time.Second
 
 // TrunksFullRetryAfter is the Retry-After the switch suggests when every
 // trunk is full: long enough for a few calls to end or a second of CPS
@@ -132,6 +146,23 @@ func Classify(cause error) *CallFailure {
 	case errors.Is(cause, ErrCreditExhausted):
 		// The call was answered and is cut with BYE; 200 is its code.
 		return f(200, DispositionAnswered, "Credit Exhausted")
+	case errors.Is(cause, ErrAccountBusy):
+		// 486 (§21.4.24): the caller's side is busy, not the callee; no
+		// proxy fails 486 over to another route, unlike a 503, which is
+		// what a per-account channel limit must not invite.
+		return f(486, DispositionFailed, "Account Call Limit")
+	case errors.Is(cause, ErrLedgerUnavailable):
+		r := f(503, DispositionFailed, "Service Unavailable")
+		r.RetryAfter = LedgerRetryAfter
+		return r
+	case errors.Is(cause, ErrSessionExpired):
+		// RFC 4028 §10: the session is over; 408 is what ended it.
+		return f(408, DispositionFailed, "Session Expired")
+	case errors.Is(cause, ErrNodeRestarted):
+		return f(500, DispositionFailed, "Node Restarted")
+	case errors.Is(cause, ErrSessionIntervalTooSmall):
+		// RFC 4028 §6: 422 carries the switch's Min-SE.
+		return f(422, DispositionFailed, "Session Interval Too Small")
 	case errors.Is(cause, ErrInvalidNumber):
 		// 484 (§21.4.22): the number is too short or malformed to
 		// route; RFC 3398 maps cause 28 "invalid number format" to 484.

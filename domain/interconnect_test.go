@@ -127,7 +127,7 @@ func TestCallingPolicy(t *testing.T) {
 // answers or is busy.
 func failoverCall(t *testing.T, answer bool) *domain.Call {
 	t.Helper()
-	c, err := domain.NewCall("c1", "6000", "13800138000", "127.0.0.1:5070", t0)
+	c, err := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "13800138000", Source: "127.0.0.1:5070"}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func failoverCall(t *testing.T, answer bool) *domain.Call {
 		CarrierSource: domain.CarrierFromSegment, Candidates: cands, Chosen: "gw2", Reason: "failover after 503"}, t0.Add(time.Second)))
 	must(c.StartTrunkLeg("b2", "c1-b2", "192.0.2.2:5060", "sip:13800138000@192.0.2.2", "gw2", "cm", t0.Add(time.Second)))
 	if answer {
-		must(c.AnswerLeg("b2", t0.Add(3*time.Second)))
+		must(c.AnswerLeg("b2", nil, t0.Add(3*time.Second)))
 		c.End(nil, domain.ByCaller, t0.Add(10*time.Second))
 	} else {
 		must(c.EndLeg("b2", 486, "Busy Here", domain.ByCallee, t0.Add(2*time.Second)))
@@ -193,11 +193,11 @@ func TestTrunkLegsInCDR(t *testing.T) {
 // TestCDRTrunkOfAnsweredLeg: a call answered by a registered contact names
 // no trunk, even if a trunk attempt failed before.
 func TestCDRTrunkOfAnsweredLeg(t *testing.T) {
-	c, _ := domain.NewCall("c1", "6000", "6001", "", t0)
+	c, _ := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: ""}, t0)
 	_ = c.StartTrunkLeg("b1", "", "", "", "gw1", "cm", t0)
 	_ = c.EndLeg("b1", 503, "", domain.ByCallee, t0)
 	_ = c.StartLeg("b2", domain.SideB, "", "", "", t0)
-	_ = c.AnswerLeg("b2", t0)
+	_ = c.AnswerLeg("b2", nil, t0)
 	c.End(nil, domain.ByCaller, t0.Add(time.Second))
 	r, _ := c.CDR()
 	if r.Carrier != "" || r.Trunk != "" {
@@ -231,7 +231,7 @@ func TestRouteDecisionsReplay(t *testing.T) {
 }
 
 func TestTrunkLegAndDecisionInvalid(t *testing.T) {
-	c, _ := domain.NewCall("c1", "6000", "6001", "", t0)
+	c, _ := domain.NewCall(domain.CallStarted{CallID: "c1", Caller: "6000", Callee: "6001", Source: ""}, t0)
 	cands := []domain.RouteCandidate{{Trunk: "gw1", Carrier: "cm", Skip: domain.SkipChannelsFull}}
 	tests := []struct {
 		name string

@@ -12,12 +12,13 @@ import (
 
 // ActiveCall is a call that has started and not ended.
 type ActiveCall struct {
-	CallID   string    `json:"call_id"`
-	Caller   string    `json:"caller"`
-	Callee   string    `json:"callee"`
-	Start    time.Time `json:"start"`
-	Answered time.Time `json:"answered,omitzero"`
-	Node     string    `json:"node"`
+	CallID    string    `json:"call_id"`
+	SIPCallID string    `json:"sip_call_id"`
+	Caller    string    `json:"caller"`
+	Callee    string    `json:"callee"`
+	Start     time.Time `json:"start"`
+	Answered  time.Time `json:"answered,omitzero"`
+	Node      string    `json:"node"`
 	// Version and Last are the sequence and time of the call's last event,
 	// so a restarted node can close a call it left open.
 	Version uint64    `json:"-"`
@@ -27,14 +28,30 @@ type ActiveCall struct {
 }
 
 // Calls is the active-calls projection, for the admin API and for ending
-// the calls a crashed node left open.
+// the calls a crashed node left open. It also keeps each node's last
+// heartbeat (node.alive), the proof that the node and its calls were up.
 type Calls struct {
 	mu    sync.RWMutex
 	calls map[string]*ActiveCall
+	alive map[string]nodeAlive
+}
+
+type nodeAlive struct {
+	seq uint64
+	at  time.Time
 }
 
 // NewCalls returns an empty projection.
-func NewCalls() *Calls { return &Calls{calls: map[string]*ActiveCall{}} }
+func NewCalls() *Calls { return &Calls{calls: map[string]*ActiveCall{}, alive: map[string]nodeAlive{}} }
+
+// LastAlive is the time and sequence of a node's last heartbeat, zero when
+// it has none.
+func (c *Calls) LastAlive(node string) (time.Time, uint64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	a := c.alive[node]
+	return a.at, a.seq
+}
 
 // Orphans lists the open calls a node started, for that node to close at
 // start: their dialogs died with the process that held them.
@@ -76,6 +93,14 @@ func (c *Calls) Len() int {
 
 // Apply implements Projection.
 func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
+	if env.Type == domain.TypeNodeAlive {
+		c.mu.Lock()
+		if a := c.alive[env.Node]; env.Seq > a.seq {
+			c.alive[env.Node] = nodeAlive{seq: env.Seq, at: env.Time}
+		}
+		c.mu.Unlock()
+		return nil
+	}
 	if !strings.HasPrefix(env.Aggregate, "call:") {
 		return nil
 	}
@@ -101,7 +126,11 @@ func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
 		if c.calls[id] != nil {
 			return nil // a redelivered start must not reset the call
 		}
-		c.calls[id] = &ActiveCall{CallID: e.CallID, Caller: e.Caller, Callee: e.Callee, Start: env.Time, Node: env.Node, Version: env.Seq, Last: env.Time}
+		sipID := e.SIPCallID
+		if sipID == "" {
+			sipID = e.CallID // recorded before the switch made its own ids
+		}
+		c.calls[id] = &ActiveCall{CallID: e.CallID, SIPCallID: sipID, Caller: e.Caller, Callee: e.Callee, Start: env.Time, Node: env.Node, Version: env.Seq, Last: env.Time}
 	case domain.CallAnswered:
 		if a := c.calls[id]; a != nil {
 			a.Answered, a.Version, a.Last = env.Time, env.Seq, env.Time

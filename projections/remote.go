@@ -24,6 +24,19 @@ type Remote struct {
 	set    Set
 	trunks Set
 	self   string
+	// ordered receives every node's events of the aggregates under
+	// orderedPrefix, this node's included (see OrderedBy).
+	ordered       Projection
+	orderedPrefix string
+}
+
+// OrderedBy hands every event of the aggregates under prefix, whichever
+// node wrote it, to p instead of to the shared set: p folds them in the
+// shared log's order only (the node does not apply its own as it records
+// them), so that every node folds them identically. The balances use it:
+// reservations are decided by the order of the log, not of one node.
+func (r *Remote) OrderedBy(p Projection, prefix string) {
+	r.ordered, r.orderedPrefix = p, prefix
 }
 
 // NewRemote returns the remote feed of node self: shared state to set,
@@ -36,6 +49,9 @@ func NewRemote(set Set, self string, trunks ...Projection) *Remote {
 
 // Apply implements Projection.
 func (r *Remote) Apply(env domain.Envelope, ev domain.Event) error {
+	if r.ordered != nil && strings.HasPrefix(env.Aggregate, r.orderedPrefix) {
+		return r.ordered.Apply(env, ev)
+	}
 	if env.Node == r.self {
 		return nil
 	}
@@ -50,6 +66,9 @@ func (r *Remote) Apply(env domain.Envelope, ev domain.Event) error {
 
 // Wants tells whether env is another node's shared state.
 func (r *Remote) Wants(env domain.Envelope) bool {
+	if r.ordered != nil && strings.HasPrefix(env.Aggregate, r.orderedPrefix) {
+		return true
+	}
 	return env.Node != r.self && (r.wantsShared(env) || r.wantsTrunk(env))
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"softswitch/internal/ids"
 	"softswitch/projections"
 )
 
@@ -29,12 +30,16 @@ type B2BUAConfig struct {
 	// CaptureFull keeps the whole SIP messages of each call transaction in
 	// its sip.transaction event (audit.capture: full).
 	CaptureFull bool
+	// SessionTimer is the RFC 4028 policy on both legs.
+	SessionTimer SessionTimerConfig
 }
 
 // B2BUA terminates the caller's dialog (A-leg) and originates one dialog
 // per registered contact of the callee (B-legs), RFC 3261 §6 "back-to-back
-// user agent". Each call is a domain.Call aggregate; SIP state lives in
-// sipgo dialogs indexed here by Call-ID.
+// user agent". Each call is a domain.Call aggregate under the switch's own
+// id; its dialogs are found by their RFC 3261 §12 dialog id (Call-ID,
+// local tag, remote tag), never by the Call-ID alone, which any endpoint
+// may reuse.
 type B2BUA struct {
 	cfg   B2BUAConfig
 	ua    *sipgo.DialogUA
@@ -45,12 +50,23 @@ type B2BUA struct {
 	m     *Metrics
 	log   *slog.Logger
 	x     *Interconnect // nil: registered users only
+	ids   *ids.Generator
 
-	mu    sync.RWMutex
-	byA   map[string]*call // A-leg Call-ID
-	byB   map[string]*call // B-leg Call-ID
-	wg    sync.WaitGroup
-	drain chan struct{}
+	mu sync.RWMutex
+	// dialogs maps a dialog id (sip.DialogIDMake(Call-ID, the switch's
+	// tag, the peer's tag)) to the call and side it belongs to.
+	dialogs map[string]dialogRef
+	// callers maps callerKey to the calls in progress.
+	callers map[string]*call
+	wg      sync.WaitGroup
+	drain   chan struct{}
+}
+
+// dialogRef is one dialog of a call: the A-leg (fromA) or a B-leg.
+type dialogRef struct {
+	c     *call
+	fromA bool
+	leg   *bLeg
 }
 
 // NewB2BUA wires a B2BUA.
@@ -59,48 +75,64 @@ func NewB2BUA(cfg B2BUAConfig, ua *sipgo.DialogUA, guard *Guard, rec *Recorder, 
 		cfg.TrunkAttemptTimeout = 3 * time.Second
 	}
 	return &B2BUA{cfg: cfg, ua: ua, guard: guard, rec: rec, loc: loc, subs: subs, x: x, m: m, log: log,
-		byA: map[string]*call{}, byB: map[string]*call{}, drain: make(chan struct{})}
+		ids: ids.New(rec.Node(), rec.Now), dialogs: map[string]dialogRef{}, callers: map[string]*call{}, drain: make(chan struct{})}
 }
 
-func (b *B2BUA) index(c *call, aID string) {
+// claim registers a new call under its caller key; false when a call with
+// the same Call-ID and From tag is in progress (a merged request).
+func (b *B2BUA) claim(c *call) bool {
 	b.mu.Lock()
-	b.byA[aID] = c
+	defer b.mu.Unlock()
+	if b.callers[c.callerKey] != nil {
+		return false
+	}
+	b.callers[c.callerKey] = c
+	return true
+}
+
+// indexDialog makes a dialog of c findable by its id.
+func (b *B2BUA) indexDialog(id string, ref dialogRef) {
+	b.mu.Lock()
+	b.dialogs[id] = ref
 	b.mu.Unlock()
 }
 
-func (b *B2BUA) indexB(c *call, bID string) {
-	b.mu.Lock()
-	b.byB[bID] = c
-	b.mu.Unlock()
-}
-
+// forget drops every index entry of c.
 func (b *B2BUA) forget(c *call) {
 	b.mu.Lock()
-	delete(b.byA, c.aCallID)
-	for _, l := range c.legs {
-		delete(b.byB, l.sipCallID)
+	defer b.mu.Unlock()
+	if b.callers[c.callerKey] == c {
+		delete(b.callers, c.callerKey)
 	}
-	b.mu.Unlock()
+	if c.a != nil {
+		delete(b.dialogs, c.a.ID)
+	}
+	for _, s := range c.sides {
+		if s != nil {
+			delete(b.dialogs, s.dialogID)
+		}
+	}
 }
 
-// lookup finds the call of an in-dialog request and which side sent it.
-func (b *B2BUA) lookup(callID string) (*call, bool) {
+// lookup finds the dialog an in-dialog request belongs to (RFC 3261
+// §12.2.2): its Call-ID, To tag (the switch's) and From tag (the peer's)
+// must all match one of a call's dialogs.
+func (b *B2BUA) lookup(req *sip.Request) (dialogRef, bool) {
+	id, err := sip.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return dialogRef{}, false
+	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	if c := b.byA[callID]; c != nil {
-		return c, true
-	}
-	if c := b.byB[callID]; c != nil {
-		return c, false
-	}
-	return nil, false
+	r, ok := b.dialogs[id]
+	return r, ok
 }
 
 // Active is the number of calls this node holds.
 func (b *B2BUA) Active() int {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return len(b.byA)
+	return len(b.callers)
 }
 
 // Shutdown ends every call with BYE/CANCEL and waits for them, bounded by
@@ -120,6 +152,7 @@ func (b *B2BUA) Serve(srv *sipgo.Server) {
 	srv.OnInvite(b.onInvite)
 	srv.OnAck(b.onAck)
 	srv.OnBye(b.onBye)
+	srv.OnUpdate(b.onUpdate)
 	srv.OnCancel(b.onStrayCancel)
 }
 

@@ -17,45 +17,58 @@ import (
 // that records what happened. Only the call's goroutine touches agg and the
 // dialogs after setup; SIP handlers reach it through events.
 type call struct {
-	b       *B2BUA
+	b *B2BUA
+	// id is the switch's own call id (the aggregate's); aCallID the SIP
+	// Call-ID the caller sent, an attribute.
+	id      string
 	aCallID string
-	agg     *domain.Call
+	// callerKey is the caller's Call-ID and From tag: two INVITEs without
+	// a To tag that share both are one request merged on the way
+	// (RFC 3261 §8.2.2.2), while another From tag is another call.
+	callerKey string
+	agg       *domain.Call
 	// a holds the caller's dialog and its copy of the INVITE; the call
 	// keeps no other reference to the request, to bound memory per call.
 	a       *sipgo.DialogServerSession
 	aTx     sip.ServerTransaction
+	aTimer  legTimer // the A-leg's session timer, negotiated at the INVITE
+	aProv   []domain.Provisional
 	legs    []*bLeg
 	winner  *bLeg
 	events  chan callEvent
 	started time.Time
 	// cancelled is closed when the caller CANCELs the INVITE.
 	cancelled chan struct{}
+	// ackAt (Unix ns) and ackFrom are when and from where the caller's
+	// ACK of the 2xx came, set by the SIP handler.
+	ackAt   atomic.Int64
+	ackFrom atomic.Pointer[string]
 	// number and tried are set for a call to a number through trunks;
 	// inbound names the trunk a call came in from.
 	number  number.Number
 	tried   map[string]bool
 	inbound string
 	transit bool // inbound from a transit trunk: may go out through routes
-	// account is set for a call under spend control; credit, when
-	// positive, is the longest it may last once answered (what the balance
-	// and caps buy), and charged that its price is recorded.
-	account         string
-	accountCurrency string
-	credit          time.Duration
-	charged         bool
-	limitCause      error
+	// acct is set for a call under spend control (account.go).
+	acct *callAccount
+	// sides are the two confirmed dialogs once answered (talk.go).
+	sides [2]*side
 }
 
-// bLeg is one fork towards a registered contact.
+// bLeg is one fork towards a registered contact, or one attempt on a trunk.
 type bLeg struct {
 	id        string
 	sipCallID string
+	fromTag   string
 	target    string
 	sess      *sipgo.DialogClientSession
 	cancel    context.CancelFunc
 	done      bool
 	res       *sip.Response
 	started   time.Time
+	prov      []domain.Provisional
+	// timer is the session timer the switch asked for on this leg.
+	timer time.Duration
 	// trunk is set for an attempt through a carrier's trunk; transport is
 	// the trunk's or the binding's.
 	trunk     *trunkLeg
@@ -69,10 +82,13 @@ type bLeg struct {
 type eventKind int
 
 const (
-	evProvisional eventKind = iota // a B-leg's 1xx
-	evLegDone                      // a B-leg's INVITE ended (2xx or failure)
-	evBye                          // BYE from either side
-	evReinvite                     // in-dialog INVITE from either side
+	evProvisional  eventKind = iota // a B-leg's 1xx
+	evLegDone                       // a B-leg's INVITE ended (2xx or failure)
+	evBye                           // BYE from either side
+	evReinvite                      // in-dialog INVITE from either side
+	evUpdate                        // in-dialog UPDATE from either side
+	evRefreshDone                   // a session refresh the switch sent got its answer
+	evGranted                       // a credit renewal was decided
 )
 
 type callEvent struct {
@@ -83,6 +99,11 @@ type callEvent struct {
 	req   *sip.Request
 	tx    sip.ServerTransaction
 	fromA bool
+	// side is the dialog a refresh was sent on (evRefreshDone); sent when.
+	side *side
+	sent time.Time
+	// grant is a renewal's decision (evGranted).
+	grant grantResult
 }
 
 // send hands an event to the call's goroutine without blocking a SIP
@@ -97,22 +118,26 @@ func (c *call) send(ev callEvent) bool {
 }
 
 // record appends the aggregate's pending events: a call's events are
-// durable before the switch acts on them.
+// durable before the switch acts on them. Once the call has ended, its
+// account is settled.
 func (c *call) record(ctx context.Context) error {
 	if recs := c.agg.Pending(); len(recs) > 0 {
 		if err := c.b.rec.Record(ctx, recs...); err != nil {
-			c.b.log.Error("call: record failed", "call_id", c.aCallID, "error", err)
+			c.b.log.Error("call: record failed", "call", c.id, "sip_call_id", c.aCallID, "error", err)
 			return err
 		}
 	}
-	c.charge(ctx)
+	c.settle(ctx)
 	return nil
 }
 
 // tx records one completed transaction of a leg.
 func (c *call) tx(leg, dir string, req *sip.Request, code int, reason string, started time.Time, res ...*sip.Response) {
-	now := c.b.rec.Now()
-	t := transaction("", leg, dir, req, code, reason, started, now)
+	c.agg.Transaction(c.txEvent(leg, dir, req, code, reason, started, res...), c.b.rec.Now())
+}
+
+func (c *call) txEvent(leg, dir string, req *sip.Request, code int, reason string, started time.Time, res ...*sip.Response) domain.SIPTransaction {
+	t := transaction("", leg, dir, req, code, reason, started, c.b.rec.Now())
 	if c.b.cfg.CaptureFull {
 		// What an auditor sees in replay, byte for byte as sipgo holds
 		// the message (RFC 3261 §7 text form).
@@ -121,7 +146,7 @@ func (c *call) tx(leg, dir string, req *sip.Request, code int, reason string, st
 			t.Response = res[0].String()
 		}
 	}
-	c.agg.Transaction(t, now)
+	return t
 }
 
 func newLegID(i int) string { return "b" + strconv.Itoa(i+1) }

@@ -29,12 +29,13 @@ type BanList interface {
 // Guard is the front door: scanner and ban filtering, then digest auth.
 // Known and unknown users get byte-identical answers from it.
 type Guard struct {
-	auth     Authenticator
-	bans     BanList
-	scanners []string
-	rec      *Recorder
-	m        *Metrics
-	log      *slog.Logger
+	auth       Authenticator
+	bans       BanList
+	scanners   []string
+	rec        *Recorder
+	m          *Metrics
+	log        *slog.Logger
+	challenges *challenges
 }
 
 // NewGuard wires a guard. scanners are lower-case User-Agent substrings
@@ -44,7 +45,7 @@ func NewGuard(a Authenticator, bans BanList, scanners []string, rec *Recorder, m
 	for i, s := range scanners {
 		lower[i] = strings.ToLower(s)
 	}
-	return &Guard{auth: a, bans: bans, scanners: lower, rec: rec, m: m, log: log}
+	return &Guard{auth: a, bans: bans, scanners: lower, rec: rec, m: m, log: log, challenges: newChallenges()}
 }
 
 // Admit reports whether a request may be processed at all. Banned sources
@@ -128,7 +129,17 @@ func (g *Guard) challenge(req *sip.Request, tx sip.ServerTransaction, code int, 
 	}
 	g.m.authChallenges.Add(1)
 	g.m.response(code)
-	_ = tx.Respond(res)
+	now := g.rec.Now()
+	if tx.Respond(res) != nil || !req.IsInvite() {
+		return
+	}
+	// The challenge is sent statelessly, as Kamailio does: the INVITE
+	// transaction ends here, so the 407 is not retransmitted eleven times
+	// towards a source that may be spoofed (a lost challenge is answered
+	// again when the INVITE is retransmitted, RFC 3261 §17.2.1), and the
+	// ACK reaches onAck, which records it on the challenge.
+	tx.Terminate()
+	g.challenges.add(req, transaction("", domain.SideA, domain.DirIn, req, code, reason, now, now))
 }
 
 // sourceIP is the host of the transport source: bans key on it, never on

@@ -74,7 +74,8 @@ func startSwitch(tb testing.TB, opt harnessOptions) *testSwitch {
 	}
 	m := &switching.Metrics{}
 	rec := switching.NewRecorder(store, set, "test-node", time.Now, m)
-	if _, err := switching.CloseOrphans(ctx, rec, calls); err != nil {
+	recovery := &switching.Recovery{Rec: rec, Calls: calls, Read: store.ReadAggregate, Log: log}
+	if _, err := recovery.Run(ctx, recovery.Orphans()); err != nil {
 		cancel()
 		_ = store.Close()
 		tb.Fatalf("close orphans: %v", err)

@@ -73,35 +73,72 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		b.reply(tx, req, 483, "Too Many Hops")
 		return
 	}
+	aTimer, err := negotiateCaller(req, b.cfg.SessionTimer)
+	if err != nil {
+		// Before any call exists: the caller retries with a larger
+		// Session-Expires (RFC 4028 §7.4), which is the call.
+		b.refuseTimer(req, tx, err)
+		return
+	}
 	callID := req.CallID().Value()
-	if c, _ := b.lookup(callID); c != nil {
-		// A new INVITE reusing a live call's Call-ID without a To tag is a
-		// loop or a broken client (RFC 3261 §8.2.2.2).
+	fromTag, _ := req.From().Params.Get("tag")
+	c := &call{b: b, id: b.ids.Next(), aCallID: callID, callerKey: callID + "\x00" + fromTag, aTx: tx, aTimer: aTimer,
+		started: started, cancelled: make(chan struct{}), inbound: inbound, transit: transit}
+	if !b.claim(c) {
+		// The same request again with a new branch, merged on its way
+		// here (RFC 3261 §8.2.2.2); another From tag is another call.
 		b.reply(tx, req, 482, "Loop Detected")
 		return
 	}
+	defer b.forget(c)
 	a, err := b.ua.ReadInvite(req, tx)
 	if err != nil {
 		b.reply(tx, req, 400, "Bad Request")
 		return
 	}
-	agg, err := domain.NewCall(callID, user, callee, req.Source(), started)
+	c.a = a
+	agg, err := domain.NewCall(domain.CallStarted{CallID: c.id, SIPCallID: callID, Caller: user, Callee: callee, Source: req.Source()}, started)
 	if err != nil {
 		b.reply(tx, req, 404, "Not Found")
 		return
 	}
+	c.agg = agg
 	_ = agg.StartLeg(domain.SideA, domain.SideA, callID, req.Source(), "", started)
-	c := &call{b: b, aCallID: callID, agg: agg, a: a, aTx: tx, started: started, cancelled: make(chan struct{}), inbound: inbound, transit: transit}
+	if ch, ok := b.guard.TakeChallenge(c.callerKey); ok {
+		// The challenge round the caller went through before this
+		// INVITE: part of the call's ladder.
+		ch.Leg = domain.SideA
+		agg.Transaction(ch, started)
+	}
 	// The caller's CANCEL (RFC 3261 §9.2): sipgo answers 200 and 487 in the
 	// transaction layer; the call learns of it here.
 	var once sync.Once
 	tx.OnCancel(func(*sip.Request) { once.Do(func() { close(c.cancelled) }) })
 	b.wg.Add(1)
 	defer b.wg.Done()
-	b.index(c, callID)
-	defer b.forget(c)
+	b.indexDialog(a.ID, dialogRef{c: c, fromA: true})
 	b.m.callsStarted.Add(1)
 	c.setup(ctx)
+}
+
+// refuseTimer answers an INVITE whose session timer cannot be served: 422
+// with the switch's Min-SE (RFC 4028 §6), or 400 for a header that does
+// not parse, counted as malformed.
+func (b *B2BUA) refuseTimer(req *sip.Request, tx sip.ServerTransaction, err error) {
+	var te *callerTimerError
+	if !errors.As(err, &te) {
+		b.reply(tx, req, 500, "Server Internal Error")
+		return
+	}
+	b.m.callsRejected.Add(1)
+	res := sip.NewResponseFromRequest(req, te.code, te.reason, nil)
+	if te.code == 422 {
+		res.AppendHeader(sip.NewHeader(hdrMinSE, strconv.Itoa(te.minSE)))
+	} else {
+		b.m.Malformed()
+	}
+	b.m.response(te.code)
+	_ = tx.Respond(res)
 }
 
 func (b *B2BUA) reply(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
@@ -119,6 +156,10 @@ func (c *call) setup(ctx context.Context) {
 			return
 		}
 		c.setupOutbound(ctx)
+		return
+	}
+	if f := c.seat(ctx); f != nil {
+		c.fail(ctx, f, domain.BySwitch)
 		return
 	}
 	now := b.rec.Now()
@@ -162,7 +203,7 @@ func (c *call) setup(ctx context.Context) {
 // attempt at a time (failover is sequential, unlike forking).
 func (c *call) setupOutbound(ctx context.Context) {
 	c.events = make(chan callEvent, 4)
-	if f := c.outbound(); f != nil {
+	if f := c.outbound(ctx); f != nil {
 		c.fail(ctx, f, domain.BySwitch)
 		return
 	}
@@ -197,7 +238,8 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 	req := sip.NewRequest(sip.INVITE, target)
 	from := c.a.InviteRequest.From()
 	fromParams := sip.NewParams()
-	fromParams.Add("tag", sip.GenerateTagN(16))
+	leg.fromTag = sip.GenerateTagN(16)
+	fromParams.Add("tag", leg.fromTag)
 	fromUser, toUser, toHost := c.agg.Caller(), c.agg.Callee(), b.cfg.Realm
 	var opts sipgo.AnswerOptions
 	if t := leg.trunk; t != nil {
@@ -226,6 +268,13 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 	if ct := c.a.InviteRequest.ContentType(); ct != nil {
 		req.AppendHeader(sip.HeaderClone(ct))
 	}
+	// The switch refreshes every leg it can (RFC 4028 §7.1), and says
+	// what it answers in-dialog, UPDATE included (RFC 3311).
+	leg.timer = b.cfg.SessionTimer.Expires
+	for _, h := range offerHeaders(leg.timer, b.cfg.SessionTimer) {
+		req.AppendHeader(h)
+	}
+	req.AppendHeader(sip.NewHeader(hdrAllow, allowed))
 	body := c.a.InviteRequest.Body()
 	if t := leg.trunk; t != nil {
 		var err error
@@ -240,7 +289,6 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 	}
 	legCtx, cancel := context.WithCancel(context.Background())
 	leg.cancel = cancel
-	b.indexB(c, leg.sipCallID)
 	sess, err := b.ua.WriteInvite(legCtx, req)
 	if err != nil {
 		c.send(callEvent{kind: evLegDone, leg: leg, err: err})
@@ -263,7 +311,9 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 		context.AfterFunc(legCtx, func() { stop.Stop() })
 	}
 	opts.OnResponse = func(r *sip.Response) error {
-		leg.responded.Store(true)
+		if !leg.responded.Load() {
+			leg.responded.Store(true)
+		}
 		if r.IsProvisional() && r.StatusCode > 100 {
 			c.send(callEvent{kind: evProvisional, leg: leg, res: r})
 		}
@@ -328,8 +378,12 @@ func (c *call) run(ctx context.Context) {
 						pending++
 					}
 				}
-			case evBye, evReinvite:
+			case evBye, evReinvite, evUpdate:
+				// Nothing is confirmed yet; early-dialog requests are not
+				// served.
 				b.reply(ev.tx, ev.req, 481, "Call/Transaction Does Not Exist")
+			case evRefreshDone, evGranted:
+				// Only an answered call sends these.
 			}
 		case <-ring.C:
 			if decided == nil {
@@ -359,20 +413,8 @@ func (c *call) run(ctx context.Context) {
 		c.fail(ctx, decided, by)
 		return
 	}
-	// One timer per call: the ring timer becomes the duration limit.
-	if !ring.Stop() {
-		select {
-		case <-ring.C:
-		default:
-		}
-	}
-	limit := b.cfg.MaxDuration
-	c.limitCause = domain.ErrMaxDuration
-	if c.credit > 0 && c.credit < limit {
-		limit, c.limitCause = c.credit, domain.ErrCreditExhausted
-	}
-	ring.Reset(limit)
-	c.answered(ctx, ring)
+	ring.Stop()
+	c.answered(ctx)
 }
 
 // legDone records how one fork's INVITE ended. A 2xx that lost the race
@@ -382,19 +424,30 @@ func (c *call) legDone(ctx context.Context, ev callEvent, givenUp bool) {
 	leg, now := ev.leg, c.b.rec.Now()
 	leg.done, leg.res = true, ev.res
 	code, reason := legCode(ev)
+	if ev.err == nil && c.winner == nil && !givenUp {
+		return // the winner: answered() ACKs it and records its INVITE
+	}
+	var t domain.SIPTransaction
 	if leg.sess != nil {
-		c.tx(leg.id, domain.DirOut, leg.sess.InviteRequest, code, reason, leg.started, leg.sess.InviteResponse)
+		t = c.txEvent(leg.id, domain.DirOut, leg.sess.InviteRequest, code, reason, leg.started, leg.sess.InviteResponse)
+		t.Provisional = leg.prov
 	}
 	if ev.err == nil {
-		if c.winner != nil || givenUp {
-			_ = leg.sess.Ack(ctx)
-			byeCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_ = leg.sess.Bye(byeCtx)
-			cancel()
-			_ = c.agg.AnswerLeg(leg.id, now)
-			_ = c.agg.EndLeg(leg.id, 200, "Lost Fork Race", domain.BySwitch, now)
-		}
+		_ = leg.sess.Ack(ctx)
+		t.Ack = c.b.rec.Now()
+		c.agg.Transaction(t, now)
+		byeCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_ = leg.sess.Bye(byeCtx)
+		cancel()
+		_ = c.agg.AnswerLeg(leg.id, nil, now)
+		_ = c.agg.EndLeg(leg.id, 200, "Lost Fork Race", domain.BySwitch, now)
 		return
+	}
+	if leg.sess != nil {
+		// A failure's ACK is the transaction's own (RFC 3261 §17.1.1.3),
+		// sent by sipgo's client transaction as the answer came.
+		t.Ack = now
+		c.agg.Transaction(t, now)
 	}
 	_ = c.agg.EndLeg(leg.id, code, reason, domain.ByCallee, now)
 }
@@ -452,16 +505,20 @@ func failRank(code int) int {
 
 // progress records and relays a provisional answer (180/183) to the caller.
 func (c *call) progress(ctx context.Context, leg *bLeg, res *sip.Response) {
-	if err := c.agg.Progress(leg.id, res.StatusCode, c.b.rec.Now()); err != nil {
+	now := c.b.rec.Now()
+	if err := c.agg.Progress(leg.id, res.StatusCode, now); err != nil {
 		return
 	}
+	leg.prov = append(leg.prov, domain.Provisional{Code: res.StatusCode, Reason: res.Reason, At: now})
 	c.record(ctx)
 	var hdrs []sip.Header
 	if ct := res.ContentType(); ct != nil && len(res.Body()) > 0 {
 		hdrs = append(hdrs, sip.HeaderClone(ct))
 	}
 	c.b.m.response(res.StatusCode)
-	_ = c.a.Respond(res.StatusCode, res.Reason, res.Body(), hdrs...)
+	if c.a.Respond(res.StatusCode, res.Reason, res.Body(), hdrs...) == nil {
+		c.aProv = append(c.aProv, domain.Provisional{Code: res.StatusCode, Reason: res.Reason, At: c.b.rec.Now()})
+	}
 }
 
 // fail answers the caller with the failure and ends the call.
@@ -482,7 +539,9 @@ func (c *call) fail(ctx context.Context, f *domain.CallFailure, by string) {
 		}
 		_ = c.aTx.Respond(res)
 	}
-	c.tx(domain.SideA, domain.DirIn, c.a.InviteRequest, f.Code, f.Reason, c.started)
+	t := c.txEvent(domain.SideA, domain.DirIn, c.a.InviteRequest, f.Code, f.Reason, c.started)
+	t.Provisional = c.aProv
+	c.agg.Transaction(t, now)
 	c.agg.End(f, by, now)
 	c.record(ctx)
 	c.b.m.callsEnded.Add(1)

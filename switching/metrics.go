@@ -33,6 +33,12 @@ type Metrics struct {
 	appendBatches   atomic.Uint64
 	appendEvents    atomic.Uint64
 	appendNanos     atomic.Uint64
+	// strayInDialog counts in-dialog requests (BYE, re-INVITE, UPDATE,
+	// ACK) that matched no dialog: a wrong tag, a forged or late request.
+	strayInDialog    atomic.Uint64
+	sessionRefreshes atomic.Uint64
+	sessionExpiries  atomic.Uint64
+	orphansClosed    atomic.Uint64
 }
 
 const methodCount = 9
@@ -110,6 +116,10 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	counter("softswitch_trunk_attempts_total", "Call attempts through carriers' trunks, failovers included.", m.trunkAttempts.Load())
 	counter("softswitch_trunk_failovers_total", "Attempts moved to the next trunk after a retryable failure.", m.trunkFailovers.Load())
 	counter("softswitch_inbound_trunk_calls_total", "Calls accepted from carriers' trunks by source address.", m.inboundCalls.Load())
+	counter("softswitch_sip_stray_in_dialog_total", "In-dialog requests that matched no dialog (RFC 3261 §12.2.2: Call-ID and both tags).", m.strayInDialog.Load())
+	counter("softswitch_session_refreshes_total", "Session refreshes the switch sent that were answered (RFC 4028).", m.sessionRefreshes.Load())
+	counter("softswitch_session_expiries_total", "Calls ended because a session refresh failed or was not received.", m.sessionExpiries.Load())
+	counter("softswitch_orphan_calls_closed_total", "Calls a previous run left open, closed at start with BYE to each confirmed leg.", m.orphansClosed.Load())
 	counter("softswitch_journal_append_errors_total", "Failed event appends.", m.appendErrors.Load())
 	counter("softswitch_journal_append_batches_total", "Event append calls.", m.appendBatches.Load())
 	counter("softswitch_journal_append_events_total", "Events appended.", m.appendEvents.Load())

@@ -98,7 +98,7 @@ func seedOf(callID string) uint64 {
 // outbound routes a call to a number through the trunks: normalize,
 // check the caller's policy, decide from projected trunk state, and
 // start the first attempt. Failover attempts come from nextAttempt.
-func (c *call) outbound() *domain.CallFailure {
+func (c *call) outbound(ctx context.Context) *domain.CallFailure {
 	x := c.b.x
 	if t, err := x.Table(); err == nil && t.Routes() == 0 {
 		// A switch with no routes serves registered users only: an
@@ -115,7 +115,7 @@ func (c *call) outbound() *domain.CallFailure {
 	if err := x.Policy(c.agg.Caller()).Check(n.E164(), x.CountryCode); err != nil {
 		return domain.Classify(err)
 	}
-	if f := c.spendControl(n.E164()); f != nil {
+	if f := c.spendControl(ctx, n.E164()); f != nil {
 		return f
 	}
 	c.number = n
@@ -136,7 +136,7 @@ func (c *call) nextAttempt() *domain.CallFailure {
 	if err != nil {
 		return domain.Classify(fmt.Errorf("%w: %v", domain.ErrNoRoute, err))
 	}
-	d := table.Decide(c.number, x.Load.At(now), seedOf(c.aCallID))
+	d := table.Decide(c.number, x.Load.At(now), seedOf(c.id))
 	rd := domain.RouteDecision{Number: c.number.E164(), Dialled: c.agg.Callee(), Prefix: d.Prefix, Carrier: d.Carrier,
 		CarrierSource: d.CarrierSource, MVNOFallback: d.MVNOFallback, Reason: d.Reason}
 	var chosen *routing.Candidate
@@ -185,7 +185,7 @@ func (c *call) startTrunkLeg(trunk, carrier string, now time.Time) *domain.CallF
 		return domain.Classify(fmt.Errorf("%w: trunk %s rewrite: %v", domain.ErrNoRoute, trunk, err))
 	}
 	tl := &trunkLeg{trunk: trunk, carrier: carrier, user: rules.Apply(c.number), fromUser: c.agg.Caller()}
-	tl.fromUser, tl.pai = callerID(def.CallerID, c.agg.Caller(), c.aCallID)
+	tl.fromUser, tl.pai = callerID(def.CallerID, c.agg.Caller(), c.id)
 	tl.authUser, tl.authPass = x.Secret(trunk)
 	tl.codecs = def.Codecs
 	host, port, err := net.SplitHostPort(def.Address)

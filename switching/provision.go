@@ -70,32 +70,3 @@ func (p *Provisioner) Remove(ctx context.Context, user string) error {
 	return p.rec.Record(ctx, recs...)
 }
 
-// CloseOrphans ends the calls this node left open when it last stopped:
-// their dialogs died with the process, so the log must say they ended, by
-// the switch. The end is the time of the call's last event: the switch
-// cannot know how long the parties stayed on after it died, and a record
-// that may under-bill is safer than one that bills the outage.
-func CloseOrphans(ctx context.Context, rec *Recorder, calls *projections.Calls) (int, error) {
-	n := 0
-	for _, a := range calls.Orphans(rec.Node()) {
-		disp := domain.DispositionFailed
-		if !a.Answered.IsZero() {
-			disp = domain.DispositionAnswered
-		}
-		// Like domain.Call.End: every open leg ends, then the call.
-		seq := a.Version
-		var recs []domain.Recorded
-		for _, leg := range a.OpenLegs {
-			seq++
-			recs = append(recs, domain.Recorded{Event: domain.LegEnded{CallID: a.CallID, Leg: leg, Code: 500, Reason: "Node Restarted", By: domain.BySwitch}, Seq: seq, At: a.Last})
-		}
-		seq++
-		ev := domain.CallEnded{CallID: a.CallID, Code: 500, Disposition: disp, Reason: "Node Restarted", By: domain.BySwitch}
-		recs = append(recs, domain.Recorded{Event: ev, Seq: seq, At: a.Last})
-		if err := rec.Record(ctx, recs...); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
-}

@@ -47,9 +47,12 @@ type Route struct {
 // History is everything the log knows about one call, in log order.
 type History struct {
 	CallID string
-	Caller string
-	Callee string
-	Source string
+	// SIPCallID is the Call-ID the caller sent (the call id itself for
+	// calls recorded before the switch made its own ids).
+	SIPCallID string
+	Caller    string
+	Callee    string
+	Source    string
 	// Start is when the call started (the CallStarted event); zero if the
 	// log did not hold it.
 	Start time.Time
@@ -67,6 +70,9 @@ type History struct {
 	// time.
 	End   *domain.CallEnded
 	Ended time.Time
+	// Noticed is when the switch recorded the end: later than Ended for a
+	// call found dead (billed to its last proof of life).
+	Noticed time.Time
 	// Events is how many envelopes built the history; Skipped how many of
 	// them were of a type or version this build does not know.
 	Events  int
@@ -131,6 +137,10 @@ func (h *History) apply(ev domain.Event, at time.Time) {
 	switch e := ev.(type) {
 	case domain.CallStarted:
 		h.Caller, h.Callee, h.Source, h.Start = e.Caller, e.Callee, e.Source, at
+		h.SIPCallID = e.SIPCallID
+		if h.SIPCallID == "" {
+			h.SIPCallID = e.CallID
+		}
 	case domain.LegStarted:
 		h.Legs = append(h.Legs, Leg{ID: e.Leg, Side: e.Side, SIPCallID: e.SIPCallID, Peer: e.Peer,
 			Target: e.Target, Trunk: e.Trunk, Carrier: e.Carrier, Started: at})
@@ -144,18 +154,27 @@ func (h *History) apply(ev domain.Event, at time.Time) {
 		}
 	case domain.LegEnded:
 		if l := h.leg(e.Leg); l != nil {
-			l.Ended, l.Code, l.Reason, l.By = at, e.Code, e.Reason, e.By
+			l.Ended, l.Code, l.Reason, l.By = billedEnd(at, e.Until), e.Code, e.Reason, e.By
 		}
 	case domain.CallAnswered:
 		h.AnsweredLeg, h.Answered = e.Leg, at
 	case domain.CallEnded:
 		end := e
-		h.End, h.Ended = &end, at
+		h.End, h.Ended, h.Noticed = &end, billedEnd(at, e.Until), at
 	case domain.SIPTransaction:
 		h.Transactions = append(h.Transactions, e)
 	case domain.RouteDecided:
 		h.Routes = append(h.Routes, Route{At: at, RouteDecision: e.RouteDecision})
 	}
+}
+
+// billedEnd is when an ended leg or call is billed to: the last proof of
+// life the event names (domain.CallEnded.Until), else the event's time.
+func billedEnd(at, until time.Time) time.Time {
+	if !until.IsZero() && until.Before(at) {
+		return until
+	}
+	return at
 }
 
 // Origin is the instant offsets are measured from: the call's start, or

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -81,6 +82,7 @@ func buildLadder(h History) ladder {
 		a.order = len(ld.arrows)
 		ld.arrows = append(ld.arrows, a)
 	}
+	provFromTx := map[string]bool{}
 	for _, t := range h.Transactions {
 		c := colOf(t)
 		req, res := arrow{from: c, to: colSwitch}, arrow{from: colSwitch, to: c}
@@ -95,9 +97,27 @@ func buildLadder(h History) ladder {
 		res.at, res.label = t.Started.Add(t.Duration), codeText(t.Code, t.Reason)
 		res.note = fmt.Sprintf("%s %s took %s", legNote(t.Leg), t.Method, t.Duration.Round(time.Millisecond))
 		add(req)
+		// The 1xx answers of the transaction, as sent to the caller or
+		// received from the callee, before its final answer.
+		for _, p := range t.Provisional {
+			add(arrow{at: p.At, from: res.from, to: res.to, label: codeText(p.Code, p.Reason), note: legNote(t.Leg) + " provisional"})
+			provFromTx[t.Leg] = true
+		}
 		add(res)
+		if !t.Ack.IsZero() {
+			// The ACK of the final answer: its own transaction for a 2xx
+			// (RFC 3261 §13.2.2.4), part of this one for a failure.
+			ack := arrow{at: t.Ack, from: req.from, to: req.to, label: "ACK", note: legNote(t.Leg) + " ACK of " + strconv.Itoa(t.Code)}
+			if t.AckPeer != "" {
+				ack.note += " from " + t.AckPeer
+			}
+			add(ack)
+		}
 	}
 	for _, l := range h.Legs {
+		if provFromTx[l.ID] {
+			continue // drawn from its INVITE transaction
+		}
 		c := byLeg[l.ID]
 		for _, p := range l.Progress {
 			a := arrow{at: p.At, from: c, to: colSwitch, label: codeText(p.Code, ""), note: legNote(l.ID) + " provisional"}
@@ -133,6 +153,9 @@ func Render(w io.Writer, h History) error {
 	off := func(t time.Time) string { return offset(t, t0) }
 
 	ew.printf("Call %s\n", h.CallID)
+	if h.SIPCallID != "" && h.SIPCallID != h.CallID {
+		ew.printf("  SIP Call-ID %s\n", h.SIPCallID)
+	}
 	if h.Caller != "" || h.Callee != "" {
 		ew.printf("  %s → %s  from %s\n", h.Caller, h.Callee, h.Source)
 	}
@@ -227,6 +250,9 @@ func Render(w io.Writer, h History) error {
 			ew.printf("  reason       %s\n", h.End.Reason)
 		}
 		ew.printf("  ended by     %s at %s\n", h.End.By, off(h.Ended))
+		if h.Noticed.After(h.Ended) {
+			ew.printf("  billed to    its last proof of life; the switch found the call dead at %s\n", off(h.Noticed))
+		}
 	}
 	if h.AnsweredLeg != "" {
 		who := h.AnsweredLeg

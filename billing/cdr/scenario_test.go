@@ -66,7 +66,7 @@ func ms(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
 // newCall starts a call and its A-leg.
 func newCall(t testing.TB, id string, at time.Time) *domain.Call {
 	t.Helper()
-	c, err := domain.NewCall(id, "alice", "bob", "192.0.2.10:5060", at)
+	c, err := domain.NewCall(domain.CallStarted{CallID: id, Caller: "alice", Callee: "bob", Source: "192.0.2.10:5060"}, at)
 	must(t, err)
 	must(t, c.StartLeg("a", domain.SideA, id, "192.0.2.10:5060", "", at))
 	return c
@@ -84,8 +84,8 @@ func answeredCall(t testing.TB, w *logWriter, id string, off int) {
 	startB(t, c, "b1", "192.0.2.20:5060", ms(off+100))
 	must(t, c.Progress("b1", 180, ms(off+300)))
 	must(t, c.Progress("a", 180, ms(off+310)))
-	must(t, c.AnswerLeg("b1", ms(off+2500)))
-	must(t, c.AnswerLeg("a", ms(off+2510)))
+	must(t, c.AnswerLeg("b1", nil, ms(off+2500)))
+	must(t, c.AnswerLeg("a", nil, ms(off+2510)))
 	c.End(nil, domain.ByCaller, ms(off+64200))
 	w.emit(c)
 }
@@ -128,9 +128,9 @@ func forkedCall(t testing.TB, w *logWriter, id string, off int) {
 	startB(t, c, "b2", "192.0.2.21:5060", ms(off+101))
 	must(t, c.Progress("b1", 180, ms(off+300)))
 	must(t, c.Progress("b2", 183, ms(off+350)))
-	must(t, c.AnswerLeg("b2", ms(off+3000)))
+	must(t, c.AnswerLeg("b2", nil, ms(off+3000)))
 	must(t, c.EndLeg("b1", 487, "Request Terminated", domain.BySwitch, ms(off+3001)))
-	must(t, c.AnswerLeg("a", ms(off+3005)))
+	must(t, c.AnswerLeg("a", nil, ms(off+3005)))
 	c.End(nil, domain.ByCallee, ms(off+33000))
 	w.emit(c)
 }

@@ -180,7 +180,7 @@ func checkKafka(ctx context.Context, cfg *config.Config) (kafkalog.TopicCheck, e
 	if err != nil {
 		return kafkalog.TopicCheck{}, err
 	}
-	return kafkalog.VerifyTopic(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, cfg.NodeID, digests)
+	return kafkalog.VerifyTopic(ctx, cfg.Kafka.Brokers, kafkalog.TopicNames(cfg.Kafka.TopicPrefix).Events, cfg.NodeID, digests, shipped)
 }
 
 func printTopic(w io.Writer, node string, res kafkalog.TopicCheck) {
@@ -194,8 +194,8 @@ func printTopic(w io.Writer, node string, res kafkalog.TopicCheck) {
 	for _, b := range ch.Breaks {
 		fmt.Fprintf(w, "break:     %s\n", b)
 	}
-	fmt.Fprintf(w, "kafka:     %d records of node %s, %d matched, %d redelivered, %d tampered, %d forged, %d missing\n",
-		res.Records, node, res.Matched, res.Duplicates, len(res.Tampered), len(res.Forged), res.Missing)
+	fmt.Fprintf(w, "kafka:     %d records of node %s, %d matched, %d redelivered, %d tampered, %d forged, %d missing, %d shipped after the journal snapshot\n",
+		res.Records, node, res.Matched, res.Duplicates, len(res.Tampered), len(res.Forged), res.Missing, res.Later)
 	for _, t := range res.Tampered {
 		fmt.Fprintf(w, "tampered:  %s\n", t)
 	}

@@ -35,8 +35,23 @@ func TestE2EReplay(t *testing.T) {
 	if strings.Contains(s, "#3 at") {
 		t.Errorf("replay shows a third route decision")
 	}
-	if n := strings.Count(s, "──INVITE"); n != 3 {
-		t.Errorf("%d INVITE arrows, want 3 (A-leg and two attempts)", n)
+	// The whole exchange: the caller's challenge round, its INVITE, the
+	// two attempts; every final answer's ACK; the 180 as received and as
+	// relayed to the caller.
+	if n := strings.Count(s, "──INVITE"); n != 4 {
+		t.Errorf("%d INVITE arrows, want 4 (the challenged INVITE, the A-leg, two attempts)", n)
+	}
+	if !strings.Contains(s, "◀──407 Proxy Authentication Required") {
+		t.Errorf("replay lacks the 407 challenge")
+	}
+	if n := strings.Count(s, "──ACK"); n != 4 {
+		t.Errorf("%d ACK arrows, want 4 (of the 407, the 503, the callee's 200 and the caller's 200)", n)
+	}
+	if n := strings.Count(s, "180 Ringing"); n != 2 {
+		t.Errorf("%d 180 arrows, want 2 (from the callee, relayed to the caller)", n)
+	}
+	if !strings.Contains(s, "SIP Call-ID ") {
+		t.Errorf("replay lacks the SIP Call-ID")
 	}
 	if t.Failed() {
 		t.Logf("replay output:\n%s", s)

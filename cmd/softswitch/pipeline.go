@@ -55,9 +55,14 @@ type cdrSink struct {
 
 // newPipeline wires the pipeline; trunks are the projections that share
 // trunk state (definitions, health, channels) with other nodes.
+//
+// With Kafka, ledger (the balances) folds every node's account events,
+// this node's included, in the shared log's order.
 func newPipeline(cfg *config.Config, journal eventstore.Store, set projections.Set, trunks []projections.Projection,
-	rater func() *rating.Rater, log *slog.Logger) (*pipeline, error) {
-	p := &pipeline{cfg: cfg, journal: journal, remote: projections.NewRemote(set, cfg.NodeID, trunks...), log: log, latency: &cdr.Latency{}}
+	ledger projections.Projection, rater func() *rating.Rater, log *slog.Logger) (*pipeline, error) {
+	remote := projections.NewRemote(set, cfg.NodeID, trunks...)
+	remote.OrderedBy(ledger, "account:")
+	p := &pipeline{cfg: cfg, journal: journal, remote: remote, log: log, latency: &cdr.Latency{}}
 	p.rate = func(c *domain.CDR) {
 		rater().Rate(c)
 		switch c.RatingStatus {

@@ -52,7 +52,14 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	subs, loc, calls := projections.NewSubscribers(), projections.NewLocation(), projections.NewCalls()
 	ic, load := projections.NewInterconnect(), projections.NewTrunkLoad(time.Now)
 	decks, balances := projections.NewRateDecks(), projections.NewBalances()
-	set := projections.Set{subs, loc, calls, ic, load, decks, balances}
+	set := projections.Set{subs, loc, calls, ic, load, decks}
+	if !cfg.Kafka.On() {
+		// Embedded, the balances fold this node's journal. In a cluster
+		// they fold every node's account events in the shared log's
+		// order instead (pipeline.runRemote), so all nodes decide
+		// reservations alike.
+		set = append(set, balances)
+	}
 	start := time.Now()
 	head, err := set.Replay(ctx, store)
 	if err != nil {
@@ -63,11 +70,6 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 	m := &switching.Metrics{}
 	rec := switching.NewRecorder(store, set, cfg.NodeID, time.Now, m)
-	if n, err := switching.CloseOrphans(ctx, rec, calls); err != nil {
-		return fmt.Errorf("close orphaned calls: %w", err)
-	} else if n > 0 {
-		log.Warn("ended calls left open by the previous run", "calls", n)
-	}
 	icProv := switching.NewInterconnectProvisioner(rec, ic)
 	if n, err := icProv.Sync(ctx, cfg.InterconnectDefinitions()); err != nil {
 		return fmt.Errorf("provision carriers, trunks, routes and DIDs: %w", err)
@@ -78,7 +80,13 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if x.Spend, err = newSpend(ctx, cfg, rec, balances, decks); err != nil {
+	ledger := switching.NewLedger(rec, balances, cfg.Kafka.On(), cfg.Kafka.LedgerTimeout)
+	pipe, err := newPipeline(cfg, store, set, []projections.Projection{ic, load}, balances, decks.Rater, log)
+	if err != nil {
+		return err
+	}
+	pipe.start(ctx)
+	if x.Spend, err = newSpend(ctx, cfg, ledger, decks); err != nil {
 		return err
 	}
 	prov := switching.NewProvisioner(cfg.SIP.Realm, rec, subs, loc)
@@ -110,7 +118,8 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	reg := switching.NewRegistrar(switching.RegistrarConfig{MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
 		DefaultExpires: cfg.SIP.DefaultExpires, MaxContacts: cfg.SIP.MaxContacts}, guard, rec, loc, subs, m, sipLog)
 	b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
-		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout, CaptureFull: cfg.Audit.Capture == "full"}, st.Dialogs, guard, rec, loc, subs, x, m, sipLog)
+		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout, CaptureFull: cfg.Audit.Capture == "full",
+		SessionTimer: switching.SessionTimerConfig{Expires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE}}, st.Dialogs, guard, rec, loc, subs, x, m, sipLog)
 	server := switching.NewServer(scfg, st, reg, b2b, guard, m, sipLog)
 	keeper := switching.NewTrunkKeeper(x, st.Client, rec, cfg.SIP.Listen, sipLog.With("component", "trunks"))
 	keeperDone := make(chan struct{})
@@ -119,11 +128,30 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	anchorDone := make(chan struct{})
 	go func() { defer close(anchorDone); anch.run(ctx, cfg.Audit.AnchorInterval) }()
 
-	pipe, err := newPipeline(cfg, store, set, []projections.Projection{ic, load}, decks.Rater, log)
-	if err != nil {
-		return err
-	}
-	pipe.start(ctx)
+	// The calls the previous run left open, listed before this run starts
+	// any, are closed once SIP is up (their BYEs need the transports).
+	recovery := &switching.Recovery{Rec: rec, Calls: calls, Read: store.ReadAggregate, Client: st.Client,
+		Contact: st.Dialogs.ContactHDR, Spend: x.Spend, M: m, Log: sipLog.With("component", "recovery")}
+	orphans := recovery.Orphans()
+	recoveryDone := make(chan struct{})
+	go func() {
+		defer close(recoveryDone)
+		select {
+		case <-server.Ready():
+		case <-ctx.Done():
+			return
+		}
+		if n, err := recovery.Run(ctx, orphans); err != nil {
+			log.Error("close orphaned calls", "error", err, "closed", n)
+		} else if n > 0 {
+			log.Warn("ended calls left open by the previous run", "calls", n)
+		}
+	}()
+	heartbeatDone := make(chan struct{})
+	go func() {
+		defer close(heartbeatDone)
+		switching.Heartbeat(ctx, rec, calls, cfg.Journal.HeartbeatInterval, log.With("component", "heartbeat"))
+	}()
 
 	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, log: log}
 	httpSrv := &http.Server{Handler: admin.routes(), ReadHeaderTimeout: 5 * time.Second}
@@ -146,6 +174,8 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	pipe.wait()
 	<-keeperDone
 	<-anchorDone
+	<-recoveryDone
+	<-heartbeatDone
 	log.Info("stopped")
 	return sipErr
 }

@@ -12,8 +12,10 @@ import (
 )
 
 // newSpend wires spend control from the config's accounts and records the
-// opening balance of a prepaid account that has never been credited.
-func newSpend(ctx context.Context, cfg *config.Config, rec *switching.Recorder, bal *projections.Balances, decks *projections.RateDecks) (*switching.Spend, error) {
+// opening balance of each account once: with the ref "opening", so that
+// nodes which all start and each record it are credited once (the
+// balance fold keeps one credit per ref).
+func newSpend(ctx context.Context, cfg *config.Config, ledger *switching.Ledger, decks *projections.RateDecks) (*switching.Spend, error) {
 	policies := make(map[string]switching.AccountPolicy, len(cfg.Accounts))
 	for i, a := range cfg.Accounts {
 		f := fmt.Sprintf("accounts[%d]", i)
@@ -29,7 +31,7 @@ func newSpend(ctx context.Context, cfg *config.Config, rec *switching.Recorder, 
 			}
 			return m
 		}
-		p.Prepaid, p.Currency = a.Prepaid, a.Currency
+		p.Prepaid, p.Currency, p.MaxCalls, p.Slice = a.Prepaid, a.Currency, a.MaxConcurrentCalls, a.ReservationSlice
 		p.CreditLimit = money("credit_limit", a.CreditLimit)
 		p.DailyCap = money("daily_cap", a.DailyCap)
 		p.DailyCapPerDestination = money("daily_cap_per_destination", a.DailyCapPerDestination)
@@ -38,16 +40,16 @@ func newSpend(ctx context.Context, cfg *config.Config, rec *switching.Recorder, 
 			return nil, err
 		}
 		policies[a.User] = p
-		if _, credited := bal.Balance(a.User); !credited && a.Balance != "" {
-			ev := domain.AccountCredited{Account: a.User, Amount: opening.String(), Currency: a.Currency, Reason: "opening balance"}
-			if err := rec.Record(ctx, domain.Recorded{Event: ev, Seq: bal.NextSeq(a.User), At: rec.Now()}); err != nil {
+		if a.Balance != "" {
+			ev := domain.AccountCredited{Account: a.User, Amount: opening.String(), Currency: a.Currency, Reason: "opening balance", Ref: domain.OpeningRef}
+			if err := ledger.Credit(ctx, ev); err != nil {
 				return nil, fmt.Errorf("opening balance of %s: %w", a.User, err)
 			}
 		}
 	}
 	return &switching.Spend{
 		Accounts: func(user string) (switching.AccountPolicy, bool) { p, ok := policies[user]; return p, ok },
-		Balances: bal,
+		Ledger:   ledger,
 		Rater:    decks.Rater,
 	}, nil
 }

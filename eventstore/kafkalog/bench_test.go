@@ -205,7 +205,7 @@ func BenchmarkVerifyTopic(b *testing.B) {
 	}{{"chains", nil}, {"chains+journal", digests}} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
-				res, err := kafkalog.VerifyTopic(b.Context(), brokers, topic, "node-a", tc.journal)
+				res, err := kafkalog.VerifyTopic(b.Context(), brokers, topic, "node-a", tc.journal, 0)
 				if err != nil || !res.OK() || res.Chains.Linked != n {
 					b.Fatalf("VerifyTopic = %+v, %v; want %d linked", res, err, n)
 				}

@@ -212,7 +212,7 @@ func verifyTopic(t *testing.T, brokers []string, cfg kafkalog.Config, j *journal
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	res, err := kafkalog.VerifyTopic(ctx, brokers, kafkalog.TopicNames(cfg.Prefix).Events, "node-a", digests)
+	res, err := kafkalog.VerifyTopic(ctx, brokers, kafkalog.TopicNames(cfg.Prefix).Events, "node-a", digests, 0)
 	if err != nil {
 		t.Fatalf("VerifyTopic: %v", err)
 	}

@@ -26,6 +26,9 @@ type TopicCheck struct {
 	Tampered   []string   `json:"tampered"`   // "partition@offset id": differs from the journal
 	Forged     []string   `json:"forged"`     // "partition@offset id": no such event in the journal
 	Missing    int        `json:"missing"`    // journal events the topic lacks
+	// Later counts the node's records shipped after the journal snapshot
+	// (journal position at or past it): judged by the next verify.
+	Later int `json:"later"`
 	Elapsed    string     `json:"elapsed"`
 	Seconds    float64    `json:"seconds"`
 }
@@ -55,7 +58,12 @@ func EnvelopeDigest(env domain.Envelope) ([32]byte, error) {
 // missing. The chains alone catch a changed, deleted or reordered record
 // of any node; the journal comparison, anchored by the journal's own
 // chain, also catches a record appended with a correctly computed link.
-func VerifyTopic(ctx context.Context, brokers []string, topic, node string, journal map[string][32]byte) (TopicCheck, error) {
+//
+// A running node keeps shipping while this reads: a record of the node
+// whose journal position is at or past below (the snapshot's end) is not
+// in journal yet and is counted as Later, not forged. below 0 judges
+// every record.
+func VerifyTopic(ctx context.Context, brokers []string, topic, node string, journal map[string][32]byte, below uint64) (TopicCheck, error) {
 	start := time.Now()
 	var res TopicCheck
 	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
@@ -75,7 +83,7 @@ func VerifyTopic(ctx context.Context, brokers []string, topic, node string, jour
 	slots := make(chan struct{}, verifyParallel)
 	var wg sync.WaitGroup
 	for i, p := range parts {
-		vs[i] = &topicVerifier{node: node, journal: journal, seen: map[string]bool{}}
+		vs[i] = &topicVerifier{node: node, journal: journal, below: below, seen: map[string]bool{}}
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
@@ -118,6 +126,7 @@ func (c *TopicCheck) merge(p TopicCheck) {
 	c.Records += p.Records
 	c.Matched += p.Matched
 	c.Duplicates += p.Duplicates
+	c.Later += p.Later
 	c.Tampered = append(c.Tampered, p.Tampered...)
 	c.Forged = append(c.Forged, p.Forged...)
 	c.Chains.Linked += p.Chains.Linked
@@ -130,6 +139,7 @@ func (c *TopicCheck) merge(p TopicCheck) {
 type topicVerifier struct {
 	node    string
 	journal map[string][32]byte
+	below   uint64
 	seen    map[string]bool
 	res     TopicCheck
 }
@@ -171,6 +181,8 @@ func (v *topicVerifier) record(part int, msg kafka.Message, chains *partitionCha
 	v.res.Records++
 	want, ok := v.journal[id]
 	switch {
+	case !ok && v.shippedLater(msg):
+		v.res.Later++
 	case !ok:
 		v.res.Forged = append(v.res.Forged, where()+" "+id)
 	case sha256.Sum256(msg.Value) != want:
@@ -181,6 +193,18 @@ func (v *topicVerifier) record(part int, msg kafka.Message, chains *partitionCha
 		v.seen[id] = true
 		v.res.Matched++
 	}
+}
+
+// shippedLater tells whether a record the journal snapshot lacks carries
+// a position past the snapshot, as the node's later events do.
+func (v *topicVerifier) shippedLater(msg kafka.Message) bool {
+	if v.below == 0 {
+		return false
+	}
+	var env struct {
+		Position uint64 `json:"position"`
+	}
+	return json.Unmarshal(msg.Value, &env) == nil && env.Position >= v.below
 }
 
 func identity(msg kafka.Message) (id, node string, ok bool) {

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"time"
 )
 
 // Account is one item of `accounts:`: spend control for a subscriber's
@@ -28,6 +29,15 @@ type Account struct {
 	// spend towards one destination, the classic toll-fraud guard; "" =
 	// none.
 	DailyCapPerDestination string `yaml:"daily_cap_per_destination"`
+	// MaxConcurrentCalls (count) bounds the account's calls in progress
+	// across the cluster; one more is refused with 486 "Account Call
+	// Limit". 0 = no limit.
+	MaxConcurrentCalls int `yaml:"max_concurrent_calls"`
+	// ReservationSlice (duration) is the talk time a prepaid call
+	// reserves at a time: the first slice at setup, the next when half a
+	// slice is left. Shorter slices share a small balance between
+	// parallel calls more finely; each costs one event. Default 30s.
+	ReservationSlice time.Duration `yaml:"reservation_slice"`
 }
 
 // decimalRe is a plain decimal amount: digits, an optional point and up to
@@ -57,6 +67,15 @@ func validateAccounts(accs []Account, subs map[string]bool) error {
 		}
 		if a.CreditLimit == "" {
 			a.CreditLimit = "0"
+		}
+		if a.MaxConcurrentCalls < 0 {
+			return fieldErr(f+".max_concurrent_calls", "must not be negative, got %d", a.MaxConcurrentCalls)
+		}
+		if a.ReservationSlice == 0 {
+			a.ReservationSlice = 30 * time.Second
+		}
+		if a.ReservationSlice < time.Second {
+			return fieldErr(f+".reservation_slice", "must be at least 1s, got %s", a.ReservationSlice)
 		}
 		for _, m := range []struct{ name, v string }{{"balance", a.Balance}, {"credit_limit", a.CreditLimit},
 			{"daily_cap", a.DailyCap}, {"daily_cap_per_destination", a.DailyCapPerDestination}} {

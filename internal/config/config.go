@@ -98,6 +98,16 @@ type SIP struct {
 	UDPBufferBytes int `yaml:"udp_buffer_bytes"`
 	// UserAgent is the Server/User-Agent header value.
 	UserAgent string `yaml:"user_agent"`
+	// SessionExpires (duration) is the RFC 4028 session interval the
+	// switch asks for on every leg and the longest it accepts: a call
+	// whose party vanished is found within it and billed to its last
+	// proof of life. At most 30m (the RFC's recommended value); carriers
+	// often use 10m to 15m. Default 30m.
+	SessionExpires time.Duration `yaml:"session_expires"`
+	// MinSE (duration) is the shortest session interval accepted; a
+	// caller asking for less gets 422 with it (RFC 4028 §6). The RFC
+	// floor for the network is 90s; less is for labs. Default 90s.
+	MinSE time.Duration `yaml:"min_se"`
 }
 
 // HTTP is the `http:` admin section.
@@ -113,6 +123,10 @@ type Journal struct {
 	SegmentBytes int64 `yaml:"segment_bytes"`
 	// MaxDelay (duration) a group commit waits for more appends. Default 0.
 	MaxDelay time.Duration `yaml:"max_delay"`
+	// HeartbeatInterval (duration) between the node's node.alive events:
+	// after a crash, the calls it left open are billed to its last
+	// heartbeat, so this is the most a crash can under-bill. Default 1s.
+	HeartbeatInterval time.Duration `yaml:"heartbeat_interval"`
 }
 
 // Security is the `security:` section.
@@ -187,6 +201,9 @@ func (c *Config) SetDefaults() {
 	}
 	c.SIP.setDefaults()
 	c.HTTP.setDefaults()
+	if c.Journal.HeartbeatInterval == 0 {
+		c.Journal.HeartbeatInterval = time.Second
+	}
 	c.Security.setDefaults()
 	c.Log.setDefaults()
 	c.Kafka.setDefaults()
@@ -279,6 +296,12 @@ func (s *SIP) setDefaults() {
 	if s.UserAgent == "" {
 		s.UserAgent = "softswitch"
 	}
+	if s.SessionExpires == 0 {
+		s.SessionExpires = 30 * time.Minute
+	}
+	if s.MinSE == 0 {
+		s.MinSE = 90 * time.Second
+	}
 }
 
 // Validate checks the sip section.
@@ -319,6 +342,15 @@ func (s *SIP) Validate() error {
 	if s.UDPBufferBytes < 0 {
 		return fieldErr("sip.udp_buffer_bytes", "must not be negative")
 	}
+	if s.SessionExpires < time.Second || s.SessionExpires > 30*time.Minute {
+		return fieldErr("sip.session_expires", "must be between 1s and 30m (RFC 4028 recommends 30m), got %s", s.SessionExpires)
+	}
+	if s.SessionExpires%time.Second != 0 {
+		return fieldErr("sip.session_expires", "must be whole seconds (Session-Expires is delta-seconds), got %s", s.SessionExpires)
+	}
+	if s.MinSE < time.Second || s.MinSE > s.SessionExpires || s.MinSE%time.Second != 0 {
+		return fieldErr("sip.min_se", "must be whole seconds between 1s and sip.session_expires (%s), got %s", s.SessionExpires, s.MinSE)
+	}
 	return nil
 }
 
@@ -344,6 +376,9 @@ func (j *Journal) Validate() error {
 	}
 	if j.MaxDelay < 0 {
 		return fieldErr("journal.max_delay", "must not be negative")
+	}
+	if j.HeartbeatInterval < 100*time.Millisecond {
+		return fieldErr("journal.heartbeat_interval", "must be at least 100ms, got %s", j.HeartbeatInterval)
 	}
 	return nil
 }

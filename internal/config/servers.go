@@ -30,6 +30,12 @@ type Kafka struct {
 	// "<prefix>cdr.<node_id>" with the node-local embedded store, so each
 	// node's embedded store holds every CDR.
 	CDRGroup string `yaml:"cdr_group"`
+	// LedgerTimeout (duration) is how long a prepaid call's credit
+	// reservation waits to see the shared log decide it (accounts are
+	// folded in the log's order on every node, docs/rating.md); past it
+	// the call is refused with 503 rather than let through unbilled.
+	// Default 2s.
+	LedgerTimeout time.Duration `yaml:"ledger_timeout"`
 }
 
 // On tells whether Kafka is configured.
@@ -48,6 +54,9 @@ func (k *Kafka) setDefaults() {
 	if k.ShipBatch == 0 {
 		k.ShipBatch = 5000
 	}
+	if k.LedgerTimeout == 0 {
+		k.LedgerTimeout = 2 * time.Second
+	}
 }
 
 // Validate checks the kafka section.
@@ -65,6 +74,9 @@ func (k *Kafka) Validate() error {
 	}
 	if k.ReplicationFactor < 1 {
 		return fieldErr("kafka.replication_factor", "must be at least 1")
+	}
+	if k.LedgerTimeout < 0 {
+		return fieldErr("kafka.ledger_timeout", "must be positive, got %s", k.LedgerTimeout)
 	}
 	if k.ShipBatch < 1 {
 		return fieldErr("kafka.ship_batch", "must be at least 1")

@@ -57,6 +57,7 @@ func Record(callID string, offset time.Duration, caller, callee, disposition str
 	r := domain.CDR{
 		ID:          domain.CDRID(callID, domain.SideA),
 		CallID:      callID,
+		SIPCallID:   callID + "@sip.example",
 		Caller:      caller,
 		Callee:      callee,
 		Source:      "192.0.2.10:5060",

@@ -16,7 +16,7 @@ import (
 
 // selectColumns is what Get and List read, in scanRow's order.
 const selectColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
-	"disposition, sip_code, reason, ended_by, carrier, trunk, legs, " + ratingReadColumns
+	"disposition, sip_code, reason, ended_by, carrier, trunk, legs, sip_call_id, " + ratingReadColumns
 
 // ratingReadColumns are the rating columns Get and List read back: the
 // strings are the record, the micro-unit sums' columns are not.
@@ -157,7 +157,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]domain.CDR,
 	for rows.Next() {
 		var r domain.CDR
 		err := rows.Scan(&r.ID, &r.CallID, &r.Caller, &r.Callee, &r.Source, &start, &answer, &end,
-			&r.DurationMS, &r.BillableS, &r.Disposition, &sipCode, &r.Reason, &r.EndedBy, &r.Carrier, &r.Trunk, &legs,
+			&r.DurationMS, &r.BillableS, &r.Disposition, &sipCode, &r.Reason, &r.EndedBy, &r.Carrier, &r.Trunk, &legs, &r.SIPCallID,
 			&r.RatingStatus, &ratingVer, &r.Price, &r.Currency, &r.RateDeck, &r.RatePrefix,
 			&r.Cost, &r.CostCurrency, &r.CostDeck, &r.CostPrefix, &r.CostBillableS)
 		if err != nil {

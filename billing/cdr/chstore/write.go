@@ -18,7 +18,7 @@ import (
 // insertColumns is the column list of the CDR insert, in the order
 // columns.appendTo fills them.
 const insertColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
-	"disposition, sip_code, reason, ended_by, legs, carrier, trunk, version, " + ratingColumns
+	"disposition, sip_code, reason, ended_by, legs, carrier, trunk, version, sip_call_id, " + ratingColumns
 
 // ratingColumns are domain.Rating's columns (migration 0003), in the order
 // of ratingCols.
@@ -136,7 +136,7 @@ type columns struct {
 	start, durationMS, billableS                []int64
 	answer, end                                 []*int64
 	disposition, reason, endedBy, legs, carrier []string
-	trunk                                       []string
+	trunk, sipCallID                            []string
 	sipCode                                     []int32
 	version                                     []uint64
 	// millis backs the answer/end pointers, two per row.
@@ -235,6 +235,7 @@ func (c *columns) fill(cdrs []domain.CDR, version uint64) error {
 		c.carrier = append(c.carrier, r.Carrier)
 		c.trunk = append(c.trunk, r.Trunk)
 		c.version = append(c.version, version)
+		c.sipCallID = append(c.sipCallID, r.SIPCallID)
 		if err := c.rating.add(r.ID, &r.Rating); err != nil {
 			return err
 		}
@@ -255,7 +256,7 @@ func (c *columns) reset(n int) {
 	c.start, c.durationMS, c.billableS = c.start[:0], c.durationMS[:0], c.billableS[:0]
 	c.answer, c.end = c.answer[:0], c.end[:0]
 	c.disposition, c.reason, c.endedBy, c.legs, c.carrier = c.disposition[:0], c.reason[:0], c.endedBy[:0], c.legs[:0], c.carrier[:0]
-	c.trunk, c.sipCode, c.version = c.trunk[:0], c.sipCode[:0], c.version[:0]
+	c.trunk, c.sipCode, c.version, c.sipCallID = c.trunk[:0], c.sipCode[:0], c.version[:0], c.sipCallID[:0]
 	c.legsBuf, c.legsEnd = c.legsBuf[:0], c.legsEnd[:0]
 	c.rating.reset()
 	// Two legs of JSON are about 700 bytes: sizing once avoids the copies
@@ -280,7 +281,7 @@ func (c *columns) nullableMillis(t domain.Timestamp) *int64 {
 func (c *columns) appendTo(batch driver.Batch) error {
 	vals := []any{
 		c.id, c.callID, c.caller, c.callee, c.source, c.start, c.answer, c.end, c.durationMS, c.billableS,
-		c.disposition, c.sipCode, c.reason, c.endedBy, c.legs, c.carrier, c.trunk, c.version,
+		c.disposition, c.sipCode, c.reason, c.endedBy, c.legs, c.carrier, c.trunk, c.version, c.sipCallID,
 	}
 	vals = append(vals, c.rating.values()...)
 	for i, v := range vals {
