@@ -115,6 +115,21 @@ func (a *admin) listCDRs(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
+	// from/to bound the start, so settle and reconcile beside a running
+	// switch fetch one period, not the whole store.
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &f.Since}, {"to", &f.Until}} {
+		if v := r.URL.Query().Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				http.Error(w, p.name+": want an RFC 3339 time", http.StatusBadRequest)
+				return
+			}
+			*p.dst = t
+		}
+	}
 	store := a.pipe.store()
 	if store == nil {
 		http.Error(w, "CDR store not open yet (unreachable?)", http.StatusServiceUnavailable)

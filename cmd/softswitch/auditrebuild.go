@@ -187,10 +187,7 @@ func liveCDRs(ctx context.Context, cfg *config.Config, f cdr.Filter) ([]domain.C
 	if cfg.ClickHouse.On() {
 		list, err = cdrsFromClickHouse(ctx, cfg)
 	} else {
-		list, err = cdrsFromSwitch(ctx, cfg.HTTP.Listen)
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			list, err = cdrsFromStore(ctx, filepath.Join(cfg.DataDir, "cdr"))
-		}
+		list, err = embeddedCDRs(ctx, cfg, f)
 	}
 	if err != nil {
 		return nil, err

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -56,10 +59,43 @@ func cmdCDRList(ctx context.Context, args []string, stdout io.Writer) error {
 	return tw.Flush()
 }
 
-func cdrsFromSwitch(ctx context.Context, addr string) ([]domain.CDR, error) {
+// embeddedCDRs reads the embedded CDR store. The running switch holds the
+// store's lock for as long as it runs, so it is asked over its admin API
+// first; only when nothing listens on http.listen is the file opened
+// read-only. cdr list, calls search, settle and reconcile all read it here.
+func embeddedCDRs(ctx context.Context, cfg *config.Config, f cdr.Filter) ([]domain.CDR, error) {
+	list, err := cdrsFromSwitch(ctx, cfg.HTTP.Listen, f)
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return list, err
+	}
+	list, err = cdrsFromStoreFiltered(ctx, filepath.Join(cfg.DataDir, "cdr"), f)
+	if err != nil {
+		// Say both halves: the lock alone suggests a running switch, which
+		// then does not answer where this config says it listens.
+		return nil, fmt.Errorf("no switch answers on http.listen %s (is --config the running switch's?), and reading the store: %w", cfg.HTTP.Listen, err)
+	}
+	return list, nil
+}
+
+// cdrsFromSwitch asks the running switch for the CDRs matching f. The
+// fields cdr.Filter.Match checks are sent, so the switch lists only the
+// period asked for rather than its whole store.
+func cdrsFromSwitch(ctx context.Context, addr string, f cdr.Filter) ([]domain.CDR, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/api/v1/cdrs", nil)
+	q := url.Values{}
+	for k, v := range map[string]string{"caller": f.Caller, "callee": f.Callee, "disposition": f.Disposition} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if !f.Since.IsZero() {
+		q.Set("from", f.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.Until.IsZero() {
+		q.Set("to", f.Until.UTC().Format(time.RFC3339Nano))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/api/v1/cdrs?"+q.Encode(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -76,13 +112,12 @@ func cdrsFromSwitch(ctx context.Context, addr string) ([]domain.CDR, error) {
 	return list, json.NewDecoder(res.Body).Decode(&list)
 }
 
-func cdrsFromStore(ctx context.Context, dir string) ([]domain.CDR, error) {
-	s, err := boltstore.OpenReadOnly(dir, time.Second)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	return s.List(ctx, cdr.Filter{})
+// liveStore is liveCDRs as the settle.Lister that settle.StoreSource and
+// reconcile.StoreSource fold.
+type liveStore struct{ cfg *config.Config }
+
+func (s liveStore) List(ctx context.Context, f cdr.Filter) ([]domain.CDR, error) {
+	return liveCDRs(ctx, s.cfg, f)
 }
 
 func cdrsFromClickHouse(ctx context.Context, cfg *config.Config) ([]domain.CDR, error) {

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"time"
 
-	"softswitch/billing/cdr/boltstore"
 	"softswitch/billing/reconcile"
 	"softswitch/billing/settle"
 	"softswitch/billing/settle/chsettle"
@@ -81,12 +80,8 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer ch.Close()
 		src = ch
 	} else {
-		s, err := boltstore.OpenReadOnly(filepath.Join(cfg.DataDir, "cdr"), time.Second)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		src = reconcile.StoreSource{Store: s}
+		// Through the running switch while it holds the store, as settle.
+		src = reconcile.StoreSource{Store: liveStore{cfg}}
 	}
 	// Our CDRs are selected by setup time, and matched on answer time, a
 	// ring later: read a margin before the period so a call answered in

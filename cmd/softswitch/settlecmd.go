@@ -6,13 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
 
-	"softswitch/billing/cdr/boltstore"
 	"softswitch/billing/settle"
 	"softswitch/billing/settle/chsettle"
 	"softswitch/domain"
@@ -21,7 +19,7 @@ import (
 
 // cmdSettle prints one carrier's statement for a period
 // (docs/settlement.md): from ClickHouse when configured, else from the
-// embedded store opened read-only.
+// embedded store, through the running switch or read-only when stopped.
 func cmdSettle(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cf commonFlags
 	fs := newFlagSet("settle", &cf)
@@ -64,13 +62,9 @@ func cmdSettle(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer s.Close()
 		src = s
 	} else {
-		// Read-only: the running switch holds the lock only while writing.
-		s, err := boltstore.OpenReadOnly(filepath.Join(cfg.DataDir, "cdr"), time.Second)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		src = settle.StoreSource{Store: s}
+		// The running switch holds the embedded store's lock: read
+		// through it as cdr list does.
+		src = settle.StoreSource{Store: liveStore{cfg}}
 	}
 	st, err := settle.Compute(ctx, src, q)
 	if err != nil {
