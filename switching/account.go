@@ -25,6 +25,12 @@ type AccountPolicy struct {
 	Slice time.Duration
 }
 
+// spends tells whether the policy controls money (prepaid or capped), as
+// opposed to only limiting concurrent calls.
+func (p AccountPolicy) spends() bool {
+	return p.Prepaid || p.DailyCap > 0 || p.DailyCapPerDestination > 0
+}
+
 // Spend is what the B2BUA needs for spend control: the accounts'
 // policies, the ledger (balances and reservations) and the rates. A nil
 // *Spend (or a caller without an account) places calls without it.
@@ -142,6 +148,11 @@ func (c *call) spendControl(ctx context.Context, n string) *domain.CallFailure {
 	pol, ok := s.Accounts(c.agg.Caller())
 	if !ok {
 		return nil
+	}
+	if !pol.spends() {
+		// A call limit alone: a seat, no price needed.
+		c.acct = &callAccount{user: c.agg.Caller(), policy: pol}
+		return c.reserveFirst(ctx)
 	}
 	now := c.b.rec.Now()
 	row, _, ok := s.Rater().SellRate(c.agg.Caller(), n, now)

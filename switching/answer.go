@@ -69,9 +69,12 @@ func (c *call) answered(ctx context.Context) {
 	}
 	_ = c.agg.AnswerLeg(domain.SideA, aLegDialog(c, c.aTimer), now)
 	c.record(ctx)
+	// The callee's 2xx and the caller's ACK are each side's first proof
+	// of life, and where its session timer starts (RFC 4028 §10).
+	bSide.alive = c.agg.AnsweredAt()
+	aSide.alive = now
 	for _, s := range c.sides {
-		s.alive = now
-		s.schedule(now)
+		s.schedule(s.alive)
 		if s.timer.refresher != domain.RefresherSwitch {
 			s.sdp = nil // only the switch's re-INVITE refreshes need it
 		}

@@ -82,13 +82,13 @@ type bLeg struct {
 type eventKind int
 
 const (
-	evProvisional  eventKind = iota // a B-leg's 1xx
-	evLegDone                       // a B-leg's INVITE ended (2xx or failure)
-	evBye                           // BYE from either side
-	evReinvite                      // in-dialog INVITE from either side
-	evUpdate                        // in-dialog UPDATE from either side
-	evRefreshDone                   // a session refresh the switch sent got its answer
-	evGranted                       // a credit renewal was decided
+	evProvisional eventKind = iota // a B-leg's 1xx
+	evLegDone                      // a B-leg's INVITE ended (2xx or failure)
+	evBye                          // BYE from either side
+	evReinvite                     // in-dialog INVITE from either side
+	evUpdate                       // in-dialog UPDATE from either side
+	evRefreshDone                  // a session refresh the switch sent got its answer
+	evGranted                      // a credit renewal was decided
 )
 
 type callEvent struct {

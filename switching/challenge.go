@@ -89,7 +89,9 @@ func (c *challenges) take(key string) (domain.SIPTransaction, bool) {
 
 // TakeChallenge returns the challenge round that preceded an INVITE of
 // the caller key (Call-ID and From tag), if one was remembered.
-func (g *Guard) TakeChallenge(key string) (domain.SIPTransaction, bool) { return g.challenges.take(key) }
+func (g *Guard) TakeChallenge(key string) (domain.SIPTransaction, bool) {
+	return g.challenges.take(key)
+}
 
 // AckChallenge records the ACK of a challenge; false when it matched none.
 func (g *Guard) AckChallenge(req *sip.Request) bool { return g.challenges.ack(req, g.rec.Now()) }

@@ -82,6 +82,8 @@ type Gauges struct {
 	JournalHead uint64
 	HeapBytes   uint64
 	Goroutines  int
+	// RateDecks is how many rate decks the node's rater holds.
+	RateDecks int
 }
 
 // WriteTo writes the metrics in the Prometheus text format.
@@ -128,6 +130,7 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	gauge("softswitch_registered_aors", "AORs held by the location service.", uint64(g.AORs))
 	gauge("softswitch_registered_contacts", "Bindings held by the location service.", uint64(g.Bindings))
 	gauge("softswitch_journal_head", "Position of the last durable event.", g.JournalHead)
+	gauge("softswitch_rate_decks", "Rate decks (versions) the node rates with, its own and other nodes' publications.", uint64(g.RateDecks))
 	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", g.HeapBytes)
 	gauge("go_goroutines", "Goroutines that currently exist.", uint64(g.Goroutines))
 }

@@ -69,4 +69,3 @@ func (p *Provisioner) Remove(ctx context.Context, user string) error {
 	}
 	return p.rec.Record(ctx, recs...)
 }
-

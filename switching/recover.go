@@ -39,16 +39,24 @@ type Recovery struct {
 	ByeTimeout time.Duration
 }
 
-// Orphans lists the calls to recover; take it before the node starts new
-// calls, which are this node's too.
-func (r *Recovery) Orphans() []projections.ActiveCall { return r.Calls.Orphans(r.Rec.Node()) }
+// Orphans are the calls a previous run left open, and its last heartbeat.
+type Orphans struct {
+	Calls     []projections.ActiveCall
+	LastAlive time.Time
+}
+
+// Orphans lists the calls to recover. Take it before this run records
+// anything: its own calls and heartbeats are this node's too.
+func (r *Recovery) Orphans() Orphans {
+	alive, _ := r.Calls.LastAlive(r.Rec.Node())
+	return Orphans{Calls: r.Calls.Orphans(r.Rec.Node()), LastAlive: alive}
+}
 
 // Run closes the orphans and returns how many it closed.
-func (r *Recovery) Run(ctx context.Context, orphans []projections.ActiveCall) (int, error) {
-	alive, _ := r.Calls.LastAlive(r.Rec.Node())
+func (r *Recovery) Run(ctx context.Context, orphans Orphans) (int, error) {
 	n := 0
-	for _, o := range orphans {
-		if err := r.close(ctx, o, alive); err != nil {
+	for _, o := range orphans.Calls {
+		if err := r.close(ctx, o, orphans.LastAlive); err != nil {
 			return n, fmt.Errorf("close orphaned call %s: %w", o.CallID, err)
 		}
 		n++
@@ -132,6 +140,9 @@ func (r *Recovery) byeConfirmed(ctx context.Context, agg *domain.Call, cseq map[
 			bctx, cancel := context.WithTimeout(ctx, timeout)
 			res, err := r.Client.Do(bctx, bye)
 			cancel()
+			if err != nil {
+				r.Log.Warn("recovery: BYE not answered", "call", agg.ID(), "leg", l.ID, "error", err)
+			}
 			t := transaction("", l.ID, domain.DirOut, bye, codeOf(res, err), "", at, r.Rec.Now())
 			mu.Lock()
 			agg.Transaction(t, r.Rec.Now())

@@ -135,6 +135,10 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { errs <- s.srv.ServeTCP(ln) }()
 	go func() { errs <- s.srv.ServeUDP(s.out) }()
 	go s.sweep(ctx)
+	// Ready means requests can leave: sipgo adds a served socket to its
+	// connection pool on its own goroutine, and a request sent before that
+	// would try to bind the socket's address a second time.
+	s.awaitServed(pc.LocalAddr().String(), s.out.LocalAddr().String())
 	close(s.ready)
 	s.log.Info("sip listening", "udp", pc.LocalAddr().String(), "tcp", ln.Addr().String())
 	select {
@@ -152,6 +156,21 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// awaitServed waits, briefly, until sipgo's UDP transport holds each of
+// addrs in its connection pool.
+func (s *Server) awaitServed(addrs ...string) {
+	deadline := time.Now().Add(2 * time.Second)
+	for _, a := range addrs {
+		for time.Now().Before(deadline) {
+			if c, err := s.ua.TransportLayer().GetConnection("udp", a); err == nil {
+				c.Ref(-1)
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
 
 func (s *Server) sweep(ctx context.Context) {

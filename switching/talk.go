@@ -40,7 +40,7 @@ type side struct {
 	// session timer counts from; next is when to refresh (the switch
 	// refreshes) or to give up waiting (the peer does).
 	alive, refreshed, next time.Time
-	refreshing          bool
+	refreshing             bool
 }
 
 // schedule sets when the side's session timer next fires.
@@ -76,12 +76,12 @@ func (c *call) sideOf(ev callEvent) *side {
 type deadline int
 
 const (
-	dlNone     deadline = iota
-	dlMax               // max_call_duration
-	dlCredit            // the account's credit or cap runs out
-	dlRenew             // ask for the next credit slice
-	dlSideA             // sides[0]'s session timer
-	dlSideB             // sides[1]'s session timer
+	dlNone   deadline = iota
+	dlMax             // max_call_duration
+	dlCredit          // the account's credit or cap runs out
+	dlRenew           // ask for the next credit slice
+	dlSideA           // sides[0]'s session timer
+	dlSideB           // sides[1]'s session timer
 )
 
 // nextDeadline is the earliest thing the call waits for.
@@ -168,12 +168,15 @@ func (s *side) matches(ev callEvent) bool { return s != nil && ev.fromA == s.fro
 
 // expired acts on a deadline and reports whether the call ended.
 func (c *call) expired(ctx context.Context, what deadline) bool {
+	// A limit ends the call at its instant, whatever the BYEs take: the
+	// credit bought that long and no longer.
+	now := c.b.rec.Now()
 	switch what {
 	case dlMax:
-		c.hangup(ctx, true, true, domain.Classify(domain.ErrMaxDuration), domain.BySwitch, time.Time{})
+		c.hangup(ctx, true, true, domain.Classify(domain.ErrMaxDuration), domain.BySwitch, now)
 		return true
 	case dlCredit:
-		c.hangup(ctx, true, true, domain.Classify(c.acct.limitCause()), domain.BySwitch, time.Time{})
+		c.hangup(ctx, true, true, domain.Classify(c.acct.limitCause()), domain.BySwitch, now)
 		return true
 	case dlRenew:
 		c.renew(ctx)

@@ -93,7 +93,7 @@ func (a *admin) metrics(w http.ResponseWriter, r *http.Request) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	a.m.WriteTo(w, switching.Gauges{ActiveCalls: a.b2b.Active(), AORs: aors, Bindings: bindings, JournalHead: a.store.Head(),
-		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine()})
+		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine(), RateDecks: a.decks.decks.Rater().Decks()})
 	a.pipe.writeMetrics(w)
 }
 

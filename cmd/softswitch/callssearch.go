@@ -14,7 +14,8 @@ import (
 )
 
 // cmdCallsSearch finds calls for an auditor: by caller or callee number,
-// time range, trunk or disposition, from the CDR store (ClickHouse when
+// time range, trunk, disposition, or a SIP Call-ID of any of its legs
+// (an attribute: endpoints may reuse one for many calls), from the CDR store (ClickHouse when
 // configured, else the running switch or the embedded store). Each line
 // has the call id `softswitch replay` takes.
 func cmdCallsSearch(ctx context.Context, args []string, stdout io.Writer) error {
@@ -23,6 +24,7 @@ func cmdCallsSearch(ctx context.Context, args []string, stdout io.Writer) error 
 	caller := fs.String("caller", "", "caller number or user")
 	callee := fs.String("callee", "", "callee number or user")
 	trunk := fs.String("trunk", "", "trunk the call went out on")
+	sipCallID := fs.String("sip-call-id", "", "a SIP Call-ID of any leg (the caller's, or one the switch sent)")
 	disp := fs.String("disposition", "", "answered, busy, no_answer, cancelled or failed")
 	fromS := fs.String("from", "", "calls started at or after this RFC 3339 time")
 	toS := fs.String("to", "", "calls started before this RFC 3339 time")
@@ -57,6 +59,9 @@ func cmdCallsSearch(ctx context.Context, args []string, stdout io.Writer) error 
 		if *trunk != "" && !usedTrunk(c, *trunk) {
 			continue
 		}
+		if *sipCallID != "" && !hasSIPCallID(c, *sipCallID) {
+			continue
+		}
 		found = append(found, c)
 	}
 	if *limit > 0 && len(found) > *limit {
@@ -72,10 +77,10 @@ func cmdCallsSearch(ctx context.Context, args []string, stdout io.Writer) error 
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "START\tCALLER\tCALLEE\tDISPOSITION\tSIP\tTRUNK\tBILLABLE_S\tCALL_ID")
+	fmt.Fprintln(tw, "START\tCALLER\tCALLEE\tDISPOSITION\tSIP\tTRUNK\tBILLABLE_S\tCALL_ID\tSIP_CALL_ID")
 	for _, c := range found {
 		start, _ := c.Start.MarshalJSON()
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\n", strings.Trim(string(start), `"`), c.Caller, c.Callee, c.Disposition, c.SIPCode, c.Trunk, c.BillableS, c.CallID)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\n", strings.Trim(string(start), `"`), c.Caller, c.Callee, c.Disposition, c.SIPCode, c.Trunk, c.BillableS, c.CallID, c.SIPCallID)
 	}
 	return tw.Flush()
 }
@@ -87,6 +92,19 @@ func usedTrunk(c domain.CDR, trunk string) bool {
 	}
 	for _, l := range c.Legs {
 		if l.Trunk == trunk {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSIPCallID tells whether any leg of the call used the SIP Call-ID.
+func hasSIPCallID(c domain.CDR, id string) bool {
+	if c.SIPCallID == id {
+		return true
+	}
+	for _, l := range c.Legs {
+		if l.SIPCallID == id {
 			return true
 		}
 	}

@@ -818,3 +818,95 @@ write('gw_inbound_rejected.xml', f'''  Call IN from an address/trunk the switch 
   routed) or another code is an unexpected message and fails the call, so a
   "successful call" means "refused"; the code is in the -trace_msg log.
 {GW_UAC_KEYS}''', body)
+
+# ======================= session timers (RFC 4028, issue 11) =======================
+def invite_hdrs(txn, auth, extra):
+    # invite() with extra header lines (each "      Name: value\n") before Max-Forwards.
+    return invite(txn, auth).replace("      Max-Forwards: 70\n", extra + "      Max-Forwards: 70\n", 1)
+
+def auth_block_hdrs(expect_after, extra):
+    return auth_block(expect_after).replace(invite("inv1", False), invite_hdrs("inv1", False, extra)).replace(
+        invite("inv2", True), invite_hdrs("inv2", True, extra))
+
+# ---------- uac_timer.xml: a caller that stays up, answering refreshes ----------
+TIMER_CALLER_HDRS = '''      Supported: timer
+      Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE
+'''
+IN_CALL_REFRESHES = '''
+  <!-- in the call: answer the switch's refreshes (UPDATE, or a re-INVITE
+       with the same SDP) until the switch's BYE -->
+  <label id="incall"/>
+  <recv request="UPDATE" optional="true" next="update"/>
+  <recv request="INVITE" optional="true" next="reinvite"/>
+  <recv request="BYE"/>
+''' + resp(200, "OK", tag=False, contact=False) + '''  <nop next="end"/>
+
+  <label id="update"/>
+''' + resp(200, "OK", tag=False).replace("<send>", '<send next="incall">', 1) + '''
+
+  <label id="reinvite"/>
+''' + resp(200, "OK", tag=False, sdp="", retrans=True) + '''  <recv request="ACK" next="incall"/>
+
+  <label id="end"/>
+'''
+body = auth_block_hdrs(answered, TIMER_CALLER_HDRS) + ACK2XX.replace('[TXN]', 'inv2') + IN_CALL_REFRESHES
+write('uac_timer.xml', f'''  UAC that supports session timers and stays in the call: INVITE with
+  Supported: timer and Allow: UPDATE (-> 407 -> ACK -> INVITE with
+  credentials) -> 200 -> ACK, then answers any number of UPDATE (200) and
+  re-INVITE (200 with SDP, then ACK) refreshes until the switch's BYE (200).
+{KEYS}''', body)
+
+# ---------- uac_timer_422.xml / uac_timer_400.xml: refused session timers ----------
+SE_KEYED = '''      Supported: timer
+      Session-Expires: [se]
+'''
+def refused(code, check=""):
+    def f(txn):
+        return f'''  <recv response="{code}" response_txn="{txn}">{check}</recv>
+''' + ack_non2xx(txn)
+    return f
+MIN_SE_CHECK = '''
+    <action>
+      <!-- RFC 4028 §6: a 422 carries the Min-SE the switch accepts -->
+      <ereg regexp="[0-9]+" search_in="hdr" header="Min-SE:" check_it="true" assign_to="min_se"/>
+      <log message="min_se=[$min_se]"/>
+    </action>
+  '''
+write('uac_timer_422.xml', f'''  UAC asking for a session interval below the switch's Min-SE:
+  INVITE with Session-Expires: [se] (-> 407 -> ACK -> INVITE with
+  credentials) -> 422 with a Min-SE header -> ACK. Logs "min_se=N"
+  (-trace_logs -log_file F).
+{KEYS}    -key se VALUE     the Session-Expires value sent''', auth_block_hdrs(refused(422, MIN_SE_CHECK), SE_KEYED))
+write('uac_timer_400.xml', f'''  UAC sending a Session-Expires that does not parse: INVITE with
+  Session-Expires: [se] (-> 407 -> ACK -> INVITE with credentials) -> 400
+  -> ACK.
+{KEYS}    -key se VALUE     the Session-Expires value sent''', auth_block_hdrs(refused(400), SE_KEYED))
+
+# ---------- gw_timer.xml: a gateway that sets its own session interval ----------
+body = GW_OPTIONS_RECV + '''  <recv request="INVITE" crlf="true" rrs="true">
+''' + gw_invite_actions("invite") + '''  </recv>
+''' + GW_TRYING + gw_resp(180, "Ringing") + gw_incall("01").replace(
+    gw_resp(200, "OK", tag="01", sdp=True, retrans=True),
+    gw_resp(200, "OK", tag="01", sdp=True, retrans=True, extra="      Supported: timer\n      Require: timer\n      Session-Expires: [se]\n"), 1) + GW_OPTIONS_REPLY + GW_END
+write('gw_timer.xml', f'''  Carrier gateway that answers with its own session timer: as
+  gw_answer.xml, but the 200 carries Session-Expires: [se] (e.g.
+  "3;refresher=uac": a shorter interval, the switch refreshing), and it
+  answers the switch's re-INVITE refreshes until the BYE.
+{GW_RUN}
+  Keys: -key se VALUE (the Session-Expires of the 200).''', body)
+
+# ---------- uac_hold.xml: talk 8 s unless the switch hangs up first ----------
+body = auth_block(answered) + ACK2XX.replace('[TXN]', 'inv2') + '''
+  <!-- talk for 8 s; the switch may cut the call first (credit, limits) -->
+  <recv request="BYE" timeout="8000" ontimeout="hangup"/>
+''' + resp(200, "OK", tag=False, contact=False) + '''  <nop next="end"/>
+
+  <label id="hangup"/>
+''' + bye() + '''
+  <label id="end"/>
+'''
+write('uac_hold.xml', f'''  UAC that talks for 8 s and hangs up, unless the switch hangs up first:
+  answered call as uac.xml, then either a BYE from the switch within 8 s
+  (answered 200) or, after 8 s, its own BYE -> 200. Either way the call is
+  a success; the CDR tells which happened.
+{KEYS}''', body)

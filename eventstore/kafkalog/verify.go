@@ -28,9 +28,9 @@ type TopicCheck struct {
 	Missing    int        `json:"missing"`    // journal events the topic lacks
 	// Later counts the node's records shipped after the journal snapshot
 	// (journal position at or past it): judged by the next verify.
-	Later int `json:"later"`
-	Elapsed    string     `json:"elapsed"`
-	Seconds    float64    `json:"seconds"`
+	Later   int     `json:"later"`
+	Elapsed string  `json:"elapsed"`
+	Seconds float64 `json:"seconds"`
 }
 
 // OK tells whether the chains hold and the topic holds exactly the

@@ -212,6 +212,16 @@ func (s *SIPp) Stop() SIPpResult {
 	return s.result()
 }
 
+// Kill ends SIPp at once with SIGKILL, as a phone that loses power or
+// network: it answers nothing more and sends no BYE.
+func (s *SIPp) Kill() {
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
 func (s *SIPp) result() SIPpResult {
 	s.waitOnce.Do(func() {
 		s.res.Duration = time.Since(s.started)

@@ -44,8 +44,11 @@ type Options struct {
 	RingTimeout     time.Duration // default 3s
 	MaxCallDuration time.Duration // default 1h
 	MinExpires      int           // sip.min_expires; 0 leaves the switch default
-	DataDir         string        // default: a fresh t.TempDir()
-	NodeID          string        // default "itest-<pid>"
+	// SessionExpires and MinSE set sip.session_expires and sip.min_se
+	// (RFC 4028); zero leaves the switch defaults (30m, 90s).
+	SessionExpires, MinSE time.Duration
+	DataDir               string // default: a fresh t.TempDir()
+	NodeID                string // default "itest-<pid>"
 	// TrunkAttemptTimeout is sip.trunk_attempt_timeout; 0 leaves the
 	// switch default.
 	TrunkAttemptTimeout time.Duration
@@ -219,6 +222,9 @@ func (s *Switch) configYAML() string {
 	}
 	if s.Opts.MinExpires > 0 {
 		fmt.Fprintf(&b, "  min_expires: %d\n", s.Opts.MinExpires)
+	}
+	if s.Opts.SessionExpires > 0 {
+		fmt.Fprintf(&b, "  session_expires: %q\n  min_se: %q\n", s.Opts.SessionExpires.String(), s.Opts.MinSE.String())
 	}
 	b.WriteString("http:\n")
 	fmt.Fprintf(&b, "  listen: %q\n", s.HTTPAddr)
@@ -528,6 +534,7 @@ type Leg struct {
 type CDR struct {
 	ID          string         `json:"id"`
 	CallID      string         `json:"call_id"`
+	SIPCallID   string         `json:"sip_call_id"`
 	Caller      string         `json:"caller"`
 	Callee      string         `json:"callee"`
 	Start       time.Time      `json:"start"`
