@@ -109,9 +109,18 @@ func RepoRoot() (string, error) {
 	return "", errors.New("itest: go.mod not found above the working directory")
 }
 
+// RemoveBinary deletes the binary Binary built, if it built one; a test
+// package's TestMain calls it once its tests are done, so runs do not
+// leave 20 MB behind in the temp dir each.
+func RemoveBinary() {
+	if buildBin != "" {
+		_ = os.RemoveAll(filepath.Dir(buildBin))
+	}
+}
+
 // Binary returns the softswitch binary, building ./cmd/softswitch once per
-// test binary (into a temp dir that is removed when the process exits only
-// via the OS; it is small). SOFTSWITCH_BIN overrides the build.
+// test binary into a temp dir (RemoveBinary deletes it). SOFTSWITCH_BIN
+// overrides the build.
 func Binary(t testing.TB) string {
 	t.Helper()
 	if b := os.Getenv("SOFTSWITCH_BIN"); b != "" {
