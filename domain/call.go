@@ -33,11 +33,12 @@ type Leg struct {
 	Reason    string
 	By        string
 	// Trunk and Carrier are set on an attempt through a carrier's trunk.
+	// A leg's dialog (LegAnswered.Dialog) is not kept here: only crash
+	// recovery needs it, and it reads it from the events, so the aggregate
+	// of every call in progress (the switch's and the CDR builder's) does
+	// not carry it.
 	Trunk   string
 	Carrier string
-	// Dialog is the leg's confirmed dialog, nil before its 2xx (or in
-	// events recorded before dialogs were).
-	Dialog *Dialog
 }
 
 // Call is the aggregate of one B2BUA call: the A-leg, its B-legs (one per
@@ -322,10 +323,6 @@ func (c *Call) Apply(ev Event, at time.Time) {
 	case LegAnswered:
 		if l := c.leg(e.Leg); l != nil {
 			l.Answer = at
-			if e.Dialog != nil {
-				d := *e.Dialog
-				l.Dialog = &d
-			}
 		}
 	case CallAnswered:
 		c.answer, c.answeredLeg = at, e.Leg

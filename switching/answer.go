@@ -2,7 +2,7 @@ package switching
 
 import (
 	"context"
-	"strings"
+	"fmt"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -18,16 +18,19 @@ const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
 // answered connects the caller to the winning fork: the callee's 2xx is
 // ACKed, the caller gets its 2xx and ACKs it, both dialogs are recorded
 // with what an in-dialog request needs, and the call is held until it
-// ends (talk).
-func (c *call) answered(ctx context.Context) {
+// ends (talk). From then on the call keeps each dialog as its recorded
+// state (dialogClient), not sipgo's sessions, to bound memory per call.
+func (c *call) answered(ctx context.Context, timer *time.Timer) {
 	b, w := c.b, c.winner
 	now := b.rec.Now()
 	_ = w.sess.Ack(ctx)
 	bTimer := calleeTimer(w.res, w.timer, b.cfg.SessionTimer)
 	bDialog := bLegDialog(w, bTimer)
+	aDialog := aLegDialog(c, c.aTimer)
 	t := c.txEvent(w.id, domain.DirOut, w.sess.InviteRequest, 200, "OK", w.started, w.res)
 	t.Provisional, t.Ack = w.prov, b.rec.Now()
 	c.agg.Transaction(t, now)
+	w.prov = nil
 	_ = c.agg.AnswerLeg(w.id, bDialog, now)
 	// The answer is durable before the caller hears it.
 	c.record(ctx)
@@ -40,13 +43,18 @@ func (c *call) answered(ctx context.Context) {
 		hdrs = append(hdrs, sip.NewHeader(hdrSupported, "timer"))
 	}
 	hdrs = append(hdrs, c.aTimer.answerHeaders()...)
-	// Both sides' bodies and Allow, read before dropBodies trims them.
-	aSide := &side{leg: domain.SideA, fromA: true, dlg: c.a, dialogID: c.a.ID, timer: c.aTimer,
-		useUpdate: hasOption(c.a.InviteRequest, hdrAllow, "", "UPDATE"), sdp: w.res.Body()}
-	bSide := &side{leg: w.id, dlg: w.sess, dialogID: sip.DialogIDMake(bDialog.CallID, bDialog.LocalTag, bDialog.RemoteTag),
-		timer: bTimer, useUpdate: hasOption(w.res, hdrAllow, "", "UPDATE"), sdp: w.sess.InviteRequest.Body()}
-	aSide.target, aSide.transport = c.a.InviteRequest.Contact().Address, c.a.InviteRequest.Transport()
-	bSide.target, bSide.transport = c.winnerTarget(), w.sess.InviteRequest.Transport()
+	aSide, aErr := c.newSide(domain.SideA, aDialog, c.aTimer, c.a.InviteRequest, w.res.Body())
+	bSide, bErr := c.newSide(w.id, bDialog, bTimer, w.res, w.sess.InviteRequest.Body())
+	if aErr != nil || bErr != nil {
+		// A Contact the switch cannot parse back: release the callee, and
+		// the caller as sipgo holds it.
+		b.log.Warn("call: unusable dialog", "call", c.id, "a", aErr, "b", bErr)
+		_ = c.a.Respond(500, "Server Internal Error", nil)
+		_ = w.sess.Bye(ctx)
+		c.agg.End(domain.Classify(fmt.Errorf("dialog: %v %v", aErr, bErr)), domain.BySwitch, b.rec.Now())
+		c.record(ctx)
+		return
+	}
 	b.m.response(200)
 	// Respond blocks until the caller's ACK (RFC 3261 §13.3.1.4).
 	ackErr := c.a.Respond(200, "OK", w.res.Body(), hdrs...)
@@ -55,19 +63,20 @@ func (c *call) answered(ctx context.Context) {
 	t.Provisional = c.aProv
 	if at := c.ackAt.Load(); at != 0 {
 		t.Ack = time.Unix(0, at).UTC()
-		if from := c.ackFrom.Load(); from != nil && *from != c.a.InviteRequest.Source() {
+		if from := c.ackFrom.Load(); from != nil {
 			t.AckPeer = *from
 		}
 	}
 	c.agg.Transaction(t, now)
 	c.sides = [2]*side{aSide, bSide}
 	b.indexDialog(bSide.dialogID, dialogRef{c: c, leg: w})
+	c.release()
 	if ackErr != nil {
 		b.log.Info("call: no ACK from caller, releasing", "call", c.id, "sip_call_id", c.aCallID, "error", ackErr)
 		c.hangup(ctx, true, true, domain.Classify(domain.ErrCalleeUnreachable), domain.BySwitch, time.Time{})
 		return
 	}
-	_ = c.agg.AnswerLeg(domain.SideA, aLegDialog(c, c.aTimer), now)
+	_ = c.agg.AnswerLeg(domain.SideA, aDialog, now)
 	c.record(ctx)
 	// The callee's 2xx and the caller's ACK are each side's first proof
 	// of life, and where its session timer starts (RFC 4028 §10).
@@ -75,21 +84,42 @@ func (c *call) answered(ctx context.Context) {
 	aSide.alive = now
 	for _, s := range c.sides {
 		s.schedule(s.alive)
-		if s.timer.refresher != domain.RefresherSwitch {
-			s.sdp = nil // only the switch's re-INVITE refreshes need it
-		}
 	}
-	c.dropBodies()
-	c.talk(ctx)
+	c.talk(ctx, timer)
 }
 
-// winnerTarget is where in-dialog requests to the callee go: the 2xx's
-// Contact (RFC 3261 §12.1.2), else the Request-URI it was sent to.
-func (c *call) winnerTarget() sip.Uri {
-	if ct := c.winner.res.Contact(); ct != nil {
-		return ct.Address
+// newSide makes the talk loop's side of a confirmed dialog. peer is the
+// message the peer's Allow is read from (its INVITE, or its 2xx); sdp the
+// offer last sent on the dialog, kept only when the switch will refresh
+// it with a re-INVITE.
+func (c *call) newSide(leg string, d *domain.Dialog, t legTimer, peer interface{ GetHeaders(string) []sip.Header }, sdp []byte) (*side, error) {
+	dc, err := newDialogClient(c.b.ua.Client, &c.b.ua.ContactHDR, d)
+	if err != nil {
+		return nil, err
 	}
-	return c.winner.sess.InviteRequest.Recipient
+	s := &side{leg: leg, fromA: leg == domain.SideA, dlg: dc, dialogID: sip.DialogIDMake(d.CallID, d.LocalTag, d.RemoteTag),
+		target: &dc.target, transport: d.Transport, timer: t, useUpdate: hasOption(peer, hdrAllow, "", "UPDATE")}
+	if t.refresher == domain.RefresherSwitch && !s.useUpdate {
+		// A peer that takes UPDATE is refreshed without an offer (and
+		// pinged with OPTIONS should it refuse UPDATE after all).
+		s.sdp = sdp
+	}
+	return s, nil
+}
+
+// release drops what the call held for setting up its dialogs: sipgo's
+// sessions and transactions, the INVITEs and their answers. The dialogs
+// live on in the sides; sipgo's transaction layer keeps what it needs
+// (the callee's 2xx retransmissions, re-ACKed by its client transaction)
+// until its own timers end.
+func (c *call) release() {
+	c.acker.Store(nil)
+	c.a, c.aTx = nil, nil
+	for _, l := range c.legs {
+		if l.done {
+			l.sess, l.res, l.cancel = nil, nil, nil
+		}
+	}
 }
 
 // aLegDialog is the caller's dialog as the switch (its UAS) holds it.
@@ -136,44 +166,4 @@ func nameAddr(display string, u sip.Uri) string {
 		return "\"" + display + "\" <" + u.String() + ">"
 	}
 	return "<" + u.String() + ">"
-}
-
-// dropBodies trims the initial offer and answer once both dialogs are
-// confirmed: in-dialog requests need only the dialog's headers (RFC 3261
-// §12.2.1.1: Call-ID, tags, CSeq, remote target, route set), and a
-// re-INVITE brings its own SDP. Credentials, Vias and bodies would
-// otherwise stay in memory for the whole call.
-func (c *call) dropBodies() {
-	for _, r := range []*sip.Request{c.a.InviteRequest, c.winner.sess.InviteRequest} {
-		// Pin the transport before the Via it is read from goes.
-		r.SetTransport(r.Transport())
-		r.SetBody(nil)
-		keepDialogHeaders(r)
-	}
-	for _, r := range []*sip.Response{c.a.InviteResponse, c.winner.res} {
-		if r != nil {
-			r.SetBody(nil)
-			keepDialogHeaders(r)
-		}
-	}
-}
-
-type headerSet interface {
-	Headers() []sip.Header
-	RemoveHeader(name string) bool
-}
-
-// keepDialogHeaders removes every header a dialog does not need.
-func keepDialogHeaders(m headerSet) {
-	var drop []string
-	for _, h := range m.Headers() {
-		switch strings.ToLower(h.Name()) {
-		case "from", "to", "call-id", "cseq", "contact", "record-route", "content-length":
-		default:
-			drop = append(drop, h.Name())
-		}
-	}
-	for _, name := range drop {
-		m.RemoveHeader(name)
-	}
 }

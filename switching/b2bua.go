@@ -57,7 +57,7 @@ type B2BUA struct {
 	// tag, the peer's tag)) to the call and side it belongs to.
 	dialogs map[string]dialogRef
 	// callers maps callerKey to the calls in progress.
-	callers map[string]*call
+	callers map[callerKey]*call
 	wg      sync.WaitGroup
 	drain   chan struct{}
 }
@@ -75,7 +75,7 @@ func NewB2BUA(cfg B2BUAConfig, ua *sipgo.DialogUA, guard *Guard, rec *Recorder, 
 		cfg.TrunkAttemptTimeout = 3 * time.Second
 	}
 	return &B2BUA{cfg: cfg, ua: ua, guard: guard, rec: rec, loc: loc, subs: subs, x: x, m: m, log: log,
-		ids: ids.New(rec.Node(), rec.Now), dialogs: map[string]dialogRef{}, callers: map[string]*call{}, drain: make(chan struct{})}
+		ids: ids.New(rec.Node(), rec.Now), dialogs: map[string]dialogRef{}, callers: map[callerKey]*call{}, drain: make(chan struct{})}
 }
 
 // claim registers a new call under its caller key; false when a call with
@@ -104,9 +104,7 @@ func (b *B2BUA) forget(c *call) {
 	if b.callers[c.callerKey] == c {
 		delete(b.callers, c.callerKey)
 	}
-	if c.a != nil {
-		delete(b.dialogs, c.a.ID)
-	}
+	delete(b.dialogs, c.aDialogID)
 	for _, s := range c.sides {
 		if s != nil {
 			delete(b.dialogs, s.dialogID)

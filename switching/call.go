@@ -25,22 +25,28 @@ type call struct {
 	// callerKey is the caller's Call-ID and From tag: two INVITEs without
 	// a To tag that share both are one request merged on the way
 	// (RFC 3261 §8.2.2.2), while another From tag is another call.
-	callerKey string
-	agg       *domain.Call
+	callerKey callerKey
+	// aSource is where the caller's INVITE came from.
+	aSource string
+	agg     *domain.Call
 	// a holds the caller's dialog and its copy of the INVITE; the call
 	// keeps no other reference to the request, to bound memory per call.
-	a       *sipgo.DialogServerSession
-	aTx     sip.ServerTransaction
-	aTimer  legTimer // the A-leg's session timer, negotiated at the INVITE
-	aProv   []domain.Provisional
-	legs    []*bLeg
-	winner  *bLeg
-	events  chan callEvent
-	started time.Time
+	a   *sipgo.DialogServerSession
+	aTx sip.ServerTransaction
+	// aDialogID indexes the A-leg's dialog; acker is the caller's dialog
+	// for the SIP handler that takes its ACK, until the call is answered.
+	aDialogID string
+	acker     atomic.Pointer[sipgo.DialogServerSession]
+	aTimer    legTimer // the A-leg's session timer, negotiated at the INVITE
+	aProv     []domain.Provisional
+	legs      []*bLeg
+	winner    *bLeg
+	events    chan callEvent
+	started   time.Time
 	// cancelled is closed when the caller CANCELs the INVITE.
 	cancelled chan struct{}
-	// ackAt (Unix ns) and ackFrom are when and from where the caller's
-	// ACK of the 2xx came, set by the SIP handler.
+	// ackAt (Unix ns) is when the caller's ACK of the 2xx came, set by the
+	// SIP handler; ackFrom where from, only when not aSource.
 	ackAt   atomic.Int64
 	ackFrom atomic.Pointer[string]
 	// number and tried are set for a call to a number through trunks;
@@ -54,6 +60,12 @@ type call struct {
 	// sides are the two confirmed dialogs once answered (talk.go).
 	sides [2]*side
 }
+
+// callerKey is a caller's Call-ID and From tag.
+type callerKey struct{ callID, fromTag string }
+
+// String is the key as the challenge table keeps it.
+func (k callerKey) String() string { return k.callID + "\x00" + k.fromTag }
 
 // bLeg is one fork towards a registered contact, or one attempt on a trunk.
 type bLeg struct {
@@ -92,8 +104,10 @@ const (
 )
 
 type callEvent struct {
-	kind  eventKind
-	leg   *bLeg
+	kind eventKind
+	leg  *bLeg
+	// sess is the leg's dialog (evLegDone), for a late answer's ACK/BYE.
+	sess  *sipgo.DialogClientSession
 	res   *sip.Response
 	err   error
 	req   *sip.Request

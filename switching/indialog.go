@@ -55,9 +55,13 @@ func (b *B2BUA) onAck(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c := ref.c
-	if c.a.ReadAck(req, tx) == nil {
-		src := req.Source()
-		c.ackFrom.Store(&src)
-		c.ackAt.CompareAndSwap(0, b.rec.Now().UnixNano())
+	a := c.acker.Load()
+	if a == nil {
+		return // a retransmitted ACK of a call already answered
+	}
+	if a.ReadAck(req, tx) == nil && c.ackAt.CompareAndSwap(0, b.rec.Now().UnixNano()) {
+		if src := req.Source(); src != c.aSource {
+			c.ackFrom.Store(&src)
+		}
 	}
 }

@@ -82,7 +82,7 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	callID := req.CallID().Value()
 	fromTag, _ := req.From().Params.Get("tag")
-	c := &call{b: b, id: b.ids.Next(), aCallID: callID, callerKey: callID + "\x00" + fromTag, aTx: tx, aTimer: aTimer,
+	c := &call{b: b, id: b.ids.Next(), aCallID: callID, callerKey: callerKey{callID, fromTag}, aSource: req.Source(), aTx: tx, aTimer: aTimer,
 		started: started, cancelled: make(chan struct{}), inbound: inbound, transit: transit}
 	if !b.claim(c) {
 		// The same request again with a new branch, merged on its way
@@ -96,7 +96,8 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		b.reply(tx, req, 400, "Bad Request")
 		return
 	}
-	c.a = a
+	c.a, c.aDialogID = a, a.ID
+	c.acker.Store(a)
 	agg, err := domain.NewCall(domain.CallStarted{CallID: c.id, SIPCallID: callID, Caller: user, Callee: callee, Source: req.Source()}, started)
 	if err != nil {
 		b.reply(tx, req, 404, "Not Found")
@@ -104,7 +105,7 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c.agg = agg
 	_ = agg.StartLeg(domain.SideA, domain.SideA, callID, req.Source(), "", started)
-	if ch, ok := b.guard.TakeChallenge(c.callerKey); ok {
+	if ch, ok := b.guard.TakeChallenge(c.callerKey.String()); ok {
 		// The challenge round the caller went through before this
 		// INVITE: part of the call's ladder.
 		ch.Leg = domain.SideA
@@ -321,7 +322,7 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 	}
 	go func() {
 		err := sess.WaitAnswer(legCtx, opts)
-		c.send(callEvent{kind: evLegDone, leg: leg, res: sess.InviteResponse, err: err})
+		c.send(callEvent{kind: evLegDone, leg: leg, sess: sess, res: sess.InviteResponse, err: err})
 	}()
 }
 
@@ -413,8 +414,14 @@ func (c *call) run(ctx context.Context) {
 		c.fail(ctx, decided, by)
 		return
 	}
-	ring.Stop()
-	c.answered(ctx)
+	// One timer per call: the ring timer serves the answered call.
+	if !ring.Stop() {
+		select {
+		case <-ring.C:
+		default:
+		}
+	}
+	c.answered(ctx, ring)
 }
 
 // legDone records how one fork's INVITE ended. A 2xx that lost the race
@@ -430,7 +437,7 @@ func (c *call) legDone(ctx context.Context, ev callEvent, givenUp bool) {
 	var t domain.SIPTransaction
 	if leg.sess != nil {
 		t = c.txEvent(leg.id, domain.DirOut, leg.sess.InviteRequest, code, reason, leg.started, leg.sess.InviteResponse)
-		t.Provisional = leg.prov
+		t.Provisional, leg.prov = leg.prov, nil
 	}
 	if ev.err == nil {
 		_ = leg.sess.Ack(ctx)

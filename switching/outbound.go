@@ -254,10 +254,10 @@ var errAttemptTimeout = errors.New("trunk attempt timed out")
 // response. A 2xx that arrives after all is ACKed and released with BYE
 // (RFC 3261 §13.2.2.4), so the carrier holds no orphan call.
 func (c *call) lateLeg(ctx context.Context, ev callEvent) {
-	if ev.err != nil || ev.leg.sess == nil {
+	if ev.err != nil || ev.sess == nil {
 		return
 	}
-	sess := ev.leg.sess
+	sess := ev.sess
 	go func() {
 		_ = sess.Ack(ctx)
 		byeCtx, cancel := context.WithTimeout(ctx, 5*time.Second)

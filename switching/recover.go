@@ -70,13 +70,21 @@ func (r *Recovery) Run(ctx context.Context, orphans Orphans) (int, error) {
 func (r *Recovery) close(ctx context.Context, o projections.ActiveCall, heartbeat time.Time) error {
 	agg := domain.ReplayCall()
 	cseq := map[string]uint32{}
+	dialogs := map[string]*domain.Dialog{}
 	err := r.Read(ctx, domain.CallKey(o.CallID), func(env domain.Envelope) error {
 		ev, err := domain.Decode(env)
 		if err != nil {
 			return err
 		}
-		if t, ok := ev.(domain.SIPTransaction); ok && t.Direction == domain.DirOut {
-			cseq[t.Leg] = max(cseq[t.Leg], t.CSeq)
+		switch e := ev.(type) {
+		case domain.SIPTransaction:
+			if e.Direction == domain.DirOut {
+				cseq[e.Leg] = max(cseq[e.Leg], e.CSeq)
+			}
+		case domain.LegAnswered:
+			if e.Dialog != nil {
+				dialogs[e.Leg] = e.Dialog
+			}
 		}
 		agg.Apply(ev, env.Time)
 		return nil
@@ -91,7 +99,7 @@ func (r *Recovery) close(ctx context.Context, o projections.ActiveCall, heartbea
 	if heartbeat.After(until) {
 		until = heartbeat
 	}
-	r.byeConfirmed(ctx, agg, cseq)
+	r.byeConfirmed(ctx, agg, dialogs, cseq)
 	now := r.Rec.Now()
 	agg.EndUntil(domain.Classify(domain.ErrNodeRestarted), domain.BySwitch, now, until)
 	if err := r.Rec.Record(ctx, agg.Pending()...); err != nil {
@@ -112,7 +120,7 @@ func (r *Recovery) close(ctx context.Context, o projections.ActiveCall, heartbea
 
 // byeConfirmed sends BYE on each confirmed, open leg at once and records
 // each as a transaction of the call.
-func (r *Recovery) byeConfirmed(ctx context.Context, agg *domain.Call, cseq map[string]uint32) {
+func (r *Recovery) byeConfirmed(ctx context.Context, agg *domain.Call, dialogs map[string]*domain.Dialog, cseq map[string]uint32) {
 	if r.Client == nil {
 		return
 	}
@@ -123,22 +131,24 @@ func (r *Recovery) byeConfirmed(ctx context.Context, agg *domain.Call, cseq map[
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, l := range agg.Legs() {
-		if l.Dialog == nil || !l.End.IsZero() {
+		d := dialogs[l.ID]
+		if d == nil || !l.End.IsZero() {
+			continue
+		}
+		dc, err := newDialogClient(r.Client, &r.Contact, d)
+		if err != nil {
+			r.Log.Warn("recovery: cannot build BYE", "call", agg.ID(), "leg", l.ID, "error", err)
 			continue
 		}
 		// Higher than any CSeq the switch used on the dialog: a gap is
 		// allowed (RFC 3261 §12.2.2), a repeat is not. The margin covers
 		// requests in flight at the crash, which were never recorded.
-		seq := max(cseq[l.ID], l.Dialog.LocalCSeq) + 16
-		bye, err := byeFor(l.Dialog, seq, r.Contact)
-		if err != nil {
-			r.Log.Warn("recovery: cannot build BYE", "call", agg.ID(), "leg", l.ID, "error", err)
-			continue
-		}
+		dc.cseq.Store(max(cseq[l.ID], d.LocalCSeq) + 15)
 		wg.Go(func() {
 			at := r.Rec.Now()
 			bctx, cancel := context.WithTimeout(ctx, timeout)
-			res, err := r.Client.Do(bctx, bye)
+			bye := sip.NewRequest(sip.BYE, dc.target)
+			res, err := dc.Do(bctx, bye)
 			cancel()
 			if err != nil {
 				r.Log.Warn("recovery: BYE not answered", "call", agg.ID(), "leg", l.ID, "error", err)
@@ -151,49 +161,4 @@ func (r *Recovery) byeConfirmed(ctx context.Context, agg *domain.Call, cseq map[
 		})
 	}
 	wg.Wait()
-}
-
-// byeFor builds a BYE in a recorded dialog (RFC 3261 §12.2.1.1): the
-// remote target as Request-URI, the route set as Route (loose routing,
-// so the request goes to the first route), From with the switch's tag, To
-// with the peer's.
-func byeFor(d *domain.Dialog, cseq uint32, contact sip.ContactHeader) (*sip.Request, error) {
-	var target sip.Uri
-	if err := sip.ParseUri(d.RemoteTarget, &target); err != nil {
-		return nil, fmt.Errorf("remote target %q: %w", d.RemoteTarget, err)
-	}
-	req := sip.NewRequest(sip.BYE, target)
-	from := &sip.FromHeader{Params: sip.NewParams()}
-	name, err := sip.ParseAddressValue(d.LocalURI, &from.Address, &from.Params)
-	if err != nil {
-		return nil, fmt.Errorf("local uri %q: %w", d.LocalURI, err)
-	}
-	from.DisplayName = name
-	from.Params.Add("tag", d.LocalTag)
-	to := &sip.ToHeader{Params: sip.NewParams()}
-	if to.DisplayName, err = sip.ParseAddressValue(d.RemoteURI, &to.Address, &to.Params); err != nil {
-		return nil, fmt.Errorf("remote uri %q: %w", d.RemoteURI, err)
-	}
-	to.Params.Add("tag", d.RemoteTag)
-	cid := sip.CallIDHeader(d.CallID)
-	mf := sip.MaxForwardsHeader(70)
-	req.AppendHeader(from)
-	req.AppendHeader(to)
-	req.AppendHeader(&cid)
-	req.AppendHeader(&sip.CSeqHeader{SeqNo: cseq, MethodName: sip.BYE})
-	req.AppendHeader(&mf)
-	for i, rt := range d.RouteSet {
-		req.AppendHeader(sip.NewHeader("Route", rt))
-		if i == 0 {
-			var u sip.Uri
-			if _, err := sip.ParseAddressValue(rt, &u, nil); err == nil {
-				req.SetDestination(u.HostPort())
-			}
-		}
-	}
-	req.AppendHeader(sip.HeaderClone(&contact))
-	if d.Transport != "" {
-		req.SetTransport(d.Transport)
-	}
-	return req, nil
 }

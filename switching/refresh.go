@@ -17,17 +17,23 @@ const glareRetry = 2100 * time.Millisecond
 // refresh sends a session refresh on s (RFC 4028 §10) on its own
 // goroutine: an UPDATE without SDP when the peer allows UPDATE (§7.4
 // recommends it), else a re-INVITE with the last offer sent on the dialog,
-// unchanged, so nothing about the media moves. It must be answered before
+// unchanged, so nothing about the media moves. A peer that refused UPDATE
+// and left no offer to re-send is pinged with an in-dialog OPTIONS, as
+// Kamailio's dialog keepalives do: not a refresh, but a proof of life. It must be answered before
 // the session would expire; the answer comes back as evRefreshDone. An
 // endpoint that does not do timers still answers an in-dialog request,
 // which is the proof of life the switch is after.
 func (c *call) refresh(ctx context.Context, s *side) {
 	now := c.b.rec.Now()
 	method := sip.UPDATE
-	if !s.useUpdate && len(s.sdp) > 0 {
+	switch {
+	case s.useUpdate:
+	case len(s.sdp) > 0:
 		method = sip.INVITE
+	case s.updateRefused:
+		method = sip.OPTIONS
 	}
-	req := sip.NewRequest(method, s.target)
+	req := sip.NewRequest(method, *s.target)
 	req.SetTransport(s.transport)
 	for _, h := range offerHeaders(s.timer.interval, c.b.cfg.SessionTimer) {
 		req.AppendHeader(h)
@@ -95,9 +101,9 @@ func (c *call) refreshDone(ctx context.Context, ev callEvent) bool {
 		s.schedule(now)
 	case code == 491:
 		s.next = now.Add(glareRetry)
-	case (code == 405 || code == 501) && ev.req.Method == sip.UPDATE && len(s.sdp) > 0:
-		// The peer does not take UPDATE after all: re-INVITE instead.
-		s.useUpdate = false
+	case (code == 405 || code == 501) && ev.req.Method == sip.UPDATE:
+		// The peer does not take UPDATE after all: re-INVITE, or OPTIONS.
+		s.useUpdate, s.updateRefused = false, true
 		s.next = now
 	default:
 		s.schedule(now)

@@ -26,14 +26,16 @@ type side struct {
 	fromA    bool
 	dlg      dialogDoer
 	dialogID string
-	// target is the Request-URI of requests the switch sends on the dialog.
-	target    sip.Uri
+	// target is the Request-URI of requests the switch sends on the dialog
+	// (pointing into the Contact the dialog keeps).
+	target    *sip.Uri
 	transport string
 	timer     legTimer
 	// useUpdate: the peer allows UPDATE, so a refresh needs no SDP; sdp is
 	// the last offer sent on the dialog, for a re-INVITE refresh.
-	useUpdate bool
-	sdp       []byte
+	useUpdate     bool
+	updateRefused bool
+	sdp           []byte
 	// alive is the last proof of life: a request from the peer, or an
 	// answer to one of the switch's. refreshed is the last successful
 	// refresh (RFC 4028 §10: any 2xx re-INVITE or UPDATE), which the
@@ -111,10 +113,9 @@ func (c *call) nextDeadline(answer time.Time) (time.Time, deadline) {
 // timer serves every deadline; refreshes and credit renewals run on their
 // own goroutines and report back as events, so a BYE is never stuck
 // behind a peer that does not answer.
-func (c *call) talk(ctx context.Context) {
+func (c *call) talk(ctx context.Context, timer *time.Timer) {
 	b := c.b
 	answer := c.agg.AnsweredAt()
-	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		at, what := c.nextDeadline(answer)
@@ -235,7 +236,7 @@ func (c *call) hangup(ctx context.Context, byeA, byeB bool, f *domain.CallFailur
 		n++
 		go func() {
 			at := c.b.rec.Now()
-			bye := sip.NewRequest(sip.BYE, s.target)
+			bye := sip.NewRequest(sip.BYE, *s.target)
 			bye.SetTransport(s.transport)
 			res, err := s.dlg.Do(bctx, bye)
 			results <- result{s.leg, bye, codeOf(res, err), at}
@@ -303,7 +304,7 @@ func (c *call) inDialogRequest(ctx context.Context, ev callEvent) bool {
 	}
 	rctx, cancel := context.WithTimeout(ctx, 32*time.Second)
 	defer cancel()
-	out := sip.NewRequest(method, to.target)
+	out := sip.NewRequest(method, *to.target)
 	out.SetTransport(to.transport)
 	copyBody(ev.req, out)
 	for _, h := range offerHeaders(to.timer.interval, c.b.cfg.SessionTimer) {

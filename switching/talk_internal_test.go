@@ -183,7 +183,7 @@ func startLoop(t *testing.T, o loopOptions) *loop {
 		o.maxDur = 3 * time.Hour
 	}
 	b := &B2BUA{cfg: B2BUAConfig{MaxDuration: o.maxDur, SessionTimer: o.st}, ua: &sipgo.DialogUA{}, rec: rec, m: &Metrics{},
-		log: slog.New(slog.NewTextHandler(io.Discard, nil)), dialogs: map[string]dialogRef{}, callers: map[string]*call{}, drain: make(chan struct{})}
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), dialogs: map[string]dialogRef{}, callers: map[callerKey]*call{}, drain: make(chan struct{})}
 	if o.spend != nil {
 		b.x = &Interconnect{Spend: o.spend}
 	}
@@ -209,15 +209,15 @@ func startLoop(t *testing.T, o loopOptions) *loop {
 	must(sip.ParseUri("sip:6000@192.0.2.1", &ta))
 	must(sip.ParseUri("sip:6001@192.0.2.2", &tb))
 	c.sides = [2]*side{
-		{leg: "a", fromA: true, dlg: l.a, target: ta, transport: "UDP", timer: o.aTimer, useUpdate: o.aUpdates, sdp: []byte("v=0\r\n")},
-		{leg: "b1", dlg: l.bp, target: tb, transport: "UDP", timer: o.bTimer, sdp: []byte("v=0\r\n")},
+		{leg: "a", fromA: true, dlg: l.a, target: &ta, transport: "UDP", timer: o.aTimer, useUpdate: o.aUpdates, sdp: []byte("v=0\r\n")},
+		{leg: "b1", dlg: l.bp, target: &tb, transport: "UDP", timer: o.bTimer, sdp: []byte("v=0\r\n")},
 	}
 	for _, s := range c.sides {
 		s.alive = now
 		s.schedule(now)
 	}
 	l.c = c
-	go func() { defer close(l.done); c.talk(context.Background()) }()
+	go func() { defer close(l.done); c.talk(context.Background(), time.NewTimer(time.Hour)) }()
 	return l
 }
 
@@ -508,7 +508,7 @@ func TestTalkPrepaidSlices(t *testing.T) {
 // (RFC 3261 §12.2.2); the right Call-ID with a wrong or missing tag gets
 // 481 and never reaches the call.
 func TestInDialogMatchesTags(t *testing.T) {
-	b := &B2BUA{m: &Metrics{}, dialogs: map[string]dialogRef{}, callers: map[string]*call{}}
+	b := &B2BUA{m: &Metrics{}, dialogs: map[string]dialogRef{}, callers: map[callerKey]*call{}}
 	c := &call{b: b, events: make(chan callEvent, 4)}
 	b.indexDialog(sip.DialogIDMake("cid@x", "switch-tag", "caller-tag"), dialogRef{c: c, fromA: true})
 	b.indexDialog(sip.DialogIDMake("b-cid@sw", "our-from", "callee-tag"), dialogRef{c: c})
