@@ -110,13 +110,6 @@ type SIP struct {
 	MinSE time.Duration `yaml:"min_se"`
 }
 
-// HTTP is the `http:` admin section.
-type HTTP struct {
-	// Listen is host:port of the admin API and metrics. Default
-	// "127.0.0.1:8080".
-	Listen string `yaml:"listen"`
-}
-
 // Journal is the `journal:` section of the embedded event store.
 type Journal struct {
 	// SegmentBytes (bytes) before a new segment file. Default 64 MiB.
@@ -350,20 +343,6 @@ func (s *SIP) Validate() error {
 	}
 	if s.MinSE < time.Second || s.MinSE > s.SessionExpires || s.MinSE%time.Second != 0 {
 		return fieldErr("sip.min_se", "must be whole seconds between 1s and sip.session_expires (%s), got %s", s.SessionExpires, s.MinSE)
-	}
-	return nil
-}
-
-func (h *HTTP) setDefaults() {
-	if h.Listen == "" {
-		h.Listen = "127.0.0.1:8080"
-	}
-}
-
-// Validate checks the http section.
-func (h *HTTP) Validate() error {
-	if err := validAddr(h.Listen); err != nil {
-		return fieldErr("http.listen", "%v", err)
 	}
 	return nil
 }
