@@ -160,7 +160,7 @@ func (c *call) txEvent(leg, dir string, req *sip.Request, code int, reason strin
 			t.Response = res[0].String()
 		}
 	}
-	return t
+	return redactCredentials(t) // no digest response enters the log (redact.go)
 }
 
 func newLegID(i int) string { return "b" + strconv.Itoa(i+1) }

@@ -280,5 +280,5 @@ func transaction(key, leg, dir string, req *sip.Request, code int, reason string
 	} else {
 		t.Peer = req.Destination()
 	}
-	return t
+	return redactCredentials(t) // a no-op while no message is captured here; covers one captured later
 }
