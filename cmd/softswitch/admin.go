@@ -46,6 +46,13 @@ type admin struct {
 	log   *slog.Logger
 }
 
+// handler is what the admin listener serves: routes behind the guard
+// (adminauth.go: Host check, bearer tokens, CSRF and content types).
+func (a *admin) handler() http.Handler {
+	return newAdminGuard(a.cfg.HTTP, a.log, a.routes())
+}
+
+// routes is the API without its guard: serve handler(), not this.
 func (a *admin) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
@@ -64,7 +71,7 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/subscribers", a.addSubscriber)
 	mux.HandleFunc("DELETE /api/v1/subscribers/{user}", a.removeSubscriber)
 	// Profiles are how performance targets get met: measured, not guessed.
-	// The admin port listens on loopback by default.
+	// The guard asks a write token for everything under /debug/.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)

@@ -204,7 +204,7 @@ func liveCDRs(ctx context.Context, cfg *config.Config, f cdr.Filter) ([]domain.C
 // auditSource is the node's log: streamed from the running switch, or the
 // journal when the switch is stopped.
 func auditSource(ctx context.Context, cfg *config.Config, log *slog.Logger) (eventstore.Store, error) {
-	envs, err := eventsFromSwitch(ctx, cfg.HTTP.Listen)
+	envs, err := eventsFromSwitch(ctx, newAdminAPI(cfg.HTTP))
 	if err == nil {
 		s := &sliceStore{}
 		return s, s.Append(ctx, envs)
@@ -217,10 +217,10 @@ func auditSource(ctx context.Context, cfg *config.Config, log *slog.Logger) (eve
 
 // eventsFromSwitch reads the whole journal from the admin API, page by
 // page (replay's eventsPage).
-func eventsFromSwitch(ctx context.Context, addr string) ([]domain.Envelope, error) {
+func eventsFromSwitch(ctx context.Context, api adminAPI) ([]domain.Envelope, error) {
 	var out []domain.Envelope
 	for from := uint64(1); ; {
-		n, next, err := eventsPage(ctx, addr, from, func(env domain.Envelope) { out = append(out, env) })
+		n, next, err := eventsPage(ctx, api, from, func(env domain.Envelope) { out = append(out, env) })
 		if err != nil {
 			return nil, err
 		}

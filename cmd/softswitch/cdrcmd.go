@@ -64,7 +64,7 @@ func cmdCDRList(ctx context.Context, args []string, stdout io.Writer) error {
 // first; only when nothing listens on http.listen is the file opened
 // read-only. cdr list, calls search, settle and reconcile all read it here.
 func embeddedCDRs(ctx context.Context, cfg *config.Config, f cdr.Filter) ([]domain.CDR, error) {
-	list, err := cdrsFromSwitch(ctx, cfg.HTTP.Listen, f)
+	list, err := cdrsFromSwitch(ctx, newAdminAPI(cfg.HTTP), f)
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		return list, err
 	}
@@ -80,7 +80,7 @@ func embeddedCDRs(ctx context.Context, cfg *config.Config, f cdr.Filter) ([]doma
 // cdrsFromSwitch asks the running switch for the CDRs matching f. The
 // fields cdr.Filter.Match checks are sent, so the switch lists only the
 // period asked for rather than its whole store.
-func cdrsFromSwitch(ctx context.Context, addr string, f cdr.Filter) ([]domain.CDR, error) {
+func cdrsFromSwitch(ctx context.Context, api adminAPI, f cdr.Filter) ([]domain.CDR, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	q := url.Values{}
@@ -95,7 +95,7 @@ func cdrsFromSwitch(ctx context.Context, addr string, f cdr.Filter) ([]domain.CD
 	if !f.Until.IsZero() {
 		q.Set("to", f.Until.UTC().Format(time.RFC3339Nano))
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/api/v1/cdrs?"+q.Encode(), nil)
+	req, err := api.request(ctx, http.MethodGet, "/api/v1/cdrs?"+q.Encode(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func cdrsFromSwitch(ctx context.Context, addr string, f cdr.Filter) ([]domain.CD
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
-		return nil, fmt.Errorf("switch at %s answered %s: %s", addr, res.Status, b)
+		return nil, api.answered(res, b)
 	}
 	var list []domain.CDR
 	return list, json.NewDecoder(res.Body).Decode(&list)

@@ -23,16 +23,12 @@ import (
 // publishDeck posts a rate deck CSV to the switch's admin API.
 func publishDeck(t *testing.T, sw *itest.Switch, deck, side, owner, csv string) {
 	t.Helper()
-	url := sw.URL("/api/v1/rates/decks?deck=" + deck + "&side=" + side + "&owner=" + owner)
-	res, err := http.Post(url, "text/csv", bytes.NewBufferString(csv))
+	code, body, err := sw.DoRaw(http.MethodPost, "/api/v1/rates/decks?deck="+deck+"&side="+side+"&owner="+owner, "text/csv", strings.NewReader(csv))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(res.Body)
-		t.Fatalf("publish deck %s: %s %s", deck, res.Status, b.String())
+	if code != http.StatusOK {
+		t.Fatalf("publish deck %s: %d %s", deck, code, body)
 	}
 }
 

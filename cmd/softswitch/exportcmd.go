@@ -66,7 +66,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	c := callCDR(ctx, running, cfg.HTTP.Listen, filepath.Join(cfg.DataDir, "cdr"), h)
+	c := callCDR(ctx, running, newAdminAPI(cfg.HTTP), filepath.Join(cfg.DataDir, "cdr"), h)
 	m, err := bundle.Write(ctx, *out, *callID, envs, c, bundle.WriteOptions{Evidence: ev, Signer: key})
 	if err != nil {
 		return err
@@ -80,11 +80,11 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 // callCDR finds the call's CDR, from the running switch or, when it is
 // stopped, from the CDR store opened read-only; nil when there is none
 // (yet) or it cannot be read: the CDR is optional.
-func callCDR(ctx context.Context, running bool, addr, cdrDir string, h replay.History) *domain.CDR {
+func callCDR(ctx context.Context, running bool, api adminAPI, cdrDir string, h replay.History) *domain.CDR {
 	var list []domain.CDR
 	var err error
 	if running {
-		list, err = cdrsFor(ctx, addr, h.Caller, h.Callee)
+		list, err = cdrsFor(ctx, api, h.Caller, h.Callee)
 	} else {
 		list, err = cdrsFromStoreFiltered(ctx, cdrDir, cdr.Filter{Caller: h.Caller, Callee: h.Callee})
 	}

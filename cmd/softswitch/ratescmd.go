@@ -85,7 +85,7 @@ func cmdRatesImport(ctx context.Context, args []string, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
-	pub, err := postDeck(ctx, cfg.HTTP.Listen, *deckName, *side, *owner, csvBytes)
+	pub, err := postDeck(ctx, newAdminAPI(cfg.HTTP), *deckName, *side, *owner, csvBytes)
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		pub, err = publishToJournal(ctx, filepath.Join(cfg.DataDir, "journal"), cfg.NodeID, probe)
 	}
@@ -124,14 +124,15 @@ func parseInterspersed(fs *flag.FlagSet, args []string) (string, error) {
 
 // postDeck asks the running switch to publish; ECONNREFUSED (wrapped)
 // means none runs.
-func postDeck(ctx context.Context, addr, name, side, owner string, csvBytes []byte) (publishedDeck, error) {
+func postDeck(ctx context.Context, api adminAPI, name, side, owner string, csvBytes []byte) (publishedDeck, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	q := url.Values{"deck": {name}, "side": {side}, "owner": {owner}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+ratesDecksPath+"?"+q.Encode(), bytes.NewReader(csvBytes))
+	req, err := api.request(ctx, http.MethodPost, ratesDecksPath+"?"+q.Encode(), bytes.NewReader(csvBytes))
 	if err != nil {
 		return publishedDeck{}, err
 	}
+	// Not a CORS "simple" type: the admin API takes a deck only as text/csv.
 	req.Header.Set("Content-Type", "text/csv")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -146,9 +147,9 @@ func postDeck(ctx context.Context, addr, name, side, owner string, csvBytes []by
 	case http.StatusBadRequest:
 		return publishedDeck{}, usageError(string(bytes.TrimSpace(body)))
 	case http.StatusNotFound, http.StatusMethodNotAllowed:
-		return publishedDeck{}, fmt.Errorf("the switch at %s runs and holds the journal, but has no %s endpoint: stop it to import into the journal", addr, ratesDecksPath)
+		return publishedDeck{}, fmt.Errorf("the switch at %s runs and holds the journal, but has no %s endpoint: stop it to import into the journal", api.addr, ratesDecksPath)
 	}
-	return publishedDeck{}, fmt.Errorf("switch at %s answered %s: %s", addr, res.Status, bytes.TrimSpace(body))
+	return publishedDeck{}, api.answered(res, body)
 }
 
 // publishToJournal replays the decks from the journal and appends the

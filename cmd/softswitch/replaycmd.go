@@ -59,6 +59,11 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// Whatever the source (the switch, the journal, Kafka), what is
+	// printed holds no secret (domain.RedactSecrets).
+	for i := range envs {
+		envs[i] = domain.RedactSecrets(envs[i])
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		for _, e := range envs {
@@ -72,7 +77,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	h.Rating = callRating(ctx, running, cfg.HTTP.Listen, filepath.Join(cfg.DataDir, "cdr"), h)
+	h.Rating = callRating(ctx, running, newAdminAPI(cfg.HTTP), filepath.Join(cfg.DataDir, "cdr"), h)
 	return replay.Render(stdout, h)
 }
 
@@ -100,7 +105,7 @@ func callEvents(ctx context.Context, cfg *config.Config, source, callID string, 
 // nodeCallEvents reads a call's envelopes from the running switch or,
 // when nothing answers, from its stopped journal; running says which.
 func nodeCallEvents(ctx context.Context, cfg *config.Config, callID string, stderr io.Writer) ([]domain.Envelope, bool, error) {
-	envs, err := callEventsFromSwitch(ctx, cfg.HTTP.Listen, callID)
+	envs, err := callEventsFromSwitch(ctx, newAdminAPI(cfg.HTTP), callID)
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		return envs, true, err
 	}
@@ -112,16 +117,16 @@ func nodeCallEvents(ctx context.Context, cfg *config.Config, callID string, stde
 
 // callEventsFromSwitch pages through the running switch's journal and keeps
 // the call's envelopes, in log order.
-func callEventsFromSwitch(ctx context.Context, addr, callID string) ([]domain.Envelope, error) {
+func callEventsFromSwitch(ctx context.Context, api adminAPI, callID string) ([]domain.Envelope, error) {
 	// The call index answers in a few journal seeks; a switch without it
 	// (or without the call) is scanned.
-	if envs, err := indexedCallEvents(ctx, addr, callID); err == nil && len(envs) > 0 {
+	if envs, err := indexedCallEvents(ctx, api, callID); err == nil && len(envs) > 0 {
 		return envs, nil
 	}
 	key := domain.CallKey(callID)
 	var out []domain.Envelope
 	for from := uint64(1); ; {
-		n, next, err := eventsPage(ctx, addr, from, func(env domain.Envelope) {
+		n, next, err := eventsPage(ctx, api, from, func(env domain.Envelope) {
 			if env.Aggregate == key {
 				out = append(out, env)
 			}
@@ -138,9 +143,8 @@ func callEventsFromSwitch(ctx context.Context, addr, callID string) ([]domain.En
 
 // eventsPage reads one page of GET /api/v1/events from position from. It
 // returns how many envelopes the page held and the position after the last.
-func eventsPage(ctx context.Context, addr string, from uint64, fn func(domain.Envelope)) (int, uint64, error) {
-	u := "http://" + addr + "/api/v1/events?from=" + strconv.FormatUint(from, 10) + "&limit=" + strconv.Itoa(replayPage)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+func eventsPage(ctx context.Context, api adminAPI, from uint64, fn func(domain.Envelope)) (int, uint64, error) {
+	req, err := api.request(ctx, http.MethodGet, "/api/v1/events?from="+strconv.FormatUint(from, 10)+"&limit="+strconv.Itoa(replayPage), nil)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -151,7 +155,7 @@ func eventsPage(ctx context.Context, addr string, from uint64, fn func(domain.En
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
-		return 0, 0, fmt.Errorf("switch at %s answered %s: %s", addr, res.Status, b)
+		return 0, 0, api.answered(res, b)
 	}
 	dec := json.NewDecoder(bufio.NewReaderSize(res.Body, 1<<16))
 	n, next := 0, from
@@ -162,7 +166,7 @@ func eventsPage(ctx context.Context, addr string, from uint64, fn func(domain.En
 			return n, next, nil
 		}
 		if err != nil {
-			return n, next, fmt.Errorf("events from %s at position %d: %w", addr, next, err)
+			return n, next, fmt.Errorf("events from %s at position %d: %w", api.addr, next, err)
 		}
 		n++
 		if env.Position >= next {
@@ -196,15 +200,15 @@ func callEventsFromJournal(ctx context.Context, dir, callID string, log *slog.Lo
 
 // callRating is the rating of the call's CDR (callCDR); nil when there is
 // no CDR (yet) or it cannot be read: the rating is optional.
-func callRating(ctx context.Context, running bool, addr, cdrDir string, h replay.History) *domain.Rating {
-	if c := callCDR(ctx, running, addr, cdrDir, h); c != nil {
+func callRating(ctx context.Context, running bool, api adminAPI, cdrDir string, h replay.History) *domain.Rating {
+	if c := callCDR(ctx, running, api, cdrDir, h); c != nil {
 		return &c.Rating
 	}
 	return nil
 }
 
 // cdrsFor asks the running switch for the CDRs of a caller and callee.
-func cdrsFor(ctx context.Context, addr, caller, callee string) ([]domain.CDR, error) {
+func cdrsFor(ctx context.Context, api adminAPI, caller, callee string) ([]domain.CDR, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	q := url.Values{}
@@ -214,7 +218,7 @@ func cdrsFor(ctx context.Context, addr, caller, callee string) ([]domain.CDR, er
 	if callee != "" {
 		q.Set("callee", callee)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/api/v1/cdrs?"+q.Encode(), nil)
+	req, err := api.request(ctx, http.MethodGet, "/api/v1/cdrs?"+q.Encode(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +228,8 @@ func cdrsFor(ctx context.Context, addr, caller, callee string) ([]domain.CDR, er
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("switch at %s answered %s", addr, res.Status)
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return nil, api.answered(res, b)
 	}
 	var list []domain.CDR
 	return list, json.NewDecoder(res.Body).Decode(&list)
@@ -242,8 +247,8 @@ func cdrsFromStoreFiltered(ctx context.Context, dir string, f cdr.Filter) ([]dom
 
 // indexedCallEvents asks the running switch for one call's events through
 // its call index (GET /api/v1/calls/{id}/events).
-func indexedCallEvents(ctx context.Context, addr, callID string) ([]domain.Envelope, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/api/v1/calls/"+url.PathEscape(callID)+"/events", nil)
+func indexedCallEvents(ctx context.Context, api adminAPI, callID string) ([]domain.Envelope, error) {
+	req, err := api.request(ctx, http.MethodGet, "/api/v1/calls/"+url.PathEscape(callID)+"/events", nil)
 	if err != nil {
 		return nil, err
 	}

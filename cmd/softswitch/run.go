@@ -154,7 +154,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}()
 
 	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, log: log}
-	httpSrv := &http.Server{Handler: admin.routes(), ReadHeaderTimeout: 5 * time.Second}
+	httpSrv := &http.Server{Handler: admin.handler(), ReadHeaderTimeout: 5 * time.Second}
 	hl, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)

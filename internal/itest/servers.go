@@ -42,7 +42,12 @@ func Server(t testing.TB, action, name string) {
 func (s *Switch) Events(t testing.TB) []domain.Envelope {
 	t.Helper()
 	client := &http.Client{Timeout: 30 * time.Second}
-	res, err := client.Get("http://" + s.HTTPAddr + "/api/v1/events?limit=1000000")
+	req, err := http.NewRequest(http.MethodGet, s.URL("/api/v1/events?limit=1000000"), nil)
+	if err != nil {
+		t.Fatalf("itest: events: %v", err)
+	}
+	s.Authorize(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("itest: events: %v", err)
 	}

@@ -15,6 +15,8 @@ package itest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +39,11 @@ type Subscriber struct {
 	Password string
 }
 
+// AdminToken is one entry of the config's http.tokens.
+type AdminToken struct {
+	Name, Token, Scope string
+}
+
 // Options shape the generated config. Zero values get test-friendly defaults.
 type Options struct {
 	Subscribers     []Subscriber  // default: 6000..6003 with password 1234
@@ -57,6 +64,13 @@ type Options struct {
 	ExtraYAML string
 	// StartTimeout bounds the wait for /healthz (default 20s).
 	StartTimeout time.Duration
+	// AdminTokens are http.tokens. nil: one write token made up for the
+	// switch, so that every test reaches the admin API (and every CLI verb
+	// reaches the switch) through authentication, as in production.
+	AdminTokens []AdminToken
+	// NoAdminToken configures no token at all: the API asks for none and
+	// listens on loopback only.
+	NoAdminToken bool
 }
 
 // DefaultSubscribers are the users the e2e tests use (the seed's 6000/1234).
@@ -75,6 +89,10 @@ type Switch struct {
 	SIPPort    int
 	HTTPAddr   string
 	Opts       Options
+	// AdminToken is the token the HTTP helpers (Do, GetJSON, Events, ...)
+	// send: the first write token of Opts.AdminTokens, else the first
+	// token; "" with none.
+	AdminToken string
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -175,6 +193,12 @@ func Start(t testing.TB, opts Options) *Switch {
 	if opts.DataDir == "" {
 		opts.DataDir = filepath.Join(t.TempDir(), "data")
 	}
+	if opts.AdminTokens == nil && !opts.NoAdminToken {
+		opts.AdminTokens = []AdminToken{{Name: "itest", Token: RandomToken(t), Scope: "write"}}
+	}
+	if opts.NoAdminToken {
+		opts.AdminTokens = nil
+	}
 	bin := Binary(t)
 	sipPort, err := FreeUDPTCPPort()
 	if err != nil {
@@ -195,6 +219,7 @@ func Start(t testing.TB, opts Options) *Switch {
 		SIPPort:    sipPort,
 		HTTPAddr:   fmt.Sprintf("127.0.0.1:%d", httpPort),
 		Opts:       opts,
+		AdminToken: clientToken(opts.AdminTokens),
 	}
 	if err := os.WriteFile(s.ConfigPath, []byte(s.configYAML()), 0o600); err != nil {
 		t.Fatalf("itest: write config: %v", err)
@@ -237,6 +262,12 @@ func (s *Switch) configYAML() string {
 	}
 	b.WriteString("http:\n")
 	fmt.Fprintf(&b, "  listen: %q\n", s.HTTPAddr)
+	if len(s.Opts.AdminTokens) > 0 {
+		b.WriteString("  tokens:\n")
+		for _, tok := range s.Opts.AdminTokens {
+			fmt.Fprintf(&b, "    - {name: %q, token: %q, scope: %q}\n", tok.Name, tok.Token, tok.Scope)
+		}
+	}
 	b.WriteString("subscribers:\n")
 	for _, sub := range s.Opts.Subscribers {
 		fmt.Fprintf(&b, "  - {user: %q, password: %q}\n", sub.User, sub.Password)
@@ -411,28 +442,64 @@ func (s *Switch) dumpLog() {
 	s.t.Logf("---- switch log %s ----\n%s\n---- end of switch log ----", s.LogPath, b)
 }
 
-// URL of an admin API path.
+// RandomToken is a fresh admin API token (32 hex digits).
+func RandomToken(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("itest: token: %v", err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func clientToken(toks []AdminToken) string {
+	for _, t := range toks {
+		if t.Scope == "write" {
+			return t.Token
+		}
+	}
+	if len(toks) > 0 {
+		return toks[0].Token
+	}
+	return ""
+}
+
+// URL of an admin API path. A request to it needs Authorize.
 func (s *Switch) URL(path string) string { return "http://" + s.HTTPAddr + path }
 
-// Do performs an admin HTTP request with a 10s bound and returns status and body.
-func (s *Switch) Do(method, path string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
+// Authorize adds the switch's admin token (AdminToken) to a request.
+func (s *Switch) Authorize(req *http.Request) {
+	if s.AdminToken != "" {
+		req.Header.Set("Authorization", "Bearer "+s.AdminToken)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, s.URL(path), rd)
+}
+
+// Do performs an admin HTTP request with a 10s bound, body (if any) as
+// JSON, and returns status and body.
+func (s *Switch) Do(method, path string, body any) (int, []byte, error) {
+	if body == nil {
+		return s.DoRaw(method, path, "", nil)
+	}
+	b, err := json.Marshal(body)
 	if err != nil {
 		return 0, nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	return s.DoRaw(method, path, "application/json", bytes.NewReader(b))
+}
+
+// DoRaw performs an admin HTTP request with the switch's token, a body of
+// contentType ("" for none) and a 10s bound, and returns status and body.
+func (s *Switch) DoRaw(method, path, contentType string, body io.Reader) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, s.URL(path), body)
+	if err != nil {
+		return 0, nil, err
 	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	s.Authorize(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, err
