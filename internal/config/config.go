@@ -108,6 +108,9 @@ type SIP struct {
 	// caller asking for less gets 422 with it (RFC 4028 §6). The RFC
 	// floor for the network is 90s; less is for labs. Default 90s.
 	MinSE time.Duration `yaml:"min_se"`
+	// Edge is the `sip.edge:` sub-section: message size, TCP connection
+	// caps and timeouts, error answer rate (edge.go).
+	Edge Edge `yaml:"edge"`
 }
 
 // Journal is the `journal:` section of the embedded event store.
@@ -295,6 +298,7 @@ func (s *SIP) setDefaults() {
 	if s.MinSE == 0 {
 		s.MinSE = 90 * time.Second
 	}
+	s.Edge.setDefaults()
 }
 
 // Validate checks the sip section.
@@ -344,7 +348,7 @@ func (s *SIP) Validate() error {
 	if s.MinSE < time.Second || s.MinSE > s.SessionExpires || s.MinSE%time.Second != 0 {
 		return fieldErr("sip.min_se", "must be whole seconds between 1s and sip.session_expires (%s), got %s", s.SessionExpires, s.MinSE)
 	}
-	return nil
+	return s.Edge.Validate()
 }
 
 // Validate checks the journal section; zero values take the journal's own

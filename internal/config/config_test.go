@@ -53,6 +53,8 @@ func TestDefaults(t *testing.T) {
 			UserAgent:           "softswitch",
 			SessionExpires:      30 * time.Minute,
 			MinSE:               90 * time.Second,
+			Edge: config.Edge{MaxMessageBytes: 32768, TCPMaxConnections: 4096, TCPMaxConnectionsPerSource: 64,
+				TCPIdleTimeout: 10 * time.Second, ErrorAnswersPerSecond: 10},
 		},
 		HTTP: config.HTTP{Listen: "127.0.0.1:8080"},
 		// Zero but the heartbeat: the journal applies its own defaults.
