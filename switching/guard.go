@@ -65,12 +65,14 @@ func (g *Guard) Admit(req *sip.Request, tx sip.ServerTransaction) bool {
 			}
 		}
 	}
-	if code, reason := validate(req); code != 0 {
-		g.m.Malformed()
+	if res, malformed := refusal(req); res != nil {
+		if malformed {
+			g.m.Malformed()
+		}
 		if !req.IsAck() {
 			// RFC 3261 §17.1.1.3: an ACK is never answered.
-			g.m.response(code)
-			_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
+			g.m.response(res.StatusCode)
+			_ = tx.Respond(res)
 		}
 		return false
 	}
@@ -90,6 +92,11 @@ func (g *Guard) Authenticate(ctx context.Context, req *sip.Request, tx sip.Serve
 	switch {
 	case err == nil:
 		return user, true
+	case errors.Is(err, auth.ErrNoCredentials):
+		// No Digest credentials (another scheme, RFC 4475 §3.3.7
+		// "regaut01"): challenge as for none at all; it is no failure.
+		g.challenge(req, tx, code, false)
+		return "", false
 	case errors.Is(err, auth.ErrStaleNonce):
 		// RFC 7616 §3.3: a stale nonce is not a wrong password.
 		g.challenge(req, tx, code, true)

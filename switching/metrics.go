@@ -39,6 +39,8 @@ type Metrics struct {
 	sessionRefreshes atomic.Uint64
 	sessionExpiries  atomic.Uint64
 	orphansClosed    atomic.Uint64
+	// edge counts what the SIP edge refuses (edge_metrics.go).
+	edge edgeMetrics
 }
 
 const methodCount = 9
@@ -122,6 +124,7 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	counter("softswitch_session_refreshes_total", "Session refreshes the switch sent that were answered (RFC 4028).", m.sessionRefreshes.Load())
 	counter("softswitch_session_expiries_total", "Calls ended because a session refresh failed or was not received.", m.sessionExpiries.Load())
 	counter("softswitch_orphan_calls_closed_total", "Calls a previous run left open, closed at start with BYE to each confirmed leg.", m.orphansClosed.Load())
+	m.edge.writeTo(w)
 	counter("softswitch_journal_append_errors_total", "Failed event appends.", m.appendErrors.Load())
 	counter("softswitch_journal_append_batches_total", "Event append calls.", m.appendBatches.Load())
 	counter("softswitch_journal_append_events_total", "Events appended.", m.appendEvents.Load())

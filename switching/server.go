@@ -24,6 +24,9 @@ type ServerConfig struct {
 	UDPBufferBytes int
 	// SweepInterval is how often expired bindings are unbound.
 	SweepInterval time.Duration
+	// Edge bounds what the transports take before SIP processing
+	// (edge_inspect.go); zero fields take the defaults.
+	Edge EdgeConfig
 }
 
 // Server is the SIP front end: transports, the registrar and the B2BUA.
@@ -36,6 +39,7 @@ type Server struct {
 	reg   *Registrar
 	b2b   *B2BUA
 	guard *Guard
+	edge  *edge
 	m     *Metrics
 	log   *slog.Logger
 	ready chan struct{}
@@ -104,6 +108,7 @@ type Stack struct {
 // NewServer assembles the front end.
 func NewServer(cfg ServerConfig, st *Stack, reg *Registrar, b2b *B2BUA, guard *Guard, m *Metrics, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, ua: st.UA, srv: st.Server, cli: st.Client, out: st.out, reg: reg, b2b: b2b, guard: guard, m: m, log: log, ready: make(chan struct{})}
+	s.edge = newEdge(cfg.Edge, guard.silences, m, log.With("component", "sip-edge"))
 	s.srv.OnRegister(s.onRegister)
 	s.srv.OnOptions(s.onOptions)
 	s.srv.OnNoRoute(s.onNoRoute)
@@ -114,7 +119,9 @@ func NewServer(cfg ServerConfig, st *Stack, reg *Registrar, b2b *B2BUA, guard *G
 // Ready is closed once both transports listen.
 func (s *Server) Ready() <-chan struct{} { return s.ready }
 
-// Run listens on UDP and TCP until ctx ends.
+// Run listens on UDP and TCP until ctx ends. Every socket sipgo serves
+// is seen through the edge first (edge_inspect.go): it frames, bounds and
+// canonicalizes what arrives and answers what sipgo could not take.
 func (s *Server) Run(ctx context.Context) error {
 	lc := net.ListenConfig{}
 	pc, err := lc.ListenPacket(ctx, "udp", s.cfg.Listen)
@@ -131,9 +138,9 @@ func (s *Server) Run(ctx context.Context) error {
 		return fmt.Errorf("sip tcp listen %s: %w", s.cfg.Listen, err)
 	}
 	errs := make(chan error, 3)
-	go func() { errs <- s.srv.ServeUDP(pc) }()
-	go func() { errs <- s.srv.ServeTCP(ln) }()
-	go func() { errs <- s.srv.ServeUDP(s.out) }()
+	go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(pc)) }()
+	go func() { errs <- s.srv.ServeTCP(s.edge.listener(ln)) }()
+	go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(s.out)) }()
 	go s.sweep(ctx)
 	// Ready means requests can leave: sipgo adds a served socket to its
 	// connection pool on its own goroutine, and a request sent before that

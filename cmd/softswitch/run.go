@@ -110,7 +110,10 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	sipLog := log.With("component", "sip")
 	guard := switching.NewGuard(authn, bans, cfg.Security.ScannerUserAgents, rec, m, sipLog)
-	scfg := switching.ServerConfig{Listen: cfg.SIP.Listen, UserAgent: cfg.SIP.UserAgent, UDPBufferBytes: cfg.SIP.UDPBufferBytes, SweepInterval: time.Second}
+	scfg := switching.ServerConfig{Listen: cfg.SIP.Listen, UserAgent: cfg.SIP.UserAgent, UDPBufferBytes: cfg.SIP.UDPBufferBytes, SweepInterval: time.Second,
+		Edge: switching.EdgeConfig{MaxMessageBytes: cfg.SIP.Edge.MaxMessageBytes, TCPMaxConnections: cfg.SIP.Edge.TCPMaxConnections,
+			TCPMaxConnectionsPerSource: cfg.SIP.Edge.TCPMaxConnectionsPerSource, TCPIdleTimeout: cfg.SIP.Edge.TCPIdleTimeout,
+			ErrorAnswersPerSecond: cfg.SIP.Edge.ErrorAnswersPerSecond}}
 	st, err := switching.NewSIPStack(scfg, m, sipLog)
 	if err != nil {
 		return err

@@ -1,0 +1,60 @@
+package switching
+
+import (
+	"net"
+	"net/netip"
+)
+
+// edgePacketConn is the UDP socket sipgo serves, seen through the edge:
+// ReadFrom returns only datagrams the edge passes on, in canonical form;
+// the others it has answered or dropped itself. sipgo reads from one
+// goroutine per socket, so the buffers need no lock.
+type edgePacketConn struct {
+	net.PacketConn
+	e   *edge
+	buf []byte
+	st  edgeMsg
+}
+
+// packetConn wraps pc.
+func (e *edge) packetConn(pc net.PacketConn) *edgePacketConn {
+	// 64 KiB holds any datagram (65,507 bytes over IPv4), so one over the
+	// limit is seen whole, and answered, rather than cut short.
+	return &edgePacketConn{PacketConn: pc, e: e, buf: make([]byte, 1<<16)}
+}
+
+func (c *edgePacketConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := c.PacketConn.ReadFrom(c.buf)
+		if err != nil {
+			return 0, addr, err
+		}
+		out, ok := c.e.datagram(&c.st, c.buf[:n], addrPort(addr), c.reply)
+		if !ok {
+			continue
+		}
+		if len(out) > len(p) {
+			// Canonical form grew a message at the limit past sipgo's
+			// buffer (an added RFC 2543 branch): too large after all.
+			c.e.m.edge.oversizeUDP.Add(1)
+			c.e.refuse(&c.st, edgeProblem{code: 513, reason: "Message Too Large"}, "UDP", addrPort(addr).Addr(),
+				func(b []byte) { c.reply(b, c.st.replyAddr(addrPort(addr))) })
+			continue
+		}
+		return copy(p, out), addr, nil
+	}
+}
+
+func (c *edgePacketConn) reply(b []byte, to netip.AddrPort) {
+	_, _ = c.PacketConn.WriteTo(b, net.UDPAddrFromAddrPort(to))
+}
+
+// WriteTo sends what sipgo sends, less any branch the edge added to an RFC
+// 2543 client's request (edge_message.go).
+func (c *edgePacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	n := len(b)
+	if _, err := c.PacketConn.WriteTo(edgeStripBranch(b), addr); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
