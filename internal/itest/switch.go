@@ -59,6 +59,9 @@ type Options struct {
 	// TrunkAttemptTimeout is sip.trunk_attempt_timeout; 0 leaves the
 	// switch default.
 	TrunkAttemptTimeout time.Duration
+	// SIPYAML is appended inside the sip: section, each line indented
+	// by two spaces (e.g. "edge:\n  tcp_idle_timeout: 1s").
+	SIPYAML string
 	// ExtraYAML is appended verbatim to the config (top-level keys that the
 	// generated part does not already set, e.g. "security:\n  ...").
 	ExtraYAML string
@@ -259,6 +262,11 @@ func (s *Switch) configYAML() string {
 	}
 	if s.Opts.SessionExpires > 0 {
 		fmt.Fprintf(&b, "  session_expires: %q\n  min_se: %q\n", s.Opts.SessionExpires.String(), s.Opts.MinSE.String())
+	}
+	for _, l := range strings.Split(strings.TrimRight(s.Opts.SIPYAML, "\n"), "\n") {
+		if l != "" {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
 	}
 	b.WriteString("http:\n")
 	fmt.Fprintf(&b, "  listen: %q\n", s.HTTPAddr)
