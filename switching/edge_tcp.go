@@ -135,6 +135,10 @@ func (e *edge) conn(c net.Conn, src netip.AddrPort, release func()) *edgeConn {
 		deadline: e.now().Add(e.cfg.TCPIdleTimeout)}
 }
 
+// edgeKeepBuffer is the most a connection keeps of its buffers between
+// messages.
+const edgeKeepBuffer = 8 << 10
+
 // edgeLinger is how long a connection the edge ends stays open, read no
 // more, before it is closed (edge.linger; tests shorten it): sipgo hands each message to a goroutine of
 // its own, which finds the connection to answer on in sipgo's pool, and
@@ -229,6 +233,15 @@ func (c *edgeConn) frame() bool {
 			if len(c.in) == 0 {
 				if c.whole {
 					c.deadline = time.Time{}
+				}
+				// Between messages a connection keeps little: buffers a
+				// large message grew are let go (a phone's connection
+				// may wait for hours).
+				if cap(c.in) > edgeKeepBuffer {
+					c.in = nil
+				}
+				if cap(c.st.out) > edgeKeepBuffer {
+					c.st.out = nil
 				}
 				return true
 			}

@@ -8,12 +8,15 @@ import (
 	"time"
 )
 
-// malformedCounter wraps the slog handler given to sipgo. sipgo drops a
-// datagram it cannot parse (RFC 3261 §18.3 lets a server discard it) and
-// logs "failed to parse", or answers 400 to a request without mandatory
-// headers; it has no hook for either, so the log record is the signal. The
-// wrapper counts them and logs at most one such line per second, so a
-// flood of garbage cannot flood the log too.
+// malformedCounter wraps the slog handler given to sipgo. The edge
+// (edge_*.go) counts and answers what sipgo cannot parse before sipgo sees
+// it; what is left for this is what fails inside sipgo: a message on a
+// connection sipgo dialed itself (the edge wraps only the sockets sipgo
+// serves), and a request sipgo parses but cannot make a transaction of (no
+// Via or CSeq), which it answers 400 and logs. It has no hook for either,
+// so the log record is the signal. The wrapper counts them and logs at
+// most one such line per second, so a flood of garbage cannot flood the
+// log too.
 type malformedCounter struct {
 	next    slog.Handler
 	m       *Metrics

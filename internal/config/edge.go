@@ -18,8 +18,11 @@ type Edge struct {
 	MaxMessageBytes int `yaml:"max_message_bytes"`
 	// TCPMaxConnections (count) is how many TCP connections may be open at
 	// once, from all sources together; one over it is closed as soon as it
-	// is accepted. Default 4096: each costs a goroutine and up to 64 KiB of
-	// buffers, so 4096 bound them at about 256 MiB.
+	// is accepted. Default 4096: each costs a descriptor, a goroutine and
+	// about 44 KiB of buffers between messages (sipgo's 32 KiB read
+	// buffer, the edge's 4 KiB and what it keeps), up to about 100 KiB
+	// while a message of the largest size is under way; 4096 bound them at
+	// about 180 MiB, 400 MiB at worst.
 	TCPMaxConnections int `yaml:"tcp_max_connections"`
 	// TCPMaxConnectionsPerSource (count) is how many of them one IP address
 	// may hold. Default 64: a phone needs one; raise it when many phones
