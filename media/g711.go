@@ -1,0 +1,44 @@
+package media
+
+// G.711 decoding (ITU-T G.711 §A.2 tables 1a/2a) to 16-bit linear PCM, as
+// the classic reference g711.c computes it. The recorder fills one
+// 256-entry table per law from these at start, so decoding is a lookup.
+
+func ulawToLinear(u byte) int16 {
+	u = ^u
+	t := (int32(u&0x0f) << 3) + 0x84
+	t <<= (u & 0x70) >> 4
+	if u&0x80 != 0 {
+		return int16(0x84 - t)
+	}
+	return int16(t - 0x84)
+}
+
+func alawToLinear(a byte) int16 {
+	a ^= 0x55
+	t := int32(a&0x0f) << 4
+	switch seg := (a & 0x70) >> 4; seg {
+	case 0:
+		t += 8
+	case 1:
+		t += 0x108
+	default:
+		t += 0x108
+		t <<= seg - 1
+	}
+	if a&0x80 != 0 {
+		return int16(t)
+	}
+	return int16(-t)
+}
+
+type g711Tables struct{ ulaw, alaw [256]int16 }
+
+func newG711Tables() *g711Tables {
+	t := new(g711Tables)
+	for i := range 256 {
+		t.ulaw[i] = ulawToLinear(byte(i))
+		t.alaw[i] = alawToLinear(byte(i))
+	}
+	return t
+}
