@@ -60,10 +60,18 @@ func (c EdgeConfig) withDefaults() EdgeConfig {
 // canonically (edge_message.go), refuses what sipgo could not take with an
 // answer that says why, and hands sipgo only messages that sipgo's own
 // parser has read.
+//
+// Why wrappers and not sipgo's read filter (WithTransportLayerReadFilter):
+// the filter sees a TCP stream in whatever chunks reads return, so it
+// cannot frame; it has no connection to answer on or to close; and an
+// error from it ends the UDP listener's read loop, which is the switch's
+// SIP service. A wrapper sees whole datagrams, owns the stream, its
+// deadlines and its close, and is the only place an accept error can be
+// kept from sipgo.
 type edge struct {
 	cfg EdgeConfig
-	// parser is sipgo's, the one the transports use: a message the edge
-	// passes on is one sipgo parses.
+	// parser is built as sipgo.NewUA builds the transports' (sip.NewParser
+	// with its defaults): a message the edge passes on is one sipgo parses.
 	parser *sip.Parser
 	// silenced says whether a request from ip with this User-Agent gets
 	// no answer at all (a banned source, a scanner: Guard.silences).
