@@ -132,7 +132,9 @@ func (r *recorder) write(ch int, now time.Time, ssrc, ts uint32, alaw, late bool
 		*a = recAnchor{valid: true, ssrc: ssrc, ts: ts, pos: arrival}
 		pos = arrival
 	}
-	if pos+n <= r.out {
+	if pos+n <= r.out || pos > arrival+recMaxSkew {
+		// Already written out, or (a late packet with a wild timestamp)
+		// nowhere near its arrival: never grow the buffer for it.
 		r.skipped++
 		return
 	}

@@ -204,3 +204,23 @@ func TestRecordingThroughSession(t *testing.T) {
 		t.Fatal("no digest")
 	}
 }
+
+// TestRecorderLateWildTimestamp: a late packet (by sequence number) whose
+// timestamp is hours away must be dropped, not make the recorder allocate
+// room up to it (found by FuzzRTPPacket: the process ran out of memory).
+func TestRecorderLateWildTimestamp(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	r, err := newRecorder(RecordConfig{Path: filepath.Join(t.TempDir(), "wild.wav")}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.write(0, t0.Add(20*time.Millisecond), 1, 1000, false, false, pcmu(160, 0x80))
+	r.write(0, t0.Add(40*time.Millisecond), 1, 1000+0x7fff0000, false, true, pcmu(160, 0x80))
+	r.write(0, t0.Add(60*time.Millisecond), 1, 1000+0x80010000, false, true, pcmu(160, 0x80))
+	if len(r.pend[0]) > 8000 || r.skipped != 2 {
+		t.Fatalf("pending %d samples, skipped %d", len(r.pend[0]), r.skipped)
+	}
+	if _, err := r.finish(t0.Add(100 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+}
