@@ -135,11 +135,11 @@ func (m *edgeMsg) startLine(line []byte) edgeProblem {
 	// Request-Line = Method SP Request-URI SP SIP-Version CRLF: single
 	// SPs, nothing else (RFC 4475 §3.1.2.8-3.1.2.10 "lwsruri", "lwsstart",
 	// "trws"; an element may be liberal, but must not forward them).
+	if bytes.HasSuffix(line, []byte(" ")) || bytes.HasSuffix(line, []byte("\t")) {
+		return badRequest("Malformed Request-Line: trailing white space")
+	}
 	if bytes.IndexByte(line, '\t') >= 0 || bytes.Contains(line, []byte("  ")) {
 		return badRequest("Malformed Request-Line: extra white space")
-	}
-	if bytes.HasSuffix(line, []byte(" ")) {
-		return badRequest("Malformed Request-Line: trailing white space")
 	}
 	first := bytes.IndexByte(line, ' ')
 	last := bytes.LastIndexByte(line, ' ')

@@ -94,7 +94,7 @@ var tortureCases = []tortureCase{
 		why: "white space inside the Request-URI: 400"},
 	{file: "invalid/lwsstart", section: "3.1.2.9", udp: tortureAnswer{code: 400, reason: "Request-Line", malformed: true},
 		why: "several SPs between Request-Line elements: rejected as malformed (the RFC allows it; the liberal choice must then not forward them)"},
-	{file: "invalid/trws", section: "3.1.2.10", udp: tortureAnswer{code: 400, reason: "Request-Line", malformed: true},
+	{file: "invalid/trws", section: "3.1.2.10", udp: tortureAnswer{code: 400, reason: "trailing white space", malformed: true},
 		why: "SPs after the SIP-Version: rejected as malformed, as the RFC allows"},
 	{file: "invalid/escruri", section: "3.1.2.11", udp: tortureAnswer{code: 400, reason: "Request-URI", malformed: true},
 		why: "escaped headers in the Request-URI (RFC 3261 §19.1.1 forbids them there): 400, the RFC's \"reasonable\" answer"},
