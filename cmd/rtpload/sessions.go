@@ -133,7 +133,7 @@ func (s *switchSource) Name() string { return "switch" }
 func (s *switchSource) Sessions(ctx context.Context, eps []endpointPair) ([]relayPair, error) {
 	deadline := time.Now().Add(s.wait)
 	for {
-		pairs, err := s.fetch(ctx)
+		pairs, listed, err := s.fetch(ctx)
 		if err == nil && len(pairs) >= len(eps) {
 			return pairs[:len(eps)], nil
 		}
@@ -141,9 +141,9 @@ func (s *switchSource) Sessions(ctx context.Context, eps []endpointPair) ([]rela
 			if err != nil {
 				return nil, err
 			}
-			return nil, fmt.Errorf("%w: switch has %d calls with media, %d asked", ErrSessions, len(pairs), len(eps))
+			return nil, fmt.Errorf("%w: switch lists %d calls, %d with both legs' media, %d asked", ErrSessions, listed, len(pairs), len(eps))
 		}
-		s.log.Info("waiting for anchored calls", "have", len(pairs), "want", len(eps), "err", err)
+		s.log.Info("waiting for anchored calls", "listed", listed, "with_media", len(pairs), "want", len(eps), "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -152,13 +152,14 @@ func (s *switchSource) Sessions(ctx context.Context, eps []endpointPair) ([]rela
 	}
 }
 
-// fetch returns one pair per call that has both legs' relay addresses.
-func (s *switchSource) fetch(ctx context.Context) ([]relayPair, error) {
+// fetch returns one pair per call that has both legs' relay addresses, and
+// how many calls the switch listed in all.
+func (s *switchSource) fetch(ctx context.Context) ([]relayPair, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(s.baseURL, "/")+"/api/v1/calls", nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if s.token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.token)
@@ -166,16 +167,16 @@ func (s *switchSource) fetch(ctx context.Context) ([]relayPair, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSessions, err)
+		return nil, 0, fmt.Errorf("%w: %w", ErrSessions, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("%w: GET /api/v1/calls: %s: %s", ErrSessions, resp.Status, strings.TrimSpace(string(b)))
+		return nil, 0, fmt.Errorf("%w: GET /api/v1/calls: %s: %s", ErrSessions, resp.Status, strings.TrimSpace(string(b)))
 	}
 	var calls []apiCall
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&calls); err != nil {
-		return nil, fmt.Errorf("%w: /api/v1/calls: %w", ErrSessions, err)
+		return nil, 0, fmt.Errorf("%w: /api/v1/calls: %w", ErrSessions, err)
 	}
 	var out []relayPair
 	for _, c := range calls {
@@ -201,7 +202,7 @@ func (s *switchSource) fetch(ctx context.Context) ([]relayPair, error) {
 		}
 		out = append(out, relayPair{A: a, B: b, ID: id})
 	}
-	return out, nil
+	return out, len(calls), nil
 }
 
 func (s *switchSource) Close(context.Context) error { return nil }
