@@ -70,10 +70,21 @@ echo "logs: $work"
 source "$here/lib.sh"   # wait_udp_listen, stop_pid
 
 relay_pid="" wrapper_pid="" uas_pid="" uac_pid=""
+# Every long-running process runs under timeout(1), so the pids we hold are
+# timeout's; its child is the program. Signal the child itself: timeout
+# forwards TERM but dies of USR1 and leaves SIPp behind.
+child_of() { pgrep -P "$1" 2>/dev/null | head -1 || true; }
+stop_wrapped() { # wrapper_pid signal seconds
+  [[ -n $1 ]] || return 0
+  local c; c=$(child_of "$1")
+  [[ -n $c ]] && stop_pid "$c" "$2" "$3"
+  stop_pid "$1" TERM 5
+}
 cleanup() {
-  # only what this script started, by pid
-  local p
+  # only what this script started, by pid (children of our timeouts first)
+  local p c
   for p in $uac_pid $uas_pid $relay_pid $wrapper_pid; do
+    c=$(child_of "$p"); [[ -n $c ]] && kill -KILL "$c" 2>/dev/null || true
     kill -KILL "$p" 2>/dev/null || true
   done
 }
@@ -241,8 +252,9 @@ EOF
   SOFTSWITCH_ADMIN_TOKEN=${SOFTSWITCH_ADMIN_TOKEN:-} run_rtpload switch \
       --switch "http://127.0.0.1:$http_port" --switch-wait "$(( setup + 30 ))s" --pid "$relay_pid" || rc=$?
 
-  stop_pid "$uac_pid" TERM 5; uac_pid=""
-  stop_pid "$uas_pid" USR1 5; uas_pid=""
+  stop_wrapped "$uac_pid" TERM 5; uac_pid=""
+  # SIGUSR1: SIPp ends without counting its open calls as failed
+  stop_wrapped "$uas_pid" USR1 5; uas_pid=""
   stop_pid "$relay_pid" TERM 10; relay_pid=""
   stop_pid "$wrapper_pid" TERM 5; wrapper_pid=""
   if [[ $rc != 0 ]] && grep -q 'err="sessions' "$work/switch.err" 2>/dev/null; then
