@@ -35,6 +35,8 @@ func TestRelayBothWays(t *testing.T) {
 			t.Fatalf("B→A packet %d: ok %v from %v, equal %v", i, ok, from, bytes.Equal(got, back))
 		}
 	}
+	// The relay counts a packet just after sending it.
+	waitFor(t, "relay counters", func() bool { st := s.Stats(); return st.A.SentPackets == 10 && st.B.SentPackets == 10 })
 	st := s.Stats()
 	for _, l := range []LegStats{st.A, st.B} {
 		if l.Received.Packets != 10 || l.Received.Relayed != 10 || l.SentPackets != 10 || !l.Locked || l.Received.Lost != 0 {
