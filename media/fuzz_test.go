@@ -29,7 +29,7 @@ func FuzzRTPPacket(f *testing.F) {
 	f.Add([]byte{0xbf, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, uint8(2))                      // padding+ext+15 CSRC, no room
 	f.Add([]byte{0x90, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xbe, 0xde, 0, 1, 0x10, 0xff, 0, 0}, uint8(0))
 
-	pool := newTestPool(f, 25000, 25099)
+	pool := newTestPool(f, 64100, 64199)
 	s, err := NewSession(context.Background(), pool, SessionConfig{
 		LearnWindow: time.Millisecond,
 		OnDTMF:      func(DTMF) {},
@@ -75,7 +75,7 @@ func FuzzRTCPPacket(f *testing.F) {
 	f.Add(marshalRTCP(f, &rtcp.Goodbye{Sources: []uint32{1}}), true)
 	f.Add([]byte{0xa0, 0xc9, 0, 1, 0, 0, 0, 4}, false) // padding
 
-	pool := newTestPool(f, 25100, 25199)
+	pool := newTestPool(f, 64200, 64299)
 	s, err := NewSession(context.Background(), pool, SessionConfig{LearnWindow: -1})
 	if err != nil {
 		f.Fatal(err)

@@ -16,7 +16,7 @@ func TestThousandSessionsLeaveNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1,000 sessions")
 	}
-	pool := newTestPool(t, 24000, 24999) // 500 pairs, 200 in use at a time
+	pool := newTestPool(t, 63000, 63999) // 500 pairs, 200 in use at a time
 	a, b := newPhone(t), newPhone(t)
 	var digits digitLog
 	before := runtime.NumGoroutine()

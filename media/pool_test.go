@@ -19,6 +19,19 @@ func newTestPool(t testing.TB, min, max int) *Pool {
 	return p
 }
 
+// requireFree skips a test that counts on exact port numbers when another
+// process on the machine holds one of them.
+func requireFree(t *testing.T, min, max int) {
+	t.Helper()
+	for port := min; port <= max; port++ {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		if err != nil {
+			t.Skipf("port %d is in use on this machine: %v", port, err)
+		}
+		c.Close()
+	}
+}
+
 func TestNewPoolValidates(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -45,7 +58,8 @@ func TestNewPoolValidates(t *testing.T) {
 }
 
 func TestPoolAllocateRelease(t *testing.T) {
-	p := newTestPool(t, 21000, 21005) // 3 pairs: 21000/1, 21002/3, 21004/5
+	requireFree(t, 61000, 61005)
+	p := newTestPool(t, 61000, 61005) // 3 pairs: 61000/1, 61002/3, 61004/5
 	ctx := context.Background()
 	var got []*PortPair
 	for range 3 {
@@ -71,7 +85,7 @@ func TestPoolAllocateRelease(t *testing.T) {
 		t.Fatalf("in use %d after release, want 2", st.InUse)
 	}
 	pp, err := p.Allocate(ctx)
-	if err != nil || pp.RTPAddr().Port() != 21002 {
+	if err != nil || pp.RTPAddr().Port() != 61002 {
 		t.Fatalf("reallocation: %v %v", pp, err)
 	}
 	for _, pp := range append(got, pp) {
@@ -83,22 +97,23 @@ func TestPoolAllocateRelease(t *testing.T) {
 }
 
 func TestPoolSkipsPortsInUse(t *testing.T) {
+	requireFree(t, 61100, 61105)
 	// Another process (here: a plain socket) holds the RTCP port of the
 	// first pair and the RTP port of the second.
-	for _, port := range []int{21101, 21102} {
+	for _, port := range []int{61101, 61102} {
 		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
 		if err != nil {
 			t.Skipf("cannot hold port %d: %v", port, err)
 		}
 		defer c.Close()
 	}
-	p := newTestPool(t, 21100, 21105)
+	p := newTestPool(t, 61100, 61105)
 	pp, err := p.Allocate(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Release(pp)
-	if pp.RTPAddr().Port() != 21104 {
+	if pp.RTPAddr().Port() != 61104 {
 		t.Fatalf("got %v, want the third pair", pp.RTPAddr())
 	}
 	if st := p.Stats(); st.BindFailures != 2 {
@@ -110,7 +125,7 @@ func TestPoolSkipsPortsInUse(t *testing.T) {
 }
 
 func TestPoolAllocateCancelled(t *testing.T) {
-	p := newTestPool(t, 21200, 21209)
+	p := newTestPool(t, 61200, 61209)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := p.Allocate(ctx); !errors.Is(err, context.Canceled) {

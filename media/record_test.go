@@ -149,7 +149,7 @@ func TestRecorderResyncs(t *testing.T) {
 }
 
 func TestRecordingThroughSession(t *testing.T) {
-	pool := newTestPool(t, 23100, 23199)
+	pool := newTestPool(t, 62400, 62499)
 	path := filepath.Join(t.TempDir(), "session.wav")
 	s := newTestSession(t, pool, SessionConfig{Record: &RecordConfig{Path: path}})
 	opened := time.Now()

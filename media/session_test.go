@@ -13,7 +13,7 @@ import (
 const wait = 2 * time.Second
 
 func TestRelayBothWays(t *testing.T) {
-	pool := newTestPool(t, 22000, 22099)
+	pool := newTestPool(t, 61300, 61399)
 	s := newTestSession(t, pool, SessionConfig{})
 	a, b := newPhone(t), newPhone(t)
 	s.SetRemote(A, a.remote())
@@ -54,7 +54,7 @@ func TestRelayBothWays(t *testing.T) {
 // TestEarlyMediaAndSymmetric: before B's SDP is known, B's early media
 // reaches A, and B's source is then where A's media goes (symmetric RTP).
 func TestEarlyMediaAndSymmetric(t *testing.T) {
-	pool := newTestPool(t, 22100, 22199)
+	pool := newTestPool(t, 61400, 61499)
 	s := newTestSession(t, pool, SessionConfig{LearnWindow: -1})
 	a, b := newPhone(t), newPhone(t)
 	s.SetRemote(A, a.remote())
@@ -79,7 +79,7 @@ func TestEarlyMediaAndSymmetric(t *testing.T) {
 // the real source is learnt, answered symmetrically, and then nobody else
 // is accepted.
 func TestLatchingBehindNAT(t *testing.T) {
-	pool := newTestPool(t, 22200, 22299)
+	pool := newTestPool(t, 61500, 61599)
 	s := newTestSession(t, pool, SessionConfig{LearnWindow: -1})
 	a, b, stranger := newPhone(t), newPhone(t), newPhone(t)
 	ra := a.remote()
@@ -119,7 +119,7 @@ func TestLatchingBehindNAT(t *testing.T) {
 // packets (worse rank than the SDP address) are never relayed, and the
 // real endpoint, matching its SDP exactly, locks at once.
 func TestRTPBleedDuringWindow(t *testing.T) {
-	pool := newTestPool(t, 22300, 22399)
+	pool := newTestPool(t, 61600, 61699)
 	s := newTestSession(t, pool, SessionConfig{LearnWindow: time.Hour})
 	a, b, stranger := newPhone(t), newPhone(t), newPhone(t)
 	s.SetRemote(A, a.remote())
@@ -138,7 +138,7 @@ func TestRTPBleedDuringWindow(t *testing.T) {
 }
 
 func TestSetRemoteRepointsAndRelearns(t *testing.T) {
-	pool := newTestPool(t, 22400, 22499)
+	pool := newTestPool(t, 61700, 61799)
 	s := newTestSession(t, pool, SessionConfig{LearnWindow: -1})
 	a1, a2, b := newPhone(t), newPhone(t), newPhone(t)
 	s.SetRemote(A, a1.remote())
@@ -189,7 +189,7 @@ func TestHoldDirections(t *testing.T) {
 		{"inactive", Inactive, Inactive, false, false},
 		{"A sendonly, B answered sendrecv", SendOnly, SendRecv, true, false},
 	}
-	pool := newTestPool(t, 22500, 22599)
+	pool := newTestPool(t, 61800, 61899)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestSession(t, pool, SessionConfig{})
@@ -228,7 +228,7 @@ func TestHoldDirections(t *testing.T) {
 }
 
 func TestMalformedDropped(t *testing.T) {
-	pool := newTestPool(t, 22600, 22699)
+	pool := newTestPool(t, 61900, 61999)
 	s := newTestSession(t, pool, SessionConfig{})
 	a, b := newPhone(t), newPhone(t)
 	s.SetRemote(A, a.remote())
@@ -273,7 +273,7 @@ func TestMalformedDropped(t *testing.T) {
 }
 
 func TestDTMFThroughSession(t *testing.T) {
-	pool := newTestPool(t, 22700, 22799)
+	pool := newTestPool(t, 62000, 62099)
 	var log digitLog
 	s := newTestSession(t, pool, SessionConfig{OnDTMF: log.add})
 	a, b := newPhone(t), newPhone(t)
@@ -307,7 +307,7 @@ func TestDTMFThroughSession(t *testing.T) {
 }
 
 func TestStatsThroughSession(t *testing.T) {
-	pool := newTestPool(t, 22800, 22899)
+	pool := newTestPool(t, 62100, 62199)
 	s := newTestSession(t, pool, SessionConfig{})
 	a, b := newPhone(t), newPhone(t)
 	s.SetRemote(A, a.remote())
@@ -337,7 +337,7 @@ func TestStatsThroughSession(t *testing.T) {
 // echoing it 30 ms later, saying it held it 10 ms: B's RTT to the switch
 // is the remaining ~20 ms.
 func TestRTT(t *testing.T) {
-	pool := newTestPool(t, 22900, 22999)
+	pool := newTestPool(t, 62200, 62299)
 	s := newTestSession(t, pool, SessionConfig{})
 	a, b := newPhone(t), newPhone(t)
 	s.SetRemote(A, a.remote())
@@ -366,7 +366,7 @@ func TestRTT(t *testing.T) {
 }
 
 func TestCloseIdempotent(t *testing.T) {
-	pool := newTestPool(t, 23000, 23099)
+	pool := newTestPool(t, 62300, 62399)
 	s := newTestSession(t, pool, SessionConfig{})
 	a, b := newPhone(t), newPhone(t)
 	s.SetRemote(A, a.remote())
