@@ -135,4 +135,3 @@ func BenchmarkParseRTP(b *testing.B) {
 		}
 	}
 }
-
