@@ -92,3 +92,25 @@ func loadAvg() string {
 	}
 	return f[0]
 }
+
+// othersCPU sums utime+stime of every process but this one and skip: the
+// CPU that other work on a shared machine took, a measure of how clean the
+// run was. Processes that start and end between two calls are not seen.
+func othersCPU(skip int) time.Duration {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	self := os.Getpid()
+	var total time.Duration
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self || pid == skip {
+			continue
+		}
+		if d, err := procCPU(pid); err == nil {
+			total += d
+		}
+	}
+	return total
+}

@@ -47,6 +47,8 @@ const (
 	// lateAfter: a packet leaving this long after its slot counts as late,
 	// a sign that the generator (or the machine) is the bottleneck.
 	lateAfter = time.Millisecond
+	// slipAfter: further behind than one packet time, the schedule slips.
+	slipAfter = 20 * time.Millisecond
 )
 
 type engineConfig struct {
@@ -208,6 +210,7 @@ func (e *engine) attach(rp []relayPair) error {
 type window struct {
 	wall    time.Duration
 	target  time.Duration // CPU of cfg.PID
+	others  time.Duration // CPU of every other process
 	self    time.Duration
 	rcvbuf  uint64
 	loadavg string
@@ -219,8 +222,10 @@ type runResult struct {
 	hist      [2]*hist // by direction: 0 A→B, 1 B→A
 	maxLag    time.Duration
 	late      uint64 // measured packets sent more than lateAfter behind schedule
-	foreign   uint64 // datagrams that were not ours
-	truncated bool   // ctx ended early
+	slips     int
+	slipped   time.Duration // total schedule shift
+	foreign   uint64        // datagrams that were not ours
+	truncated bool          // ctx ended early
 }
 
 // run sends for warmup+duration, keeps reading for Drain, and returns the
@@ -261,25 +266,39 @@ func (e *engine) run(ctx context.Context) (runResult, error) {
 	start := rtppeer.MonoNow() + int64(5*time.Millisecond)
 	due := func(slot int64) int64 { return start + slot*ptime/int64(n) }
 	var res runResult
-	winStart := make(chan window, 1)
-	winEnd := make(chan window, 1)
-	go e.meter(ctx, due(warmSlots), due(totalSlots), winStart, winEnd)
+	// The meter snapshots when the sender reaches the window's first and
+	// last slot, on its own goroutine so that /proc reads delay no packet.
+	edges := make(chan struct{}, 2)
+	windows := make(chan window, 2)
+	go e.meter(edges, windows)
 
 	next := int64(0)
 	for next < totalSlots {
 		now := rtppeer.MonoNow()
+		// Behind by more than a packet time (the machine is saturated, or
+		// we were descheduled): slip the schedule rather than catch up in
+		// a burst that no set of phones would send. Offered pps then falls
+		// short of nominal, which the report shows.
+		if behind := now - due(next); next < totalSlots && behind > int64(slipAfter) {
+			start += behind
+			res.slipped += time.Duration(behind)
+			res.slips++
+		}
+		if next < totalSlots {
+			if lag := time.Duration(now - due(next)); lag > res.maxLag {
+				res.maxLag = lag // the first packet of a round is the latest
+			}
+		}
 		for next < totalSlots && due(next) <= now {
+			if next == warmSlots {
+				edges <- struct{}{}
+			}
 			ep := e.eps[next%int64(n)]
 			e.sendOne(ep, next >= warmSlots)
 			if next >= warmSlots && now-due(next) > int64(lateAfter) {
 				res.late++
 			}
 			next++
-		}
-		if next > 0 {
-			if lag := time.Duration(now - due(next-1)); lag > res.maxLag {
-				res.maxLag = lag
-			}
 		}
 		if next >= totalSlots {
 			break
@@ -296,8 +315,13 @@ func (e *engine) run(ctx context.Context) (runResult, error) {
 			time.Sleep(max(d, e.cfg.Tick))
 		}
 	}
-	ws := <-winStart
-	we := <-winEnd
+	if next <= warmSlots { // interrupted before the window: an empty one
+		edges <- struct{}{}
+	}
+	edges <- struct{}{}
+	close(edges)
+	ws := <-windows
+	we := <-windows
 	sleepCtx(ctx, e.cfg.Drain)
 	stop.Store(true)
 	wg.Wait()
@@ -306,6 +330,7 @@ func (e *engine) run(ctx context.Context) (runResult, error) {
 		wall:    we.wall - ws.wall,
 		target:  we.target - ws.target,
 		self:    we.self - ws.self,
+		others:  we.others - ws.others,
 		rcvbuf:  we.rcvbuf - ws.rcvbuf,
 		loadavg: ws.loadavg + "→" + we.loadavg,
 		err:     errors.Join(ws.err, we.err),
@@ -349,21 +374,17 @@ func (e *engine) sendOne(ep *endpoint, measured bool) {
 	}
 }
 
-// meter snapshots CPU and counters at the window's edges (monotonic ns),
-// off the sender's goroutine so that reading /proc does not delay packets.
-func (e *engine) meter(ctx context.Context, from, to int64, startc, endc chan<- window) {
-	snap := func() window {
+// meter snapshots CPU and counters at each edge the sender signals.
+func (e *engine) meter(edges <-chan struct{}, out chan<- window) {
+	for range edges {
 		w := window{wall: time.Duration(rtppeer.MonoNow()), self: selfCPU(), loadavg: loadAvg()}
 		if e.cfg.PID > 0 {
 			w.target, w.err = procCPU(e.cfg.PID)
 		}
 		w.rcvbuf, _ = udpRcvbufErrors()
-		return w
+		w.others = othersCPU(e.cfg.PID)
+		out <- w
 	}
-	sleepCtx(ctx, time.Duration(from-rtppeer.MonoNow()))
-	startc <- snap()
-	sleepCtx(ctx, time.Duration(to-rtppeer.MonoNow()))
-	endc <- snap()
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

@@ -43,9 +43,12 @@ type report struct {
 	TargetCores    float64   `json:"target_cores,omitempty"`
 	PktsPerCoreSec float64   `json:"pkts_per_core_s,omitempty"` // packets into the relay per CPU second
 	SelfCores      float64   `json:"self_cores"`
+	OtherCores     float64   `json:"other_cores"` // every other process on the machine (a shared box)
 	SelfCPUSec     float64   `json:"self_cpu_s"`
 	MaxSendLagMs   float64   `json:"max_send_lag_ms"`
 	LateSendPct    float64   `json:"late_send_pct"` // measured packets sent > 1 ms behind schedule
+	ScheduleSlips  int       `json:"schedule_slips"`
+	SlippedMs      float64   `json:"slipped_ms"` // total time the schedule was shifted (sender > 20 ms behind)
 	SendErrors     uint64    `json:"send_errors"`
 	LastSendErrno  string    `json:"last_send_errno,omitempty"`
 	Misrouted      uint64    `json:"misrouted"`
@@ -75,6 +78,7 @@ func lat(h *hist) latency {
 func buildReport(label, src string, e *engine, res runResult) report {
 	r := report{Label: label, Source: src, Calls: len(e.eps) / 2, PID: e.cfg.PID,
 		MaxSendLagMs: float64(res.maxLag) / 1e6, Foreign: res.foreign,
+		ScheduleSlips: res.slips, SlippedMs: float64(res.slipped) / 1e6,
 		RcvbufErrors: res.win.rcvbuf, LoadAvg: res.win.loadavg, Truncated: res.truncated}
 	dirs := [2]*dirReport{&r.AtoB, &r.BtoA}
 	for i, ep := range e.eps {
@@ -110,6 +114,7 @@ func buildReport(label, src string, e *engine, res runResult) report {
 		r.DeliveredPPS = float64(recv) / w
 		r.SelfCPUSec = res.win.self.Seconds()
 		r.SelfCores = r.SelfCPUSec / w
+		r.OtherCores = max(res.win.others.Seconds(), 0) / w
 		if e.cfg.PID > 0 {
 			r.TargetCPUSec = res.win.target.Seconds()
 			r.TargetCores = r.TargetCPUSec / w
@@ -139,9 +144,10 @@ func (r report) writeText(w io.Writer) {
 	if r.PID > 0 {
 		fmt.Fprintf(w, "  target pid %d: %.2f CPU s = %.3f cores, %.0f packets per core-second\n", r.PID, r.TargetCPUSec, r.TargetCores, r.PktsPerCoreSec)
 	}
-	fmt.Fprintf(w, "  rtpload itself: %.3f cores; sent > 1 ms late %.3f %%, max send lag %.2f ms; send errors %d %s\n",
-		r.SelfCores, r.LateSendPct, r.MaxSendLagMs, r.SendErrors, r.LastSendErrno)
-	fmt.Fprintf(w, "  misrouted %d  foreign %d  dead call directions %d  kernel UDP rcvbuf drops %d\n", r.Misrouted, r.Foreign, r.DeadCallDirs, r.RcvbufErrors)
+	fmt.Fprintf(w, "  rtpload itself: %.3f cores; sent > 1 ms late %.3f %%, max send lag %.2f ms, schedule slipped %d times by %.0f ms; send errors %d %s\n",
+		r.SelfCores, r.LateSendPct, r.MaxSendLagMs, r.ScheduleSlips, r.SlippedMs, r.SendErrors, r.LastSendErrno)
+	fmt.Fprintf(w, "  misrouted %d  foreign %d  dead call directions %d  kernel UDP rcvbuf drops %d  other processes %.2f cores\n",
+		r.Misrouted, r.Foreign, r.DeadCallDirs, r.RcvbufErrors, r.OtherCores)
 	if r.Truncated {
 		fmt.Fprintln(w, "  (interrupted: the window is short)")
 	}
@@ -159,7 +165,7 @@ func (r report) summary() string {
 	if r.PID > 0 {
 		fmt.Fprintf(&b, " | CPU %.2f cores, %.0f pkt/core-s", r.TargetCores, r.PktsPerCoreSec)
 	}
-	fmt.Fprintf(&b, " | rtpload %.2f cores, %.2f %% sent late", r.SelfCores, r.LateSendPct)
+	fmt.Fprintf(&b, " | rtpload %.2f cores, %.2f %% sent late | others %.2f cores", r.SelfCores, r.LateSendPct, r.OtherCores)
 	return b.String()
 }
 
