@@ -87,6 +87,8 @@ cleanup() {
     c=$(child_of "$p"); [[ -n $c ]] && kill -KILL "$c" 2>/dev/null || true
     kill -KILL "$p" 2>/dev/null || true
   done
+  # keep the logs, not the binaries built here (tens of MB per run)
+  rm -f "$work/rtpload" "$work/softswitch"
 }
 trap cleanup EXIT
 
