@@ -26,25 +26,37 @@ import (
 //
 //	go test ./media -run '^$' -bench 'Relay/sessions=1000/paced' -benchtime 1000000x
 func BenchmarkRelay(b *testing.B) {
-	for _, bc := range []struct {
-		sessions int
-		paced    bool
-	}{{100, true}, {1000, true}, {1000, false}} {
+	type load struct {
+		sessions      int
+		paced, direct bool
+	}
+	var loads []load
+	for _, n := range []int{100, 250, 500, 750, 1000} {
+		loads = append(loads, load{n, true, false}, load{n, true, true})
+	}
+	loads = append(loads, load{1000, false, false})
+	for _, bc := range loads {
 		mode := "max"
 		if bc.paced {
 			mode = "paced"
+		}
+		if bc.direct {
+			mode += "/direct"
 		}
 		b.Run(fmt.Sprintf("sessions=%d/%s", bc.sessions, mode), func(b *testing.B) {
 			rate := 0.0
 			if bc.paced {
 				rate = float64(bc.sessions) * 100 // 50 packets/s each way
 			}
-			benchRelay(b, bc.sessions, rate)
+			benchRelay(b, bc.sessions, rate, bc.direct)
 		})
 	}
 }
 
-func benchRelay(b *testing.B, sessions int, rate float64) {
+// benchRelay runs one load. direct skips the relay (the child's endpoints
+// send to each other): the load generator's own ceiling and latency, to
+// read the relay's figures against.
+func benchRelay(b *testing.B, sessions int, rate float64, direct bool) {
 	pool, err := NewPool(PoolConfig{Addr: loopback, Min: 40000, Max: 49999})
 	if err != nil {
 		b.Fatal(err)
@@ -54,6 +66,11 @@ func benchRelay(b *testing.B, sessions int, rate float64) {
 	all := make([]*Session, 0, sessions)
 	plan := loadPlan{Rate: rate, Packets: int64(b.N), Window: 4000, Size: 172}
 	for range sessions {
+		if direct {
+			plan.Targets = append(plan.Targets, g.addrs[1], g.addrs[0])
+			plan.FromB = append(plan.FromB, false, true)
+			continue
+		}
 		s, err := NewSession(context.Background(), pool, SessionConfig{})
 		if err != nil {
 			b.Fatal(err)
@@ -68,7 +85,7 @@ func benchRelay(b *testing.B, sessions int, rate float64) {
 	}
 	cpu0 := cpuTime()
 	b.ResetTimer()
-	r := g.run(b, plan)
+	r, genCPU := g.run(b, plan)
 	b.StopTimer()
 	cpu := cpuTime() - cpu0
 	var relayed, received uint64
@@ -76,6 +93,9 @@ func benchRelay(b *testing.B, sessions int, rate float64) {
 		f, _ := s.Close()
 		relayed += f.Stats.A.Received.Relayed + f.Stats.B.Received.Relayed
 		received += f.Stats.A.Received.Packets + f.Stats.B.Received.Packets
+	}
+	if direct {
+		relayed, received = uint64(r.Sent), uint64(r.Sent)
 	}
 	if r.Sent == 0 || relayed == 0 {
 		b.Fatalf("nothing relayed: %+v", r)
@@ -89,6 +109,8 @@ func benchRelay(b *testing.B, sessions int, rate float64) {
 	b.ReportMetric(us(r.P999), "p999-µs")
 	b.ReportMetric(us(cpu)/float64(relayed), "relay-cpu-µs/pkt")
 	b.ReportMetric(float64(relayed)/cpu.Seconds(), "pps/core")
+	b.ReportMetric(genCPU.Seconds()/r.Elapsed.Seconds(), "loadgen-cores")
+	b.ReportMetric(cpu.Seconds()/r.Elapsed.Seconds(), "relay-cores")
 }
 
 // BenchmarkHandleRTP is the packet path alone, in-process: parse, latch,
