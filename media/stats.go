@@ -62,8 +62,8 @@ type StreamStats struct {
 
 // Drops counts packets the switch received on a leg and did not relay.
 type Drops struct {
-	Malformed     uint64 // not RTP/RTCP: short, version ≠ 2, bad lengths or padding
-	Foreign       uint64 // from a source other than the learnt one (RTP bleed protection)
+	Malformed     uint64 // RTP or RTCP that is not: short, version ≠ 2, bad lengths or padding
+	Foreign       uint64 // RTP or RTCP from a source other than the learnt one (RTP bleed protection)
 	Direction     uint64 // RTP against the SDP direction (hold)
 	NoDestination uint64 // RTP before the other leg's address was known
 	SendErrors    uint64 // RTP the kernel refused to send

@@ -119,13 +119,12 @@ const (
 type legConfig struct {
 	remote    Remote
 	rtp, rtcp netip.AddrPort // normalised advertised addresses
-	kind      [128]uint8
+	kind      [128]uint8     // every telephone-event type is kindEvent, whatever its rate
 	clock     [128]uint32
-	eventPT   int // telephone-event payload type, -1 if none
 }
 
 func newLegConfig(r Remote) *legConfig {
-	c := &legConfig{remote: r, eventPT: -1}
+	c := &legConfig{remote: r}
 	r.Payloads = append([]PayloadType(nil), r.Payloads...)
 	c.remote = r
 	c.rtp = unmap(r.RTP)
@@ -146,9 +145,6 @@ func newLegConfig(r Remote) *legConfig {
 			c.kind[p.PT] = kindCN
 		case "telephone-event":
 			c.kind[p.PT] = kindEvent
-			if c.eventPT < 0 || p.ClockRate == 8000 {
-				c.eventPT = int(p.PT)
-			}
 		}
 	}
 	return c
