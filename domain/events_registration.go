@@ -54,20 +54,28 @@ func (e ContactUnbound) AggregateKey() string { return AORKey(e.AOR) }
 // that must not reveal whether a user exists.
 func SourceKey(ip string) string { return "source:" + ip }
 
-// AuthFailed records a rejected credential. User is what the request
-// claimed; it is recorded for forensics and never changes the answer.
+// AuthFailed records rejected credentials of one source. User is what
+// the request claimed; it is recorded for forensics and never changes the
+// answer. The switch records one per source per interval, not one per
+// failure, so that unauthenticated traffic cannot fill the disk: Count
+// failures since Since, the first few distinct claimed Users, the first
+// Reason (all bounded in length). Count 0 (events of older builds) is 1.
 type AuthFailed struct {
-	Source string `json:"source"`
-	User   string `json:"user"`
-	Method string `json:"method"`
-	Reason string `json:"reason"`
+	Source string    `json:"source"`
+	User   string    `json:"user"`
+	Method string    `json:"method"`
+	Reason string    `json:"reason"`
+	Count  int       `json:"count,omitempty"`
+	Users  []string  `json:"users,omitempty"`
+	Since  time.Time `json:"since,omitzero"`
 }
 
 func (AuthFailed) EventType() string      { return TypeAuthFailed }
 func (AuthFailed) SchemaVersion() int     { return 1 }
 func (e AuthFailed) AggregateKey() string { return SourceKey(e.Source) }
 
-// SourceBanned records that a source exceeded the failed-auth limit.
+// SourceBanned records that a source (an address, or a network such as
+// 2001:db8::/64) exceeded the failed-auth limit after Fails failures.
 type SourceBanned struct {
 	Source string    `json:"source"`
 	Until  time.Time `json:"until"`

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"time"
 
 	"github.com/emiago/sipgo/sip"
 
@@ -14,16 +13,19 @@ import (
 	"softswitch/switching/auth"
 )
 
-// Authenticator challenges and verifies digest credentials.
+// Authenticator challenges and verifies digest credentials; nonces are
+// bound to the source address they were issued to.
 type Authenticator interface {
-	Challenge(stale bool) []string
-	Verify(method, credentials string) (user string, err error)
+	Challenge(stale bool, source string) []string
+	Verify(method, source, credentials string) (user string, err error)
 }
 
-// BanList tracks failed authentication per source.
+// BanList tracks failed authentication per source; reliable failures
+// came over a connection (TCP, TLS) and cannot be spoofed.
 type BanList interface {
-	Fail(source string) (banned bool, until time.Time)
+	Fail(source string, reliable bool) auth.Verdict
 	Banned(source string) bool
+	Success(source string)
 }
 
 // Guard is the front door: scanner and ban filtering, then digest auth.
@@ -36,6 +38,8 @@ type Guard struct {
 	m          *Metrics
 	log        *slog.Logger
 	challenges *challenges
+	failures   *authFailures
+	disk       *DiskGuard // nil: never refuse for disk space
 }
 
 // NewGuard wires a guard. scanners are lower-case User-Agent substrings
@@ -45,7 +49,7 @@ func NewGuard(a Authenticator, bans BanList, scanners []string, rec *Recorder, m
 	for i, s := range scanners {
 		lower[i] = strings.ToLower(s)
 	}
-	return &Guard{auth: a, bans: bans, scanners: lower, rec: rec, m: m, log: log, challenges: newChallenges()}
+	return &Guard{auth: a, bans: bans, scanners: lower, rec: rec, m: m, log: log, challenges: newChallenges(), failures: newAuthFailures()}
 }
 
 // Admit reports whether a request may be processed at all. Banned sources
@@ -82,42 +86,57 @@ func (g *Guard) Admit(req *sip.Request, tx sip.ServerTransaction) bool {
 // Authenticate checks the request's credentials in header (Authorization
 // or Proxy-Authorization). When it returns false it has already answered:
 // a challenge with code (401 or 407, RFC 3261 §22.2/§22.3), or 403.
+//
+// Credentials must come from the address their nonce was issued to, and
+// their uri must be the Request-URI (RFC 3261 §22.4): an Authorization
+// captured on the wire is good neither from elsewhere nor towards another
+// target. A replayed nonce count or a nonce from elsewhere gets a fresh
+// challenge (stale=true), never a strike: a retransmission is not an
+// attack, and an attacker gains nothing from it.
 func (g *Guard) Authenticate(ctx context.Context, req *sip.Request, tx sip.ServerTransaction, header string, code int) (string, bool) {
 	h := req.GetHeader(header)
+	src := sourceIP(req)
 	if h == nil {
 		g.challenge(req, tx, code, false)
 		return "", false
 	}
-	user, err := g.auth.Verify(string(req.Method), h.Value())
+	user, err := g.auth.Verify(string(req.Method), src, h.Value())
+	if err == nil {
+		if c, perr := auth.ParseCredentials(h.Value()); perr != nil || !sameURIString(c.URI, req.Recipient.String()) {
+			err = &auth.AuthError{User: user, Err: auth.ErrInvalidCredentials, Detail: "digest uri is not the Request-URI"}
+		}
+	}
 	switch {
 	case err == nil:
+		g.bans.Success(src)
 		return user, true
 	case errors.Is(err, auth.ErrNoCredentials):
 		// No Digest credentials (another scheme, RFC 4475 §3.3.7
 		// "regaut01"): challenge as for none at all; it is no failure.
 		g.challenge(req, tx, code, false)
 		return "", false
-	case errors.Is(err, auth.ErrStaleNonce):
+	case errors.Is(err, auth.ErrStaleNonce), errors.Is(err, auth.ErrNonceReused):
 		// RFC 7616 §3.3: a stale nonce is not a wrong password.
 		g.challenge(req, tx, code, true)
 		return "", false
 	}
 	g.m.authFailures.Add(1)
-	src := sourceIP(req)
 	claimed := ""
 	var ae *auth.AuthError
 	if errors.As(err, &ae) {
 		claimed = ae.User
 	}
 	now := g.rec.Now()
-	recs := []domain.Recorded{{Event: domain.AuthFailed{Source: src, User: claimed, Method: string(req.Method), Reason: err.Error()}, At: now}}
-	if banned, until := g.bans.Fail(src); banned {
+	g.failures.add(src, claimed, string(req.Method), err.Error(), now)
+	if v := g.bans.Fail(src, req.Transport() != "UDP"); v.Banned {
 		g.m.authBans.Add(1)
-		recs = append(recs, domain.Recorded{Event: domain.SourceBanned{Source: src, Until: until}, At: now})
-		g.log.Warn("source banned for failed authentication", "source", src, "until", until)
-	}
-	if err := g.rec.Record(ctx, recs...); err != nil {
-		g.log.Warn("record auth failure", "error", err)
+		// The failures that led to the ban first, then the ban.
+		g.flushAuthFailures(ctx, src)
+		ev := domain.SourceBanned{Source: v.Key, Until: v.Until, Fails: v.Fails}
+		if err := g.rec.Record(ctx, domain.Recorded{Event: ev, At: now}); err != nil {
+			g.log.Warn("record ban", "error", err)
+		}
+		g.log.Warn("source banned for failed authentication", "source", v.Key, "until", v.Until, "fails", v.Fails)
 	}
 	res := sip.NewResponseFromRequest(req, 403, "Forbidden", nil)
 	g.m.response(403)
@@ -131,7 +150,7 @@ func (g *Guard) challenge(req *sip.Request, tx sip.ServerTransaction, code int, 
 		name, reason = "Proxy-Authenticate", "Proxy Authentication Required"
 	}
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
-	for _, v := range g.auth.Challenge(stale) {
+	for _, v := range g.auth.Challenge(stale, sourceIP(req)) {
 		res.AppendHeader(sip.NewHeader(name, v))
 	}
 	g.m.authChallenges.Add(1)

@@ -41,6 +41,12 @@ type Metrics struct {
 	orphansClosed    atomic.Uint64
 	// edge counts what the SIP edge refuses (edge_metrics.go).
 	edge edgeMetrics
+	// registrationsRefused counts REGISTERs refused for where they came
+	// from or where their Contact points; bindingsRefused the bindings a
+	// call would have reached at a trunk's or a forbidden address.
+	registrationsRefused atomic.Uint64
+	bindingsRefused      atomic.Uint64
+	lowDiskRefusals      atomic.Uint64
 }
 
 const methodCount = 9
@@ -86,6 +92,15 @@ type Gauges struct {
 	Goroutines  int
 	// RateDecks is how many rate decks the node's rater holds.
 	RateDecks int
+	// DiskFreeBytes is the journal disk's free space at the last check;
+	// DiskLow tells whether it is below journal.min_free_bytes.
+	DiskFreeBytes uint64
+	DiskLow       bool
+	// BanTracked, BanEvicted and BanUntracked describe the failed-auth
+	// table: sources tracked now, entries forgotten because it was full,
+	// and failures that found no room at all.
+	BanTracked               int
+	BanEvicted, BanUntracked uint64
 }
 
 // WriteTo writes the metrics in the Prometheus text format.
@@ -120,6 +135,9 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	counter("softswitch_trunk_attempts_total", "Call attempts through carriers' trunks, failovers included.", m.trunkAttempts.Load())
 	counter("softswitch_trunk_failovers_total", "Attempts moved to the next trunk after a retryable failure.", m.trunkFailovers.Load())
 	counter("softswitch_inbound_trunk_calls_total", "Calls accepted from carriers' trunks by source address.", m.inboundCalls.Load())
+	counter("softswitch_registrations_refused_total", "REGISTERs refused for their source or Contact (a trunk's address, outside security.registration_networks).", m.registrationsRefused.Load())
+	counter("softswitch_bindings_refused_total", "Registered bindings a call did not reach because they pointed at a trunk's or a forbidden address.", m.bindingsRefused.Load())
+	counter("softswitch_low_disk_refusals_total", "New calls and registrations answered 503 because the journal's disk was below its floor.", m.lowDiskRefusals.Load())
 	counter("softswitch_sip_stray_in_dialog_total", "In-dialog requests that matched no dialog (RFC 3261 §12.2.2: Call-ID and both tags).", m.strayInDialog.Load())
 	counter("softswitch_session_refreshes_total", "Session refreshes the switch sent that were answered (RFC 4028).", m.sessionRefreshes.Load())
 	counter("softswitch_session_expiries_total", "Calls ended because a session refresh failed or was not received.", m.sessionExpiries.Load())
@@ -133,6 +151,15 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	gauge("softswitch_registered_aors", "AORs held by the location service.", uint64(g.AORs))
 	gauge("softswitch_registered_contacts", "Bindings held by the location service.", uint64(g.Bindings))
 	gauge("softswitch_journal_head", "Position of the last durable event.", g.JournalHead)
+	low := uint64(0)
+	if g.DiskLow {
+		low = 1
+	}
+	gauge("softswitch_disk_free_bytes", "Free bytes on the journal's disk at the last check.", g.DiskFreeBytes)
+	gauge("softswitch_disk_low", "1 while the journal's disk is below journal.min_free_bytes: new calls and registrations get 503.", low)
+	gauge("softswitch_auth_tracked_sources", "Sources and networks the failed-auth table tracks.", uint64(g.BanTracked))
+	counter("softswitch_auth_table_evictions_total", "Failed-auth entries forgotten because the table was full (security.max_tracked_sources).", g.BanEvicted)
+	counter("softswitch_auth_table_untracked_total", "Failed authentications that found no room in a full table.", g.BanUntracked)
 	gauge("softswitch_rate_decks", "Rate decks (versions) the node rates with, its own and other nodes' publications.", uint64(g.RateDecks))
 	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", g.HeapBytes)
 	gauge("go_goroutines", "Goroutines that currently exist.", uint64(g.Goroutines))

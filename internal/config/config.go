@@ -119,23 +119,15 @@ type Journal struct {
 	SegmentBytes int64 `yaml:"segment_bytes"`
 	// MaxDelay (duration) a group commit waits for more appends. Default 0.
 	MaxDelay time.Duration `yaml:"max_delay"`
+	// MinFreeBytes (bytes) is the free-space floor of the data directory's
+	// disk: below it new calls and registrations get 503 and /healthz
+	// turns unhealthy, so calls in progress can still be recorded.
+	// Default 256 MiB.
+	MinFreeBytes int64 `yaml:"min_free_bytes"`
 	// HeartbeatInterval (duration) between the node's node.alive events:
 	// after a crash, the calls it left open are billed to its last
 	// heartbeat, so this is the most a crash can under-bill. Default 1s.
 	HeartbeatInterval time.Duration `yaml:"heartbeat_interval"`
-}
-
-// Security is the `security:` section.
-type Security struct {
-	// MaxAuthFailures (count) from one source within FailureWindow bans it
-	// for BanDuration. Defaults 10, 1m, 15m.
-	MaxAuthFailures int           `yaml:"max_auth_failures"`
-	FailureWindow   time.Duration `yaml:"failure_window"`
-	BanDuration     time.Duration `yaml:"ban_duration"`
-	// ScannerUserAgents are User-Agent substrings (case-insensitive) whose
-	// requests are dropped unanswered. Default: friendly-scanner, sipvicious,
-	// sipcli, sip-scan, VaxSIPUserAgent.
-	ScannerUserAgents []string `yaml:"scanner_user_agents"`
 }
 
 // Log is the `log:` section.
@@ -158,6 +150,12 @@ type Subscriber struct {
 	Allow         []string `yaml:"allow"`
 	Deny          []string `yaml:"deny"`
 	International bool     `yaml:"international"`
+	// TrustContact reaches the subscriber at its registered Contact
+	// rather than at the address its REGISTER came from (a PBX on a
+	// fixed address registering for phones behind it). The Contact must
+	// then be an IP inside security.registration_networks. Default false:
+	// reached at the source, as SBCs do for phones behind NAT.
+	TrustContact bool `yaml:"trust_contact"`
 }
 
 // Load reads, defaults and validates a config file.
@@ -199,6 +197,9 @@ func (c *Config) SetDefaults() {
 	c.HTTP.setDefaults()
 	if c.Journal.HeartbeatInterval == 0 {
 		c.Journal.HeartbeatInterval = time.Second
+	}
+	if c.Journal.MinFreeBytes == 0 {
+		c.Journal.MinFreeBytes = 256 << 20
 	}
 	c.Security.setDefaults()
 	c.Log.setDefaults()
@@ -360,37 +361,11 @@ func (j *Journal) Validate() error {
 	if j.MaxDelay < 0 {
 		return fieldErr("journal.max_delay", "must not be negative")
 	}
+	if j.MinFreeBytes < 0 {
+		return fieldErr("journal.min_free_bytes", "must not be negative, got %d", j.MinFreeBytes)
+	}
 	if j.HeartbeatInterval < 100*time.Millisecond {
 		return fieldErr("journal.heartbeat_interval", "must be at least 100ms, got %s", j.HeartbeatInterval)
-	}
-	return nil
-}
-
-func (s *Security) setDefaults() {
-	if s.MaxAuthFailures == 0 {
-		s.MaxAuthFailures = 10
-	}
-	if s.FailureWindow == 0 {
-		s.FailureWindow = time.Minute
-	}
-	if s.BanDuration == 0 {
-		s.BanDuration = 15 * time.Minute
-	}
-	if s.ScannerUserAgents == nil {
-		s.ScannerUserAgents = []string{"friendly-scanner", "sipvicious", "sipcli", "sip-scan", "VaxSIPUserAgent"}
-	}
-}
-
-// Validate checks the security section.
-func (s *Security) Validate() error {
-	if s.MaxAuthFailures < 1 {
-		return fieldErr("security.max_auth_failures", "must be at least 1")
-	}
-	if s.FailureWindow <= 0 {
-		return fieldErr("security.failure_window", "must be positive")
-	}
-	if s.BanDuration <= 0 {
-		return fieldErr("security.ban_duration", "must be positive")
 	}
 	return nil
 }

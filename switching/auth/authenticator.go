@@ -88,11 +88,13 @@ func (a *Authenticator) Realm() string { return a.realm }
 // value per configured algorithm, most preferred first, each with its own
 // fresh nonce (RFC 8760 §2.4: one challenge per algorithm; the UA uses the
 // first it supports). Set stale after ErrStaleNonce (RFC 7616 §3.3).
-func (a *Authenticator) Challenge(stale bool) []string {
+// source is the address the challenge goes to (an IP): the nonces are
+// good only from there.
+func (a *Authenticator) Challenge(stale bool, source string) []string {
 	issued := a.now().UnixNano()
 	out := make([]string, len(a.suffix))
 	for i, suffix := range a.suffix {
-		v := a.prefix + a.nonces.mint(issued) + suffix
+		v := a.prefix + a.nonces.mint(issued, source) + suffix
 		if stale {
 			v += ", stale=true"
 		}
@@ -107,10 +109,12 @@ func (a *Authenticator) Challenge(stale bool) []string {
 // user, or "" and an *AuthError wrapping one of the Err sentinels and
 // carrying the claimed user.
 //
-// The uri parameter must be present; comparing it to the Request-URI
-// (RFC 7616 §3.4.6) needs SIP URI equality and is left to the caller, who
-// can get it from ParseCredentials.
-func (a *Authenticator) Verify(method, authorization string) (string, error) {
+// source is the address the request came from (an IP); a nonce issued to
+// another address is stale. The uri parameter must be present; comparing
+// it to the Request-URI (RFC 3261 §22.4, RFC 7616 §3.4.6) needs SIP URI
+// equality and is left to the caller, who can get it from
+// ParseCredentials.
+func (a *Authenticator) Verify(method, source, authorization string) (string, error) {
 	c, err := ParseCredentials(authorization)
 	if err != nil {
 		if errors.Is(err, errNotDigest) {
@@ -192,9 +196,9 @@ func (a *Authenticator) Verify(method, authorization string) (string, error) {
 	// secret, so a bad or old nonce is "stale" and costs a silent retry,
 	// never a failure count (a restart with a new key must not ban a
 	// building of phones behind one NAT).
-	id, ok := a.nonces.open(c.Nonce)
+	id, ok := a.nonces.open(c.Nonce, source)
 	if !ok {
-		return "", fail(user, ErrStaleNonce, "nonce not issued under the current key")
+		return "", fail(user, ErrStaleNonce, "nonce not issued to this address under the current key")
 	}
 	now := a.now()
 	if age := now.UnixNano() - id.issued(); age > int64(a.lifetime) || age < -int64(time.Second) {

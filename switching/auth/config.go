@@ -17,6 +17,10 @@ const (
 	DefaultWindow      = time.Minute
 	DefaultBanFor      = 15 * time.Minute
 	DefaultMaxSources  = 100_000
+	// DefaultTrustFor and DefaultTrustedFactor: after a success, ten times
+	// the failures for ten minutes before UDP failures ban an address.
+	DefaultTrustFor      = 10 * time.Minute
+	DefaultTrustedFactor = 10
 	// MinKeyLen is the shortest accepted nonce HMAC key, in bytes.
 	MinKeyLen = 16
 )
@@ -65,6 +69,11 @@ type LimiterConfig struct {
 	// MaxSources (count) caps tracked sources; beyond it the stalest are
 	// forgotten. Default 100000.
 	MaxSources int `yaml:"max_sources"`
+	// TrustFor (duration) is how long after a successful authentication
+	// an address's UDP failures need TrustedFactor (count) times
+	// MaxFailures to ban it. Defaults 10m and 10.
+	TrustFor      time.Duration `yaml:"trust_for"`
+	TrustedFactor int           `yaml:"trusted_factor"`
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time `yaml:"-"`
 }
@@ -97,6 +106,12 @@ func (c *LimiterConfig) setDefaults() {
 	}
 	if c.MaxSources == 0 {
 		c.MaxSources = DefaultMaxSources
+	}
+	if c.TrustFor == 0 {
+		c.TrustFor = DefaultTrustFor
+	}
+	if c.TrustedFactor == 0 {
+		c.TrustedFactor = DefaultTrustedFactor
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -171,6 +186,12 @@ func (c LimiterConfig) validate(prefix string) []error {
 	}
 	if c.MaxSources < 0 {
 		bad("max_sources", "must be positive, got %d", c.MaxSources)
+	}
+	if c.TrustFor < 0 {
+		bad("trust_for", "must be a positive duration, got %s", c.TrustFor)
+	}
+	if c.TrustedFactor < 0 {
+		bad("trusted_factor", "must be positive, got %d", c.TrustedFactor)
 	}
 	return errs
 }

@@ -8,12 +8,16 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash"
+	"io"
 	"sync"
 )
 
 // Stateless nonces (RFC 7616 §3.3 and §5.5 suggest a timestamp plus a
 // keyed hash): issued-at, 8 random bytes so two nonces of one instant
-// differ, and a truncated HMAC-SHA256 over both, hex encoded. Nothing is
+// differ, and a truncated HMAC-SHA256 over both and the address the
+// challenge went to, hex encoded. The address binding (RFC 7616 §5.5
+// "the client's IP address") makes an Authorization captured on the wire
+// useless from anywhere else, within the nonce's life too. Nothing is
 // stored at challenge time, so a flood of unauthenticated REGISTERs costs
 // no memory; only nonces that authenticate a request enter the nonce-count
 // table (replay.go).
@@ -48,33 +52,34 @@ func newNoncer(key []byte) *noncer {
 	return &noncer{macs: sync.Pool{New: func() any { return &macState{h: hmac.New(sha256.New, key)} }}}
 }
 
-func (n *noncer) mac(dst *[sha256.Size]byte, id *nonceID) {
+func (n *noncer) mac(dst *[sha256.Size]byte, id *nonceID, bind string) {
 	m := n.macs.Get().(*macState)
 	m.in = *id
 	m.h.Reset()
 	m.h.Write(m.in[:])
+	io.WriteString(m.h, bind)
 	m.h.Sum(m.out[:0])
 	*dst = m.out
 	n.macs.Put(m)
 }
 
-// mint returns a fresh nonce issued at unixNano.
-func (n *noncer) mint(unixNano int64) string {
+// mint returns a fresh nonce issued at unixNano to the address bind.
+func (n *noncer) mint(unixNano int64, bind string) string {
 	var raw [nonceRawLen]byte
 	binary.BigEndian.PutUint64(raw[:8], uint64(unixNano))
 	rand.Read(raw[8:nonceIDLen]) // never fails since Go 1.24
 	var id nonceID
 	copy(id[:], raw[:nonceIDLen])
 	var sum [sha256.Size]byte
-	n.mac(&sum, &id)
+	n.mac(&sum, &id, bind)
 	copy(raw[nonceIDLen:], sum[:nonceMACLen])
 	return hex.EncodeToString(raw[:])
 }
 
 // open checks a received nonce's MAC and returns its identity. A nonce
-// that fails is one we never issued under this key (forged, or from before
-// a restart).
-func (n *noncer) open(s string) (nonceID, bool) {
+// that fails is one we never issued to bind under this key (forged, from
+// before a restart, or issued to another address).
+func (n *noncer) open(s, bind string) (nonceID, bool) {
 	var raw [nonceRawLen]byte
 	var id nonceID
 	if !decodeHex(raw[:], s) {
@@ -82,6 +87,6 @@ func (n *noncer) open(s string) (nonceID, bool) {
 	}
 	copy(id[:], raw[:nonceIDLen])
 	var sum [sha256.Size]byte
-	n.mac(&sum, &id)
+	n.mac(&sum, &id, bind)
 	return id, subtle.ConstantTimeCompare(sum[:nonceMACLen], raw[nonceIDLen:]) == 1
 }

@@ -46,7 +46,7 @@ func TestParseCredentials(t *testing.T) {
 // Nasty inputs: none may panic, each gives the stated sentinel.
 func TestVerifyMalformed(t *testing.T) {
 	a := newTestAuth(t, Config{})
-	good := answer(t, a.Challenge(false)[0], testUser, testPass, "REGISTER", "sip:x", "00000001")
+	good := answer(t, a.Challenge(false, testSrc)[0], testUser, testPass, "REGISTER", "sip:x", "00000001")
 	without := func(param string) string {
 		var kept []string
 		for _, p := range strings.Split(strings.TrimPrefix(good, "Digest "), ", ") {
@@ -101,7 +101,7 @@ func TestVerifyMalformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			user, err := a.Verify("REGISTER", tt.in)
+			user, err := a.Verify("REGISTER", testSrc, tt.in)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Verify(%q) = %q, %v; want %v", tt.in, user, err, tt.want)
 			}
@@ -129,7 +129,7 @@ func TestParseCredentialsNoAlloc(t *testing.T) {
 
 func FuzzParseCredentials(f *testing.F) {
 	a := newTestAuth(f, Config{Algorithms: []string{SHA256, MD5, SHA256Sess, MD5Sess}})
-	f.Add(answer(f, a.Challenge(false)[0], testUser, testPass, "REGISTER", "sip:x", "00000001"))
+	f.Add(answer(f, a.Challenge(false, testSrc)[0], testUser, testPass, "REGISTER", "sip:x", "00000001"))
 	f.Add(`Digest username="a\"b", realm=r,,, nc=1`)
 	f.Add("Digest")
 	f.Add(`Digest username="`)
@@ -143,7 +143,7 @@ func FuzzParseCredentials(f *testing.F) {
 				}
 			}
 		}
-		user, err := a.Verify("REGISTER", in)
+		user, err := a.Verify("REGISTER", testSrc, in)
 		if err == nil {
 			// Only the first seed, a real answer, or a variant of it that
 			// changes nothing signed, may pass (once: its nc is then used).
