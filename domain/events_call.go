@@ -41,9 +41,13 @@ type CallStarted struct {
 	// SIPCallID is the Call-ID the caller sent on the A-leg; empty in
 	// events written before the switch made its own call ids.
 	SIPCallID string `json:"sip_call_id,omitempty"`
-	Caller    string `json:"caller"`
-	Callee    string `json:"callee"`
-	Source    string `json:"source"`
+	// Caller is who the call is billed to: the authenticated subscriber,
+	// or a transit trunk's account. CallingNumber, when it differs, is the
+	// number the caller presented (a carrier's From user), an attribute.
+	Caller        string `json:"caller"`
+	CallingNumber string `json:"calling_number,omitempty"`
+	Callee        string `json:"callee"`
+	Source        string `json:"source"`
 }
 
 func (CallStarted) EventType() string      { return TypeCallStarted }

@@ -130,6 +130,12 @@ func aLegDialog(c *call, t legTimer) *domain.Dialog {
 	d := &domain.Dialog{CallID: c.aCallID, LocalTag: local, RemoteTag: remote,
 		LocalURI: nameAddr(inv.To().DisplayName, inv.To().Address), RemoteURI: nameAddr(inv.From().DisplayName, inv.From().Address),
 		Transport: inv.Transport(), LocalCSeq: inv.CSeq().SeqNo, SessionExpires: int(t.interval / time.Second), Refresher: t.refresher}
+	if c.inbound == "" && (c.b.cfg.Edge.TrustContact == nil || !c.b.cfg.Edge.TrustContact(c.agg.Caller())) {
+		// A subscriber's phone, maybe behind NAT: reached where its INVITE
+		// came from (RFC 3581 symmetric response routing, applied to the
+		// requests of the dialog as SBCs do), not at its Contact.
+		d.Destination = c.aSource
+	}
 	if ct := inv.Contact(); ct != nil {
 		d.RemoteTarget = ct.Address.String()
 	}
@@ -147,7 +153,10 @@ func bLegDialog(w *bLeg, t legTimer) *domain.Dialog {
 	d := &domain.Dialog{CallID: w.sipCallID, LocalTag: w.fromTag, RemoteTag: remote,
 		LocalURI: nameAddr(inv.From().DisplayName, inv.From().Address), RemoteURI: nameAddr(inv.To().DisplayName, inv.To().Address),
 		RemoteTarget: inv.Recipient.String(), Transport: inv.Transport(), LocalCSeq: inv.CSeq().SeqNo,
-		SessionExpires: int(t.interval / time.Second), Refresher: t.refresher}
+		SessionExpires: int(t.interval / time.Second), Refresher: t.refresher,
+		// A registered phone behind NAT is reached where it registered
+		// from, whatever its Contact says (RegistrationEdge).
+		Destination: w.dest}
 	if ct := res.Contact(); ct != nil {
 		d.RemoteTarget = ct.Address.String()
 	}

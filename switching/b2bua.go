@@ -32,6 +32,8 @@ type B2BUAConfig struct {
 	CaptureFull bool
 	// SessionTimer is the RFC 4028 policy on both legs.
 	SessionTimer SessionTimerConfig
+	// Edge says where a registered binding is reached (the registrar's).
+	Edge RegistrationEdge
 }
 
 // B2BUA terminates the caller's dialog (A-leg) and originates one dialog

@@ -26,8 +26,11 @@ type call struct {
 	// a To tag that share both are one request merged on the way
 	// (RFC 3261 §8.2.2.2), while another From tag is another call.
 	callerKey callerKey
-	// aSource is where the caller's INVITE came from.
+	// aSource is where the caller's INVITE came from; calling is the
+	// caller's number as presented onwards (the From user): the account
+	// itself for a subscriber, the carrier's caller for a trunk's call.
 	aSource string
+	calling string
 	agg     *domain.Call
 	// a holds the caller's dialog and its copy of the INVITE; the call
 	// keeps no other reference to the request, to bound memory per call.
@@ -73,12 +76,15 @@ type bLeg struct {
 	sipCallID string
 	fromTag   string
 	target    string
-	sess      *sipgo.DialogClientSession
-	cancel    context.CancelFunc
-	done      bool
-	res       *sip.Response
-	started   time.Time
-	prov      []domain.Provisional
+	// dest is where a registered binding is reached (its REGISTER's
+	// source, RegistrationEdge), "" for a trunk attempt.
+	dest    string
+	sess    *sipgo.DialogClientSession
+	cancel  context.CancelFunc
+	done    bool
+	res     *sip.Response
+	started time.Time
+	prov    []domain.Provisional
 	// timer is the session timer the switch asked for on this leg.
 	timer time.Duration
 	// trunk is set for an attempt through a carrier's trunk; transport is

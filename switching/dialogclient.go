@@ -72,6 +72,10 @@ func (dc *dialogClient) build(req *sip.Request) error {
 		mf := sip.MaxForwardsHeader(70)
 		req.AppendHeader(&mf)
 	}
+	if d.Destination != "" && len(d.RouteSet) == 0 {
+		// A NAT'd endpoint: where its messages come from.
+		req.SetDestination(d.Destination)
+	}
 	if req.Route() == nil {
 		// Loose routing (RFC 3261 §16.12.1.1): the request goes to the
 		// first route, the Request-URI stays the remote target.

@@ -23,6 +23,9 @@ type RegistrarConfig struct {
 	DefaultExpires int
 	// MaxContacts caps the bindings of one AOR; beyond it REGISTER gets 403.
 	MaxContacts int
+	// Edge says where a subscriber may register from and point its
+	// Contacts to (docs/security.md).
+	Edge RegistrationEdge
 }
 
 // Registrar handles REGISTER: digest auth, then binding updates recorded as
@@ -53,6 +56,9 @@ type bindingChange struct {
 
 // Handle serves one REGISTER transaction.
 func (r *Registrar) Handle(ctx context.Context, req *sip.Request, tx sip.ServerTransaction) {
+	if r.guard.RefuseNewWork(req, tx) {
+		return
+	}
 	started := r.rec.Now()
 	to := req.To()
 	if to == nil || req.CallID() == nil || req.CSeq() == nil {
@@ -71,6 +77,14 @@ func (r *Registrar) Handle(ctx context.Context, req *sip.Request, tx sip.ServerT
 		return
 	}
 	changes, wildcard, err := r.parseContacts(req)
+	if err == nil {
+		if why := r.cfg.Edge.refuse(req, aor, changes); why != "" {
+			r.m.registrationsRefused.Add(1)
+			r.log.Info("register: refused", "aor", aor, "source", req.Source(), "reason", why)
+			r.reply(tx, req, 403, "Forbidden ("+why+")")
+			return
+		}
+	}
 	if errors.Is(err, errIntervalTooBrief) {
 		res := sip.NewResponseFromRequest(req, 423, "Interval Too Brief", nil)
 		res.AppendHeader(sip.NewHeader("Min-Expires", strconv.Itoa(r.cfg.MinExpires)))
@@ -86,6 +100,12 @@ func (r *Registrar) Handle(ctx context.Context, req *sip.Request, tx sip.ServerT
 	defer unlock()
 	now := r.rec.Now()
 	current := r.loc.Lookup(aor, now)
+	// A Contact names the binding it refreshes or removes by URI
+	// equality (RFC 3261 §10.3 step 7, §19.1.4), not by its text:
+	// ";transport=udp" removes the binding stored as ";transport=UDP".
+	for i := range changes {
+		changes[i].contact = boundAs(current, changes[i].contact)
+	}
 	if wildcard {
 		changes = changes[:0]
 		for _, b := range current {
@@ -214,6 +234,16 @@ func countAfter(current []projections.Binding, changes []bindingChange) int {
 		}
 	}
 	return n
+}
+
+// boundAs is the text of the binding equal to contact, or contact itself.
+func boundAs(bs []projections.Binding, contact string) string {
+	for _, b := range bs {
+		if sameURIString(b.Contact, contact) {
+			return b.Contact
+		}
+	}
+	return contact
 }
 
 func hasBinding(bs []projections.Binding, contact string) bool {
