@@ -115,7 +115,8 @@ type TrunkDefined struct {
 	// MaxChannels (concurrent calls) and MaxCPS (calls/s); 0 = unlimited.
 	MaxChannels int `json:"max_channels"`
 	MaxCPS      int `json:"max_cps"`
-	// ACL are CIDRs whose calls are trusted as coming from this trunk.
+	// ACL are the sources whose calls are taken as this trunk's: CIDRs
+	// (any port) or ip:port, over the trunk's transport only.
 	ACL []string `json:"acl,omitempty"`
 	// Transit lets calls from this trunk's ACL that are not to a DID go out
 	// through the routes: a customer's PBX or dialler platform connected by
@@ -125,6 +126,14 @@ type TrunkDefined struct {
 	// AuthUsername answers the carrier's digest challenges on outbound
 	// INVITEs; empty when the carrier does not challenge.
 	AuthUsername string `json:"auth_username,omitempty"`
+	// InboundUsername, when set, is the digest username the trunk's
+	// INVITEs must also authenticate with (the password stays out of the
+	// log): an address alone, over UDP, can be spoofed.
+	InboundUsername string `json:"inbound_username,omitempty"`
+	// Account is who pays for the trunk's transit calls: the caller's
+	// account in policy, spend control and rating. Never the From header,
+	// which the sender writes. Empty: "trunk:<name>".
+	Account string `json:"account,omitempty"`
 	// OptionsInterval between OPTIONS keepalives (0 = none) and
 	// OptionsTimeout after which one counts as missed.
 	OptionsInterval time.Duration  `json:"options_interval_ns"`

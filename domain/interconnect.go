@@ -90,7 +90,9 @@ func (e TrunkDefined) Validate() error {
 	}
 	for i, c := range e.ACL {
 		if _, err := netip.ParsePrefix(c); err != nil {
-			return defErr(k, fmt.Sprintf("acl[%d]", i), "must be a CIDR, got %q", c)
+			if _, err := netip.ParseAddrPort(c); err != nil {
+				return defErr(k, fmt.Sprintf("acl[%d]", i), "must be a CIDR or ip:port, got %q", c)
+			}
 		}
 	}
 	for i, n := range e.CallerID.Pool {

@@ -170,3 +170,23 @@ func TestAwaitReservation(t *testing.T) {
 		t.Fatal("Await of a request never seen returned")
 	}
 }
+
+// TestBans: the latest ban of each source, and only those still in force.
+func TestBans(t *testing.T) {
+	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	b := projections.NewBans()
+	for i, e := range []domain.SourceBanned{
+		{Source: "192.0.2.1", Until: at.Add(time.Hour), Fails: 10},
+		{Source: "192.0.2.1", Until: at.Add(30 * time.Minute), Fails: 10}, // an older ban, delivered late
+		{Source: "2001:db8::/64", Until: at.Add(time.Minute), Fails: 40},
+		{Source: "192.0.2.2", Until: at.Add(-time.Minute), Fails: 10},
+	} {
+		if err := b.Apply(seal(t, e, "n1", uint64(i), at), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := b.InForce(at)
+	if len(got) != 2 || !got["192.0.2.1"].Equal(at.Add(time.Hour)) || !got["2001:db8::/64"].Equal(at.Add(time.Minute)) {
+		t.Fatalf("in force %v", got)
+	}
+}

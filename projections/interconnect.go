@@ -35,12 +35,18 @@ type Interconnect struct {
 	// trunk changes: a few hundred entries at most, scanned per inbound
 	// INVITE from an unauthenticated source.
 	acl []aclEntry
-	agg map[string]*aggClock
+	// addrs are the trunks' gateway addresses (IP literals): with the
+	// ACLs, every address that is a carrier's (TrunkAt).
+	addrs []aclEntry
+	agg   map[string]*aggClock
 }
 
 type aclEntry struct {
 	prefix netip.Prefix
+	port   uint16 // 0: any
 	trunk  string
+	// transport is the trunk's ("udp", "tcp", "tls").
+	transport string
 }
 
 // aggClock orders one aggregate's events: def for its definitions, reg
@@ -151,18 +157,32 @@ func (ic *Interconnect) clock(env domain.Envelope) *aggClock {
 }
 
 func (ic *Interconnect) rebuildACL() {
-	ic.acl = ic.acl[:0]
+	ic.acl, ic.addrs = ic.acl[:0], ic.addrs[:0]
 	for name, t := range ic.trunks {
+		tr := strings.ToLower(t.Transport)
+		if tr == "" {
+			tr = domain.TransportUDP
+		}
 		for _, s := range t.ACL {
 			if p, err := netip.ParsePrefix(s); err == nil {
-				ic.acl = append(ic.acl, aclEntry{prefix: p.Masked(), trunk: name})
+				ic.acl = append(ic.acl, aclEntry{prefix: p.Masked(), trunk: name, transport: tr})
+			} else if ap, err := netip.ParseAddrPort(s); err == nil {
+				a := ap.Addr().Unmap()
+				ic.acl = append(ic.acl, aclEntry{prefix: netip.PrefixFrom(a, a.BitLen()), port: ap.Port(), trunk: name, transport: tr})
 			}
+		}
+		if ap, err := netip.ParseAddrPort(t.Address); err == nil {
+			a := ap.Addr().Unmap()
+			ic.addrs = append(ic.addrs, aclEntry{prefix: netip.PrefixFrom(a, a.BitLen()), port: ap.Port(), trunk: name})
 		}
 	}
 	sort.Slice(ic.acl, func(i, j int) bool {
 		a, b := ic.acl[i], ic.acl[j]
 		if a.prefix.Bits() != b.prefix.Bits() {
 			return a.prefix.Bits() > b.prefix.Bits()
+		}
+		if (a.port != 0) != (b.port != 0) {
+			return a.port != 0 // a pinned port is more specific
 		}
 		return a.trunk < b.trunk
 	})
@@ -228,23 +248,40 @@ func (ic *Interconnect) DID(number string) (string, bool) {
 	return u, ok
 }
 
-// TrunkForSource returns the trunk whose ACL holds src ("ip" or
-// "ip:port"): the most specific prefix wins, then the first trunk name.
-func (ic *Interconnect) TrunkForSource(src string) (string, bool) {
-	addr, err := netip.ParseAddr(src)
+// TrunkForSource returns the trunk whose ACL holds src ("ip:port" as the
+// transport reports it) over transport (udp, tcp, tls): the entry's
+// prefix must hold the address, its port (when it pins one) be the
+// source port, and the trunk's transport be the request's. The most
+// specific prefix wins, then a pinned port, then the first trunk name.
+func (ic *Interconnect) TrunkForSource(src, transport string) (string, bool) {
+	ap, err := netip.ParseAddrPort(src)
 	if err != nil {
-		ap, err := netip.ParseAddrPort(src)
-		if err != nil {
-			return "", false
-		}
-		addr = ap.Addr()
+		return "", false
 	}
-	addr = addr.Unmap().WithZone("")
+	addr := ap.Addr().Unmap().WithZone("")
+	transport = strings.ToLower(transport)
 	ic.mu.RLock()
 	defer ic.mu.RUnlock()
 	for _, e := range ic.acl {
-		if e.prefix.Contains(addr) {
+		if e.prefix.Contains(addr) && (e.port == 0 || e.port == ap.Port()) && e.transport == transport {
 			return e.trunk, true
+		}
+	}
+	return "", false
+}
+
+// TrunkAt returns a trunk that addr belongs to: its gateway's signaling
+// address (ip:port), or its ACL (a CIDR: any port; ip:port: that port).
+// No subscriber may register from, or be reached at, a carrier's address.
+func (ic *Interconnect) TrunkAt(addr netip.AddrPort) (string, bool) {
+	ip := addr.Addr().Unmap().WithZone("")
+	ic.mu.RLock()
+	defer ic.mu.RUnlock()
+	for _, list := range [2][]aclEntry{ic.addrs, ic.acl} {
+		for _, e := range list {
+			if e.prefix.Contains(ip) && (e.port == 0 || e.port == addr.Port()) {
+				return e.trunk, true
+			}
 		}
 	}
 	return "", false

@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"net/netip"
 	"reflect"
 	"testing"
 	"time"
@@ -98,35 +99,56 @@ func TestInterconnectDIDLookup(t *testing.T) {
 
 func TestInterconnectACLMatch(t *testing.T) {
 	ic := projections.NewInterconnect()
+	tcp := gw("tcp-gw", "cm", "198.51.100.0/24")
+	tcp.Transport = domain.TransportTCP
 	applyAll(t, ic,
 		gw("wide", "cm", "192.0.2.0/24"),
 		gw("narrow", "cm", "192.0.2.7/32"),
 		gw("v6", "cm", "2001:db8::/32"),
 		gw("also-wide", "cm", "192.0.2.0/24"),
+		gw("pinned", "cm", "203.0.113.5:5060"),
+		tcp,
 	)
 	tests := []struct {
-		src, trunk string
-		ok         bool
+		src, transport, trunk string
+		ok                    bool
 	}{
-		{"192.0.2.7", "narrow", true},                  // most specific wins
-		{"192.0.2.7:5060", "narrow", true},             // host:port as the transport reports it
-		{"192.0.2.8:5060", "also-wide", true},          // equal prefixes: the first name
-		{"[::ffff:192.0.2.9]:5060", "also-wide", true}, // v4-mapped
-		{"[2001:db8::5]:5061", "v6", true},
-		{"198.51.100.1:5060", "", false},
-		{"not an address", "", false},
+		{"192.0.2.7:5060", "UDP", "narrow", true},             // most specific wins
+		{"192.0.2.8:5060", "udp", "also-wide", true},          // equal prefixes: the first name
+		{"[::ffff:192.0.2.9]:5060", "UDP", "also-wide", true}, // v4-mapped
+		{"[2001:db8::5]:5061", "UDP", "v6", true},
+		{"192.0.2.7:5060", "TCP", "", false},          // the trunks are UDP
+		{"203.0.113.5:5060", "UDP", "pinned", true},   // the pinned port
+		{"203.0.113.5:5062", "UDP", "", false},        // another port of the same host
+		{"198.51.100.9:40000", "TCP", "tcp-gw", true}, // the connection is the identity
+		{"198.51.100.9:40000", "UDP", "", false},      // the same address over UDP
+		{"198.51.100.1:5060", "TLS", "", false},
+		{"192.0.2.7", "UDP", "", false}, // no port: not a transport source
+		{"not an address", "UDP", "", false},
 	}
 	for _, tt := range tests {
-		if tr, ok := ic.TrunkForSource(tt.src); tr != tt.trunk || ok != tt.ok {
-			t.Errorf("TrunkForSource(%q) = %q, %v; want %q, %v", tt.src, tr, ok, tt.trunk, tt.ok)
+		if tr, ok := ic.TrunkForSource(tt.src, tt.transport); tr != tt.trunk || ok != tt.ok {
+			t.Errorf("TrunkForSource(%q, %s) = %q, %v; want %q, %v", tt.src, tt.transport, tr, ok, tt.trunk, tt.ok)
 		}
 	}
 	// Removing a trunk removes its addresses.
 	if err := ic.Apply(seal(t, domain.TrunkRemoved{Name: "narrow"}, "n1", 2, t0.Add(time.Second)), nil); err != nil {
 		t.Fatal(err)
 	}
-	if tr, _ := ic.TrunkForSource("192.0.2.7"); tr != "also-wide" {
+	if tr, _ := ic.TrunkForSource("192.0.2.7:5060", "UDP"); tr != "also-wide" {
 		t.Errorf("after removal: %q", tr)
+	}
+	// A trunk's gateway and ACL addresses are a carrier's: no subscriber
+	// registers from them.
+	for _, a := range []string{"192.0.2.99:1234", "203.0.113.5:5060"} {
+		if _, ok := ic.TrunkAt(netip.MustParseAddrPort(a)); !ok {
+			t.Errorf("TrunkAt(%s) false", a)
+		}
+	}
+	for _, a := range []string{"10.9.9.9:5060", "203.0.113.5:5070"} {
+		if _, ok := ic.TrunkAt(netip.MustParseAddrPort(a)); ok {
+			t.Errorf("TrunkAt(%s) true", a)
+		}
 	}
 }
 

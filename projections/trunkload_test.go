@@ -255,7 +255,7 @@ func TestTrunkProjectionsConcurrent(t *testing.T) {
 		})
 		wg.Go(func() {
 			for range 200 {
-				_, _ = ic.TrunkForSource("192.0.2.1")
+				_, _ = ic.TrunkForSource("192.0.2.1:5060", "UDP")
 				_ = ic.Plan()
 				_ = load.At(t0).CPS("gw1") + float64(load.Channels("gw1"))
 				_ = load.Up("gw1")

@@ -14,8 +14,36 @@ func (b *B2BUA) inboundTrunk(req *sip.Request) string {
 	if b.x == nil {
 		return ""
 	}
-	t, _ := b.x.IC.TrunkForSource(req.Source())
+	t, _ := b.x.IC.TrunkForSource(req.Source(), req.Transport())
 	return t
+}
+
+// trunkAuthenticated checks the digest of a trunk that asks for one
+// (inbound_auth): over UDP an ACL address can be spoofed, a password
+// cannot. When it returns false it has answered (407 or 403).
+func (b *B2BUA) trunkAuthenticated(ctx context.Context, trunk string, req *sip.Request, tx sip.ServerTransaction) bool {
+	def, ok := b.x.IC.Trunk(trunk)
+	if !ok || def.InboundUsername == "" {
+		return true
+	}
+	user, ok := b.guard.Authenticate(ctx, req, tx, "Proxy-Authorization", 407)
+	if !ok {
+		return false
+	}
+	if user != def.InboundUsername {
+		b.reply(tx, req, 403, "Forbidden")
+		return false
+	}
+	return true
+}
+
+// transitAccount is who pays for a transit trunk's calls: its account,
+// else "trunk:<name>"; never the From header the sender wrote.
+func (b *B2BUA) transitAccount(trunk string) string {
+	if def, ok := b.x.IC.Trunk(trunk); ok && def.Account != "" {
+		return def.Account
+	}
+	return "trunk:" + trunk
 }
 
 // didUser maps a dialled number from a carrier to the subscriber its DID

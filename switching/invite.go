@@ -3,7 +3,6 @@ package switching
 import (
 	"context"
 	"errors"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +26,9 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		b.inDialog(req, tx, evReinvite)
 		return
 	}
+	if b.guard.RefuseNewWork(req, tx) {
+		return
+	}
 	if req.CallID() == nil || req.From() == nil || req.To() == nil || req.CSeq() == nil {
 		b.reply(tx, req, 400, "Bad Request")
 		return
@@ -39,18 +41,27 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	ctx := context.Background()
 	started := b.rec.Now()
-	// A carrier's gateway is trusted by its source address (the trunk's
-	// ACL) and may only reach DIDs; everyone else is a subscriber.
+	// A carrier's gateway is known by its source address and transport
+	// (the trunk's ACL), and its digest when the trunk asks for one; it
+	// may only reach DIDs, or route out when it is a transit trunk, billed
+	// to the trunk's account. Everyone else is a subscriber.
 	inbound, user, callee := b.inboundTrunk(req), "", req.Recipient.User
+	calling := req.From().Address.User
 	transit := false
 	if inbound != "" {
-		user = req.From().Address.User
+		if !b.trunkAuthenticated(ctx, inbound, req, tx) {
+			b.m.callsRejected.Add(1)
+			return
+		}
+		user = calling
 		if did, ok := b.didUser(callee); ok {
 			callee = did
 		} else if transit = b.transitAllowed(inbound); !transit {
 			b.m.callsRejected.Add(1)
 			b.reply(tx, req, 404, "Not Found")
 			return
+		} else {
+			user = b.transitAccount(inbound)
 		}
 		b.m.inboundCalls.Add(1)
 	} else {
@@ -63,7 +74,8 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			b.m.callsRejected.Add(1)
 			return
 		}
-		if req.From().Address.User != user {
+		if _, sub := b.subs.Lookup(user); !sub || req.From().Address.User != user {
+			// A trunk's inbound credentials are good from its ACL only.
 			b.m.callsRejected.Add(1)
 			b.reply(tx, req, 403, "Forbidden")
 			return
@@ -98,7 +110,12 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c.a, c.aDialogID = a, a.ID
 	c.acker.Store(a)
-	agg, err := domain.NewCall(domain.CallStarted{CallID: c.id, SIPCallID: callID, Caller: user, Callee: callee, Source: req.Source()}, started)
+	c.calling = calling
+	cs := domain.CallStarted{CallID: c.id, SIPCallID: callID, Caller: user, Callee: callee, Source: req.Source()}
+	if calling != user {
+		cs.CallingNumber = calling
+	}
+	agg, err := domain.NewCall(cs, started)
 	if err != nil {
 		b.reply(tx, req, 404, "Not Found")
 		return
@@ -173,15 +190,28 @@ func (c *call) setup(ctx context.Context) {
 		binds = binds[:maxForks]
 	}
 	targets := make([]sip.Uri, 0, len(binds))
-	for i, bnd := range binds {
+	for _, bnd := range binds {
 		var uri sip.Uri
 		if err := sip.ParseUri(bnd.Contact, &uri); err != nil {
 			continue
 		}
-		leg := &bLeg{id: newLegID(i), sipCallID: sip.GenerateTagN(24) + "@b2bua", target: bnd.Contact, started: now}
-		_ = c.agg.StartLeg(leg.id, domain.SideB, leg.sipCallID, net.JoinHostPort(uri.Host, itoa(uri.Port)), bnd.Contact, now)
+		// The binding is reached where its REGISTER came from, never at a
+		// trunk's address (RegistrationEdge).
+		dest, ok := b.cfg.Edge.reachAt(callee, bnd.Contact, bnd.Source)
+		if !ok {
+			b.m.bindingsRefused.Add(1)
+			b.log.Warn("call: binding not reached: forbidden address", "call", c.id, "aor", callee, "contact", bnd.Contact, "source", bnd.Source)
+			continue
+		}
+		leg := &bLeg{id: newLegID(len(c.legs)), sipCallID: sip.GenerateTagN(24) + "@b2bua", target: bnd.Contact, started: now,
+			dest: dest, transport: bnd.Transport}
+		_ = c.agg.StartLeg(leg.id, domain.SideB, leg.sipCallID, dest, bnd.Contact, now)
 		c.legs = append(c.legs, leg)
 		targets = append(targets, uri)
+	}
+	if len(c.legs) == 0 {
+		c.fail(ctx, domain.Classify(domain.ErrCalleeOffline), domain.BySwitch)
+		return
 	}
 	// Each leg sends at most a few events before the call reads them; a
 	// small buffer keeps per-call memory low, and send() bounds any wait.
@@ -194,7 +224,6 @@ func (c *call) setup(ctx context.Context) {
 		return
 	}
 	for i, leg := range c.legs {
-		leg.transport = binds[i].Transport
 		c.fork(leg, targets[i])
 	}
 	c.run(ctx)
@@ -241,7 +270,7 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 	fromParams := sip.NewParams()
 	leg.fromTag = sip.GenerateTagN(16)
 	fromParams.Add("tag", leg.fromTag)
-	fromUser, toUser, toHost := c.agg.Caller(), c.agg.Callee(), b.cfg.Realm
+	fromUser, toUser, toHost := c.calling, c.agg.Callee(), b.cfg.Realm
 	var opts sipgo.AnswerOptions
 	if t := leg.trunk; t != nil {
 		// The carrier sees its own number format and the presented
@@ -287,6 +316,9 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 	req.SetBody(body)
 	if leg.transport != "" {
 		req.SetTransport(strings.ToUpper(leg.transport))
+	}
+	if leg.dest != "" {
+		req.SetDestination(leg.dest)
 	}
 	legCtx, cancel := context.WithCancel(context.Background())
 	leg.cancel = cancel

@@ -184,8 +184,8 @@ func (c *call) startTrunkLeg(trunk, carrier string, now time.Time) *domain.CallF
 	if err != nil {
 		return domain.Classify(fmt.Errorf("%w: trunk %s rewrite: %v", domain.ErrNoRoute, trunk, err))
 	}
-	tl := &trunkLeg{trunk: trunk, carrier: carrier, user: rules.Apply(c.number), fromUser: c.agg.Caller()}
-	tl.fromUser, tl.pai = callerID(def.CallerID, c.agg.Caller(), c.id)
+	tl := &trunkLeg{trunk: trunk, carrier: carrier, user: rules.Apply(c.number)}
+	tl.fromUser, tl.pai = callerID(def.CallerID, c.calling, c.id)
 	tl.authUser, tl.authPass = x.Secret(trunk)
 	tl.codecs = def.Codecs
 	host, port, err := net.SplitHostPort(def.Address)

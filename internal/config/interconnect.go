@@ -60,9 +60,18 @@ type Trunk struct {
 	// are the carrier's limits, across every switch node; 0 = unlimited.
 	MaxChannels int `yaml:"max_channels"`
 	MaxCPS      int `yaml:"max_cps"`
-	// ACL are CIDRs (or single IPs) whose unauthenticated INVITEs are
-	// trusted as coming from this trunk and sent to the DIDs.
+	// ACL are the sources whose INVITEs are taken as this trunk's: CIDRs
+	// or single IPs (any source port) or ip:port (that port only), and
+	// only over the trunk's transport. Over UDP a source address can be
+	// spoofed: pin the port, keep the interconnect private, or require
+	// InboundAuth (docs/security.md).
 	ACL []string `yaml:"acl"`
+	// InboundAuth, when set, makes the trunk's INVITEs authenticate with
+	// digest (407) as well as come from the ACL.
+	InboundAuth *TrunkAuth `yaml:"inbound_auth"`
+	// Account pays for the trunk's transit calls (policy, spend control,
+	// rating as that account). Default "trunk:<name>".
+	Account string `yaml:"account"`
 	// Transit lets calls from the ACL that are not to a DID go out through
 	// the routes (a customer platform connected by IP). Default false:
 	// a carrier's calls reach DIDs only.
@@ -227,6 +236,16 @@ func (t *Trunk) validate(f string) error {
 		}
 		t.ACL[k] = p
 	}
+	if a := t.InboundAuth; a != nil {
+		if a.Username == "" {
+			return fieldErr(f+".inbound_auth.username", "must not be empty")
+		}
+		pw, err := resolveSecret(a.Password)
+		if err != nil || pw == "" {
+			return fieldErr(f+".inbound_auth.password", "must not be empty (%v)", err)
+		}
+		a.Password = pw
+	}
 	if t.OptionsInterval < 0 {
 		return fieldErr(f+".options_interval", "must not be negative")
 	}
@@ -314,7 +333,7 @@ func (c *Config) validateInterconnect() error {
 		}
 		kinds[ca.Name] = ca.Kind
 	}
-	trunks := map[string]bool{}
+	trunks, inbound := map[string]bool{}, map[string]bool{}
 	for i := range c.Carriers {
 		ca := &c.Carriers[i]
 		f := fmt.Sprintf("carriers[%d]", i)
@@ -336,6 +355,19 @@ func (c *Config) validateInterconnect() error {
 				return fieldErr(tf+".name", "duplicate trunk %q (trunk names are unique across carriers)", t.Name)
 			}
 			trunks[t.Name] = true
+			if a := t.InboundAuth; a != nil {
+				// One digest username space: a trunk's credentials must
+				// never authenticate as a subscriber, nor another trunk.
+				for _, s := range c.Subscribers {
+					if s.User == a.Username {
+						return fieldErr(tf+".inbound_auth.username", "%q is a subscriber", a.Username)
+					}
+				}
+				if inbound[a.Username] {
+					return fieldErr(tf+".inbound_auth.username", "%q is another trunk's", a.Username)
+				}
+				inbound[a.Username] = true
+			}
 		}
 	}
 	prefixes := map[string]bool{}
@@ -440,6 +472,10 @@ func (c *Config) InterconnectDefinitions() domain.InterconnectDefinitions {
 			if t.Auth != nil {
 				def.AuthUsername = t.Auth.Username
 			}
+			if t.InboundAuth != nil {
+				def.InboundUsername = t.InboundAuth.Username
+			}
+			def.Account = t.Account
 			d.Trunks = append(d.Trunks, def)
 		}
 	}
@@ -465,8 +501,9 @@ func validGateway(a string) error {
 	return nil
 }
 
-// parseACL accepts a CIDR or a single address and returns the canonical
-// CIDR, so that 10.0.0.1/8 is stored as what it matches: 10.0.0.0/8.
+// parseACL accepts a CIDR, a single address or an address:port and
+// returns the canonical form, so that 10.0.0.1/8 is stored as what it
+// matches: 10.0.0.0/8.
 func parseACL(s string) (string, error) {
 	if p, err := netip.ParsePrefix(s); err == nil {
 		return p.Masked().String(), nil
@@ -474,5 +511,22 @@ func parseACL(s string) (string, error) {
 	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
 		return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()).String(), nil
 	}
-	return "", fmt.Errorf("must be a CIDR such as 192.0.2.0/24 or an IP address, got %q", s)
+	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Addr().Zone() == "" && ap.Port() != 0 {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String(), nil
+	}
+	return "", fmt.Errorf("must be a CIDR such as 192.0.2.0/24, an IP address, or ip:port, got %q", s)
+}
+
+// InboundCredentials are the trunks' inbound_auth credentials, passwords
+// resolved.
+func (c *Config) InboundCredentials() []TrunkAuth {
+	var out []TrunkAuth
+	for _, ca := range c.Carriers {
+		for _, t := range ca.Trunks {
+			if t.InboundAuth != nil {
+				out = append(out, *t.InboundAuth)
+			}
+		}
+	}
+	return out
 }
