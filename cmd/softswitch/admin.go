@@ -17,6 +17,7 @@ import (
 	"softswitch/internal/config"
 	"softswitch/projections"
 	"softswitch/switching"
+	"softswitch/switching/auth"
 )
 
 // admin is the HTTP admin API: health, metrics, registrations, calls,
@@ -43,7 +44,11 @@ type admin struct {
 	}
 	store eventstore.Store
 	b2b   *switching.B2BUA
-	log   *slog.Logger
+	// disk reports the journal disk's floor to /healthz and /metrics;
+	// bans the failed-auth table's size to /metrics.
+	disk *switching.DiskGuard
+	bans *auth.Limiter
+	log  *slog.Logger
 }
 
 // handler is what the admin listener serves: routes behind the guard
@@ -88,19 +93,28 @@ func (a *admin) routes() http.Handler {
 func (a *admin) healthz(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-a.ready:
-		w.Write([]byte("ok\n"))
 	default:
 		http.Error(w, "sip not listening yet", http.StatusServiceUnavailable)
+		return
 	}
+	// Below the disk floor the node takes no new calls or registrations:
+	// a load balancer must send them elsewhere.
+	if ok, reason := a.disk.Health(); !ok {
+		http.Error(w, reason, http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
 }
 
 func (a *admin) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	aors, bindings := a.loc.Count()
+	evicted, untracked := a.bans.Evicted()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	a.m.WriteTo(w, switching.Gauges{ActiveCalls: a.b2b.Active(), AORs: aors, Bindings: bindings, JournalHead: a.store.Head(),
-		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine(), RateDecks: a.decks.decks.Rater().Decks()})
+		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine(), RateDecks: a.decks.decks.Rater().Decks(),
+		DiskFreeBytes: a.disk.Free(), DiskLow: a.disk.Low(), BanTracked: a.bans.Len(), BanEvicted: evicted, BanUntracked: untracked})
 	a.pipe.writeMetrics(w)
 }
 

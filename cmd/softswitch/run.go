@@ -52,7 +52,8 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	subs, loc, calls := projections.NewSubscribers(), projections.NewLocation(), projections.NewCalls()
 	ic, load := projections.NewInterconnect(), projections.NewTrunkLoad(time.Now)
 	decks, balances := projections.NewRateDecks(), projections.NewBalances()
-	set := projections.Set{subs, loc, calls, ic, load, decks}
+	banned := projections.NewBans()
+	set := projections.Set{subs, loc, calls, ic, load, decks, banned}
 	if !cfg.Kafka.On() {
 		// Embedded, the balances fold this node's journal. In a cluster
 		// they fold every node's account events in the shared log's
@@ -96,20 +97,43 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		}
 	}
 
+	// Subscribers, and the trunks whose INVITEs must authenticate
+	// (inbound_auth), whose passwords stay in the config.
+	trunkCreds := map[string]auth.Credentials{}
+	for _, t := range cfg.InboundCredentials() {
+		trunkCreds[t.Username] = auth.Credentials{HA1MD5: auth.HA1(auth.MD5, t.Username, cfg.SIP.Realm, t.Password),
+			HA1SHA256: auth.HA1(auth.SHA256, t.Username, cfg.SIP.Realm, t.Password)}
+	}
 	authn, err := auth.New(auth.Config{Realm: cfg.SIP.Realm, Algorithms: cfg.SIP.AuthAlgorithms, NonceLifetime: cfg.SIP.NonceLifetime},
 		func(user string) (auth.Credentials, bool) {
+			if c, ok := trunkCreds[user]; ok {
+				return c, true
+			}
 			c, ok := subs.Lookup(user)
 			return auth.Credentials{HA1MD5: c.HA1MD5, HA1SHA256: c.HA1SHA256}, ok && c.Realm == cfg.SIP.Realm
 		})
 	if err != nil {
 		return err
 	}
-	bans, err := auth.NewLimiter(auth.LimiterConfig{MaxFailures: cfg.Security.MaxAuthFailures, Window: cfg.Security.FailureWindow, BanFor: cfg.Security.BanDuration})
+	bans, err := auth.NewLimiter(auth.LimiterConfig{MaxFailures: cfg.Security.MaxAuthFailures, Window: cfg.Security.FailureWindow,
+		BanFor: cfg.Security.BanDuration, MaxSources: cfg.Security.MaxTrackedSources,
+		TrustFor: cfg.Security.TrustedFor, TrustedFactor: cfg.Security.TrustedFactor})
 	if err != nil {
 		return err
 	}
+	// Bans are journaled: a restart keeps the ones still in force.
+	for src, until := range banned.InForce(time.Now()) {
+		bans.Ban(src, until)
+	}
 	sipLog := log.With("component", "sip")
 	guard := switching.NewGuard(authn, bans, cfg.Security.ScannerUserAgents, rec, m, sipLog)
+	guardDone := make(chan struct{})
+	go func() { defer close(guardDone); guard.Run(ctx, cfg.Security.AuthFailureInterval) }()
+	disk := switching.NewDiskGuard(cfg.DataDir, uint64(cfg.Journal.MinFreeBytes), m, log.With("component", "disk"))
+	disk.Check()
+	guard.WatchDisk(disk)
+	diskDone := make(chan struct{})
+	go func() { defer close(diskDone); disk.Run(ctx, time.Second) }()
 	scfg := switching.ServerConfig{Listen: cfg.SIP.Listen, UserAgent: cfg.SIP.UserAgent, UDPBufferBytes: cfg.SIP.UDPBufferBytes, SweepInterval: time.Second,
 		Edge: switching.EdgeConfig{MaxMessageBytes: cfg.SIP.Edge.MaxMessageBytes, TCPMaxConnections: cfg.SIP.Edge.TCPMaxConnections,
 			TCPMaxConnectionsPerSource: cfg.SIP.Edge.TCPMaxConnectionsPerSource, TCPIdleTimeout: cfg.SIP.Edge.TCPIdleTimeout,
@@ -118,11 +142,13 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	trusted := cfg.TrustedContacts()
+	edge := switching.RegistrationEdge{Networks: cfg.Security.Networks, TrunkAt: ic.TrunkAt, TrustContact: func(u string) bool { return trusted[u] }}
 	reg := switching.NewRegistrar(switching.RegistrarConfig{MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
-		DefaultExpires: cfg.SIP.DefaultExpires, MaxContacts: cfg.SIP.MaxContacts}, guard, rec, loc, subs, m, sipLog)
+		DefaultExpires: cfg.SIP.DefaultExpires, MaxContacts: cfg.SIP.MaxContacts, Edge: edge}, guard, rec, loc, subs, m, sipLog)
 	b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
 		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout, CaptureFull: cfg.Audit.Capture == "full",
-		SessionTimer: switching.SessionTimerConfig{Expires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE}}, st.Dialogs, guard, rec, loc, subs, x, m, sipLog)
+		SessionTimer: switching.SessionTimerConfig{Expires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE}, Edge: edge}, st.Dialogs, guard, rec, loc, subs, x, m, sipLog)
 	server := switching.NewServer(scfg, st, reg, b2b, guard, m, sipLog)
 	keeper := switching.NewTrunkKeeper(x, st.Client, rec, cfg.SIP.Listen, sipLog.With("component", "trunks"))
 	keeperDone := make(chan struct{})
@@ -156,7 +182,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		switching.Heartbeat(ctx, rec, calls, cfg.Journal.HeartbeatInterval, log.With("component", "heartbeat"))
 	}()
 
-	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, log: log}
+	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, disk: disk, bans: bans, log: log}
 	httpSrv := &http.Server{Handler: admin.handler(), ReadHeaderTimeout: 5 * time.Second}
 	hl, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -179,6 +205,8 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	<-anchorDone
 	<-recoveryDone
 	<-heartbeatDone
+	<-guardDone
+	<-diskDone
 	log.Info("stopped")
 	return sipErr
 }
