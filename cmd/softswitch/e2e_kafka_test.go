@@ -221,7 +221,7 @@ func TestE2EClickHouseOutage(t *testing.T) {
 	}
 	requireCDRs(t, c, calls)
 	// The outage must have been felt, or this test proved nothing.
-	if n := metricValue(t, sw, "softswitch_cdr_flush_errors_total"); n == 0 {
+	if n := metric(t, sw, "softswitch_cdr_flush_errors_total"); n == 0 {
 		t.Errorf("no CDR flush failed while ClickHouse was down")
 	}
 }
@@ -237,22 +237,6 @@ func loadThroughOutage(t *testing.T, sw *itest.Switch, calls int, server string,
 		time.Sleep(outage)
 		itest.Server(t, "up", server)
 	})
-}
-
-// metricValue reads an unlabelled metric from /metrics.
-func metricValue(t *testing.T, sw *itest.Switch, name string) float64 {
-	t.Helper()
-	for _, line := range strings.Split(sw.Metrics(t), "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("metric %s: %v", name, err)
-			}
-			return f
-		}
-	}
-	t.Fatalf("metric %s not in /metrics", name)
-	return 0
 }
 
 // TestE2ETwoNodes registers a user on node 1 and calls it from a terminal
@@ -281,7 +265,7 @@ func TestE2ECDRBuilderTakeover(t *testing.T) {
 	res := load(t, n1, n1, calls, rate, 300, func() {
 		time.Sleep(4 * time.Second)
 		// Only a builder that owned partitions has something to hand over.
-		seenByN2 = metricValue(t, n2, "softswitch_cdr_events_total")
+		seenByN2 = metric(t, n2, "softswitch_cdr_events_total")
 		n2.Kill()
 	})
 	if !res.OK() || res.Successful != calls {
@@ -437,7 +421,7 @@ func TestE2EVerifyKafkaTopic(t *testing.T) {
 	requireAllShipped(t, c, sw)
 	// The checkpoint is written after the broker's ack; let it catch up.
 	itest.Eventually(t, 10*time.Second, "shipper checkpoint at the head", func() bool {
-		return metricValue(t, sw, "softswitch_kafka_ship_backlog") == 0
+		return metric(t, sw, "softswitch_kafka_ship_backlog") == 0
 	})
 	verify := func() (string, error) {
 		out, err := exec.Command(sw.Bin, "audit", "verify", "--config", sw.ConfigPath, "--kafka").CombinedOutput()

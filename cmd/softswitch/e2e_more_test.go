@@ -124,6 +124,7 @@ type sipReq struct {
 	cseq                    int
 	extra                   []string // extra header lines
 	body                    string
+	contact                 string // the Contact URI; default the UA's own address
 }
 
 func (u *rawUA) build(r sipReq, host string) string {
@@ -135,7 +136,11 @@ func (u *rawUA) build(r sipReq, host string) string {
 	fmt.Fprintf(&b, "To: <sip:%s@%s>\r\n", r.to, host)
 	fmt.Fprintf(&b, "Call-ID: %s\r\n", r.callID)
 	fmt.Fprintf(&b, "CSeq: %d %s\r\n", r.cseq, r.method)
-	fmt.Fprintf(&b, "Contact: <sip:%s@127.0.0.1:%d>\r\n", r.from, u.port)
+	if r.contact != "" {
+		fmt.Fprintf(&b, "Contact: <%s>\r\n", r.contact)
+	} else {
+		fmt.Fprintf(&b, "Contact: <sip:%s@127.0.0.1:%d>\r\n", r.from, u.port)
+	}
 	for _, h := range r.extra {
 		b.WriteString(h + "\r\n")
 	}

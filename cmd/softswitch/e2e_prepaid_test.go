@@ -124,7 +124,7 @@ func TestE2EPrepaidTwoNodes(t *testing.T) {
 	n1, n2 := start("n1"), start("n2")
 	publishDeck(t, n1, "retail", "sell", "account:"+caller, sellAt01)
 	itest.Eventually(t, 30*time.Second, "node 2 rates with node 1's deck", func() bool {
-		return metricValue(t, n2, "softswitch_rate_decks") == 1
+		return metric(t, n2, "softswitch_rate_decks") == 1
 	})
 	for _, sw := range []*itest.Switch{n1, n2} {
 		var acc map[string]any

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test entry point (called by .ci/run):
-#   1. make sure SIPp is installed (end-to-end tests need it)
+#   1. make sure SIPp and sipvicious are installed (end-to-end tests need
+#      them; sipvicious's venv goes first on PATH)
 #   2. go vet
 #   3. unit tests with the race detector
 #   4. end-to-end tests (build tag e2e): the real binary driven by SIPp;
@@ -16,6 +17,11 @@ cd "$(dirname "$0")/../.."
 
 echo "== install SIPp"
 deploy/local/install-sipp.sh
+
+echo "== install sipvicious"
+deploy/local/install-sipvicious.sh
+venv=$(deploy/local/install-sipvicious.sh --venv)
+if [[ -x $venv/bin/python3 ]]; then export PATH="$venv/bin:$PATH"; fi
 
 echo "== start Kafka and ClickHouse"
 bash deploy/local/up.sh

@@ -128,6 +128,14 @@ func StartSIPp(t testing.TB, scenario string, args ...string) *SIPp {
 	return startSIPpOnPort(t, port, scenario, args...)
 }
 
+// StartSIPpOnPort is StartSIPp on a given port, for a peer whose address
+// the switch's config must name before it starts (a trunk's ACL).
+func StartSIPpOnPort(t testing.TB, port int, scenario string, args ...string) *SIPp {
+	t.Helper()
+	RequireSIPp(t)
+	return startSIPpOnPort(t, port, scenario, args...)
+}
+
 func startSIPpOnPort(t testing.TB, port int, scenario string, args ...string) *SIPp {
 	t.Helper()
 	path := Scenario(t, scenario)
@@ -158,7 +166,7 @@ func startSIPpOnPort(t testing.TB, port int, scenario string, args ...string) *S
 		"-trace_stat", "-stf", s.res.StatFile, "-fd", "1",
 		"-buff_size", "4194304",
 	}
-	full = append(full, args...)
+	full = append(full, withAuthURI(args)...)
 	cmd := exec.Command("sipp", full...)
 	cmd.Stdout, cmd.Stderr = &s.stdout, &s.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -210,6 +218,37 @@ func (s *SIPp) Stop() SIPpResult {
 		}
 	}
 	return s.result()
+}
+
+// withAuthURI adds SIPp's -auth_uri for a UAC that authenticates (-au)
+// towards a service (-s) at a remote host (the last argument): SIPp 3.6
+// puts "sip:remote_ip:remote_port" in the digest uri by default, and the
+// switch checks that the uri is the Request-URI (RFC 3261 §22.4), which
+// for the uac scenarios is sip:SERVICE@REMOTE. REGISTER scenarios send
+// sip:REMOTE as Request-URI, which is SIPp's default already.
+func withAuthURI(args []string) []string {
+	var service, remote string
+	auth := false
+	for i, a := range args {
+		switch a {
+		case "-auth_uri":
+			return args
+		case "-au":
+			auth = true
+		case "-s":
+			if i+1 < len(args) {
+				service = args[i+1]
+			}
+		}
+	}
+	if n := len(args); n > 0 && !strings.HasPrefix(args[n-1], "-") && strings.Contains(args[n-1], ":") {
+		remote = args[n-1]
+	}
+	if !auth || service == "" || remote == "" {
+		return args
+	}
+	out := append([]string(nil), args[:len(args)-1]...)
+	return append(out, "-auth_uri", service+"@"+remote, remote) // SIPp adds "sip:"
 }
 
 // Kill ends SIPp at once with SIGKILL, as a phone that loses power or

@@ -46,8 +46,11 @@ type AdminToken struct {
 
 // Options shape the generated config. Zero values get test-friendly defaults.
 type Options struct {
-	Subscribers     []Subscriber  // default: 6000..6003 with password 1234
-	Realm           string        // default "softswitch.test"
+	Subscribers []Subscriber // default: 6000..6003 with password 1234
+	Realm       string       // default "softswitch.test"
+	// AuthAlgorithms are sip.auth_algorithms; default MD5 alone, as SIPp
+	// 3.6 knows no other.
+	AuthAlgorithms  []string
 	RingTimeout     time.Duration // default 3s
 	MaxCallDuration time.Duration // default 1h
 	MinExpires      int           // sip.min_expires; 0 leaves the switch default
@@ -251,7 +254,11 @@ func (s *Switch) configYAML() string {
 	b.WriteString("sip:\n")
 	fmt.Fprintf(&b, "  listen: %q\n", s.SIPAddr)
 	fmt.Fprintf(&b, "  realm: %q\n", s.Opts.Realm)
-	b.WriteString("  auth_algorithms: [\"MD5\"]\n") // SIPp 3.6 only does MD5
+	algs := s.Opts.AuthAlgorithms
+	if len(algs) == 0 {
+		algs = []string{"MD5"}
+	}
+	fmt.Fprintf(&b, "  auth_algorithms: [%s]\n", strings.Join(algs, ", "))
 	fmt.Fprintf(&b, "  ring_timeout: %q\n", s.Opts.RingTimeout.String())
 	fmt.Fprintf(&b, "  max_call_duration: %q\n", s.Opts.MaxCallDuration.String())
 	if s.Opts.TrunkAttemptTimeout > 0 {
