@@ -172,7 +172,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$(date +%s.%N)
 s0=$(cpu_ticks "$SWITCH_PID"); k0=$(cpu_ticks $kafka_pid); h0=$(cpu_ticks $ch_pid); u0=$(cpu_ticks "$uas_pid")
 timeout $(( duration + hold / 1000 + 40 )) sipp -sf "$sippdir/uac.xml" "${common[@]}" -p "$uac_port" -cp 18912 -mp 28200 \
-     -s 6001 -key caller 6000 -au 6000 -ap 1234 -d "$hold" \
+     -s 6001 -key caller 6000 -au 6000 -ap 1234 -auth_uri "6001@127.0.0.1:$port" -d "$hold" \
      -r "$rate" -l "$limit" -m "$total" -recv_timeout 10000 \
      -trace_stat -stf "$work/uac.stat.csv" -fd 1 \
      "127.0.0.1:$port" >"$work/uac.out" 2>&1 &

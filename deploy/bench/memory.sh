@@ -109,7 +109,7 @@ run_calls() {
   local h0; h0=$(gc_heap "$http_port")
   echo "idle heap after GC (UAS registered, no calls): $h0 bytes"
   timeout $(( calls / cps + 150 )) sipp -sf "$sippdir/uac.xml" "${common[@]}" -p "$uac_port" -cp 18896 -mp 28000 \
-       -s 6001 -key caller 6000 -au 6000 -ap 1234 -d 60000 -r "$cps" -l "$lim" -m "$calls" \
+       -s 6001 -key caller 6000 -au 6000 -ap 1234 -auth_uri "6001@127.0.0.1:$port" -d 60000 -r "$cps" -l "$lim" -m "$calls" \
        -recv_timeout 150000 -trace_stat -stf "$d/uac.stat.csv" -fd 1 "127.0.0.1:$port" >"$d/uac.out" 2>&1 &
   uac_pid=$!
   local active=0 t0=$SECONDS

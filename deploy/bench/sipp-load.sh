@@ -117,7 +117,7 @@ run_one() { # target
   local t=$1 auth=()
   echo "=== $t: $rate calls/s for ${duration}s (hold ${hold} ms)"
   case $t in
-    switch) start_switch; auth=(-au 6000 -ap 1234) ;;
+    switch) start_switch; auth=(-au 6000 -ap 1234 -auth_uri "6001@127.0.0.1:$port") ;;
     kamailio) start_kamailio ;;
   esac
   local common=(-i 127.0.0.1 -nostdin -buff_size 4194304)

@@ -130,7 +130,7 @@ drops0=$(udp_rcvbuf_errors)
 t0=$(date +%s.%N); c0=$(cpu_ticks "$SWITCH_PID")
 # bounded twice: -m calls, and timeout(1) well past the nominal duration
 timeout $(( duration + 30 )) sipp -sf "$sippdir/uac.xml" "${common[@]}" -p "$uac_port" -cp 18890 -mp 26200 \
-     -s "$number" -key caller 6000 -au 6000 -ap 1234 -d "$hold" \
+     -s "$number" -key caller 6000 -au 6000 -ap 1234 -auth_uri "$number@127.0.0.1:$port" -d "$hold" \
      -r "$rate" -l "$limit" -m "$total" -recv_timeout 10000 \
      -trace_stat -stf "$work/uac.stat.csv" -fd 1 \
      "127.0.0.1:$port" >"$work/uac.out" 2>&1 || true
