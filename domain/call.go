@@ -61,7 +61,11 @@ type Call struct {
 	endedBy     string
 	legs        []Leg
 	routes      []RouteDecision
-	pending     []Recorded
+	// media is the newest MediaStats' legs, recording the call's
+	// Recording: what the CDR reports of the call's media.
+	media     []MediaLeg
+	recording *Recording
+	pending   []Recorded
 }
 
 // NewCall starts a call and records s. The id is the switch's own
@@ -330,6 +334,10 @@ func (c *Call) Apply(ev Event, at time.Time) {
 		if l := c.leg(e.Leg); l != nil {
 			l.End, l.Code, l.Reason, l.By = endOf(at, e.Until), e.Code, e.Reason, e.By
 		}
+	case MediaStats:
+		c.media = e.Legs
+	case Recording:
+		c.recording = &e
 	case CallEnded:
 		c.end, c.code, c.disposition, c.reason, c.endedBy = endOf(at, e.Until), e.Code, e.Disposition, e.Reason, e.By
 	}
@@ -342,4 +350,37 @@ func endOf(at, until time.Time) time.Time {
 		return until
 	}
 	return at
+}
+
+// MediaAnchored records where one leg's media goes after its SDP was
+// applied. Media events are recorded only on a live call.
+func (c *Call) MediaAnchored(e MediaAnchored, at time.Time) {
+	if !c.Ended() {
+		e.CallID = c.id
+		c.record(e, at)
+	}
+}
+
+// DTMF records one digit the relay passed on.
+func (c *Call) DTMF(e DTMF, at time.Time) {
+	if !c.Ended() {
+		e.CallID = c.id
+		c.record(e, at)
+	}
+}
+
+// RecordMediaStats records a media quality snapshot.
+func (c *Call) RecordMediaStats(e MediaStats, at time.Time) {
+	if !c.Ended() {
+		e.CallID = c.id
+		c.record(e, at)
+	}
+}
+
+// Recorded records the call's finished recording.
+func (c *Call) Recorded(e Recording, at time.Time) {
+	if !c.Ended() {
+		e.CallID = c.id
+		c.record(e, at)
+	}
 }

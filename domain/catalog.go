@@ -42,6 +42,14 @@ func decodePayload(typ string, version int, payload []byte) (Event, error) {
 		return decodeAs[SIPTransaction](version, payload)
 	case TypeRouteDecided:
 		return decodeAs[RouteDecided](version, payload)
+	case TypeMediaAnchored:
+		return decodeAs[MediaAnchored](version, payload)
+	case TypeMediaStats:
+		return decodeAs[MediaStats](version, payload)
+	case TypeDTMF:
+		return decodeAs[DTMF](version, payload)
+	case TypeRecording:
+		return decodeAs[Recording](version, payload)
 	case TypeCarrierDefined:
 		return decodeAs[CarrierDefined](version, payload)
 	case TypeCarrierRemoved:
@@ -98,6 +106,7 @@ func EventTypes() []string {
 		TypeContactBound, TypeContactUnbound, TypeAuthFailed, TypeSourceBanned,
 		TypeCallStarted, TypeLegStarted, TypeLegProgress, TypeLegAnswered, TypeLegEnded,
 		TypeCallAnswered, TypeCallEnded, TypeSIPTransaction, TypeRouteDecided,
+		TypeMediaAnchored, TypeMediaStats, TypeDTMF, TypeRecording,
 		TypeCarrierDefined, TypeCarrierRemoved, TypeTrunkDefined, TypeTrunkRemoved,
 		TypeTrunkHealthChanged, TypeTrunkRegistrationChanged,
 		TypeRouteDefined, TypeRouteRemoved, TypeDIDAssigned, TypeDIDRemoved,

@@ -81,6 +81,12 @@ type CDR struct {
 	Carrier string   `json:"carrier"`
 	Trunk   string   `json:"trunk"`
 	Legs    []CDRLeg `json:"legs"`
+	// Media is the call's last media quality snapshot (MediaStats), one
+	// entry per anchored leg; empty for a call whose media did not go
+	// through the switch. Recording and RecordingSHA256 name its WAV.
+	Media           []MediaLeg `json:"media,omitempty"`
+	Recording       string     `json:"recording,omitempty"`
+	RecordingSHA256 string     `json:"recording_sha256,omitempty"`
 	Rating
 }
 
@@ -155,6 +161,10 @@ func (c *Call) CDR() (CDR, error) {
 		})
 	}
 	r.Carrier, r.Trunk = c.billedTrunk()
+	r.Media = append([]MediaLeg(nil), c.media...)
+	if c.recording != nil {
+		r.Recording, r.RecordingSHA256 = c.recording.Path, c.recording.SHA256
+	}
 	return r, nil
 }
 

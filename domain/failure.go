@@ -52,6 +52,11 @@ var (
 	ErrSessionExpired          = errors.New("session refresh failed or the session interval lapsed")
 	ErrNodeRestarted           = errors.New("the node handling the call restarted")
 	ErrSessionIntervalTooSmall = errors.New("session interval below the switch's Min-SE")
+	// ErrMediaTimeout: an answered call's relay received no RTP from
+	// either leg for media.timeout (media.hold_timeout while on hold).
+	ErrMediaTimeout = errors.New("no media from either side within the media timeout")
+	// ErrMediaUnavailable: no RTP port pair was free for the call.
+	ErrMediaUnavailable = errors.New("no media port free")
 )
 
 // LedgerRetryAfter is the Retry-After sent when the ledger did not decide.
@@ -158,6 +163,13 @@ func Classify(cause error) *CallFailure {
 	case errors.Is(cause, ErrSessionExpired):
 		// RFC 4028 §10: the session is over; 408 is what ended it.
 		return f(408, DispositionFailed, "Session Expired")
+	case errors.Is(cause, ErrMediaTimeout):
+		// The switch hangs up with BYE, as rtpengine's timeout makes
+		// Kamailio do; answered, so billed to the last packet.
+		return f(200, DispositionAnswered, "Media Timeout")
+	case errors.Is(cause, ErrMediaUnavailable):
+		// 503 (§21.5.4): this node is out of media ports, another may not be.
+		return f(503, DispositionFailed, "Media Ports Exhausted")
 	case errors.Is(cause, ErrNodeRestarted):
 		return f(500, DispositionFailed, "Node Restarted")
 	case errors.Is(cause, ErrSessionIntervalTooSmall):

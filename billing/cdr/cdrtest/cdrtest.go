@@ -28,6 +28,7 @@ func Run(t *testing.T, factory Factory) {
 		fn   func(t *testing.T, open Opener)
 	}{
 		{"PutGet", testPutGet},
+		{"Media", testMedia},
 		{"GetMissing", testGetMissing},
 		{"ListOrder", testListOrder},
 		{"ListFilters", testListFilters},
@@ -156,6 +157,47 @@ func testPutGet(t *testing.T, o Opener) {
 	// The JSON is the contract billing reads, so compare that.
 	if g, w := jsonOf(t, got), jsonOf(t, want); g != w {
 		t.Fatalf("Get:\n got %s\nwant %s", g, w)
+	}
+}
+
+// WithMedia returns r with the media quality of both legs and a
+// recording, as a call relayed through the switch's media plane has
+// (domain.MediaStats, domain.Recording).
+func WithMedia(r domain.CDR) domain.CDR {
+	r.Media = []domain.MediaLeg{
+		{Leg: "a", Packets: 250, Bytes: 43000, Lost: 3, OutOfOrder: 1, Duplicates: 2, JitterMs: 0.4375, RTTMs: 12.5,
+			MOS: 4.41, Sent: 249, Foreign: 7, Malformed: 1, Dropped: 8, Source: "192.0.2.10:4000"},
+		// A late duplicate can make lost negative (RFC 3550 A.3).
+		{Leg: "b1", Packets: 251, Bytes: 43172, Lost: -1, JitterMs: 1.0 / 3, MOS: 3.999999, Sent: 250, Source: "[2001:db8::7]:5004"},
+	}
+	r.Recording = "/var/lib/softswitch/recordings/" + r.CallID + ".wav"
+	r.RecordingSHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	return r
+}
+
+// testMedia: a CDR's media quality and recording come back as written,
+// whichever legs it has.
+func testMedia(t *testing.T, o Opener) {
+	s := open(t, o)
+	both := WithMedia(Record("media-both", 0, "alice", "bob", domain.DispositionAnswered))
+	onlyA := WithMedia(Record("media-a", time.Second, "alice", "bob", domain.DispositionCancelled))
+	onlyA.Media, onlyA.Recording, onlyA.RecordingSHA256 = onlyA.Media[:1], "", ""
+	silent := WithMedia(Record("media-silent", 2*time.Second, "alice", "bob", domain.DispositionAnswered))
+	silent.Media = []domain.MediaLeg{{Leg: "a"}, {Leg: "b2"}} // anchored, nothing received
+	none := Record("media-none", 3*time.Second, "alice", "bob", domain.DispositionAnswered)
+	want := []domain.CDR{both, onlyA, silent, none}
+	put(t, s, 1, want...)
+	for _, w := range want {
+		got, err := s.Get(context.Background(), w.ID)
+		if err != nil {
+			t.Fatalf("Get %s: %v", w.CallID, err)
+		}
+		if g, w := jsonOf(t, got), jsonOf(t, w); g != w {
+			t.Fatalf("Get:\n got %s\nwant %s", g, w)
+		}
+	}
+	if g, w := jsonOf(t, list(t, s, cdr.Filter{})), jsonOf(t, want); g != w {
+		t.Fatalf("List:\n got %s\nwant %s", g, w)
 	}
 }
 

@@ -173,6 +173,9 @@ func TestMigrateRatingColumns(t *testing.T) {
 	if got.RatingStatus != "" || got.Price != "" || got.RatingVersion != 0 {
 		t.Fatalf("old CDR reads rated: %+v", got.Rating)
 	}
+	if got.Media != nil || got.Recording != "" || got.RecordingSHA256 != "" {
+		t.Fatalf("old CDR reads with media: %+v, recording %q %q", got.Media, got.Recording, got.RecordingSHA256)
+	}
 	r := rated("new", time.Second, 1, "0.116", "0.10")
 	if err := s.Put(ctx, []domain.CDR{r}, 1); err != nil {
 		t.Fatal(err)

@@ -14,9 +14,10 @@ import (
 	"softswitch/domain"
 )
 
-// selectColumns is what Get and List read, in scanRow's order.
-const selectColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
-	"disposition, sip_code, reason, ended_by, carrier, trunk, legs, sip_call_id, " + ratingReadColumns
+// selectColumns is what Get and List read, in query's Scan order.
+var selectColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
+	"disposition, sip_code, reason, ended_by, carrier, trunk, legs, sip_call_id, " + ratingReadColumns +
+	", " + mediaColumns
 
 // ratingReadColumns are the rating columns Get and List read back: the
 // strings are the record, the micro-unit sums' columns are not.
@@ -153,14 +154,15 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]domain.CDR,
 		sipCode     int32
 		legs        string
 		ratingVer   uint32
+		media       mediaRow
 	)
 	for rows.Next() {
 		var r domain.CDR
-		err := rows.Scan(&r.ID, &r.CallID, &r.Caller, &r.Callee, &r.Source, &start, &answer, &end,
+		dests := []any{&r.ID, &r.CallID, &r.Caller, &r.Callee, &r.Source, &start, &answer, &end,
 			&r.DurationMS, &r.BillableS, &r.Disposition, &sipCode, &r.Reason, &r.EndedBy, &r.Carrier, &r.Trunk, &legs, &r.SIPCallID,
 			&r.RatingStatus, &ratingVer, &r.Price, &r.Currency, &r.RateDeck, &r.RatePrefix,
-			&r.Cost, &r.CostCurrency, &r.CostDeck, &r.CostPrefix, &r.CostBillableS)
-		if err != nil {
+			&r.Cost, &r.CostCurrency, &r.CostDeck, &r.CostPrefix, &r.CostBillableS}
+		if err := rows.Scan(append(dests, media.dests()...)...); err != nil {
 			return nil, err
 		}
 		r.Start = unixMilli(start)
@@ -175,6 +177,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]domain.CDR,
 		if err := json.Unmarshal([]byte(legs), &r.Legs); err != nil {
 			return nil, fmt.Errorf("legs of %s: %w", r.ID, err)
 		}
+		media.setOn(&r)
 		out = append(out, r)
 	}
 	return out, rows.Err()

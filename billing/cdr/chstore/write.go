@@ -17,8 +17,9 @@ import (
 
 // insertColumns is the column list of the CDR insert, in the order
 // columns.appendTo fills them.
-const insertColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
-	"disposition, sip_code, reason, ended_by, legs, carrier, trunk, version, sip_call_id, " + ratingColumns
+var insertColumns = "id, call_id, caller, callee, source, start, answer, `end`, duration_ms, billable_s, " +
+	"disposition, sip_code, reason, ended_by, legs, carrier, trunk, version, sip_call_id, " + ratingColumns +
+	", " + mediaColumns
 
 // ratingColumns are domain.Rating's columns (migration 0003), in the order
 // of ratingCols.
@@ -146,6 +147,7 @@ type columns struct {
 	legsBuf []byte
 	legsEnd []int
 	rating  ratingCols
+	media   mediaCols
 }
 
 // ratingCols are the rating columns of an insert.
@@ -239,6 +241,7 @@ func (c *columns) fill(cdrs []domain.CDR, version uint64) error {
 		if err := c.rating.add(r.ID, &r.Rating); err != nil {
 			return err
 		}
+		c.media.add(r)
 	}
 	// One string for all the legs of the insert, sliced per row: a
 	// conversion per row was an allocation and a copy per row.
@@ -259,6 +262,7 @@ func (c *columns) reset(n int) {
 	c.trunk, c.sipCode, c.version, c.sipCallID = c.trunk[:0], c.sipCode[:0], c.version[:0], c.sipCallID[:0]
 	c.legsBuf, c.legsEnd = c.legsBuf[:0], c.legsEnd[:0]
 	c.rating.reset()
+	c.media.reset()
 	// Two legs of JSON are about 700 bytes: sizing once avoids the copies
 	// of append's doubling over a 50k-row batch.
 	c.legsBuf = slices.Grow(c.legsBuf, n*legsBytesPerRow)
@@ -284,6 +288,7 @@ func (c *columns) appendTo(batch driver.Batch) error {
 		c.disposition, c.sipCode, c.reason, c.endedBy, c.legs, c.carrier, c.trunk, c.version, c.sipCallID,
 	}
 	vals = append(vals, c.rating.values()...)
+	vals = append(vals, c.media.values()...)
 	for i, v := range vals {
 		if err := batch.Column(i).Append(v); err != nil {
 			return fmt.Errorf("column %d: %w", i, err)
