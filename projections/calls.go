@@ -25,6 +25,18 @@ type ActiveCall struct {
 	Last    time.Time `json:"-"`
 	// OpenLegs are the legs started and not yet ended.
 	OpenLegs []string `json:"-"`
+	// Media is where each relay leg's media goes (call.media_anchored):
+	// "a" faces the caller, "b" the callee; empty when not anchored.
+	Media []CallMedia `json:"media,omitempty"`
+}
+
+// CallMedia is one relay leg of an active call: the switch's RTP address
+// the leg was given, what its SDP advertised, and its direction.
+type CallMedia struct {
+	Leg       string `json:"leg"`
+	Local     string `json:"local"`
+	Remote    string `json:"remote"`
+	Direction string `json:"direction"`
 }
 
 // Calls is the active-calls projection, for the admin API and for ending
@@ -72,6 +84,7 @@ func (c *Calls) List() []ActiveCall {
 	for _, a := range c.calls {
 		cp := *a
 		cp.OpenLegs = slices.Clone(a.OpenLegs)
+		cp.Media = slices.Clone(a.Media)
 		out = append(out, cp)
 	}
 	c.mu.RUnlock()
@@ -106,7 +119,8 @@ func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
 	}
 	id := strings.TrimPrefix(env.Aggregate, "call:")
 	switch env.Type {
-	case domain.TypeCallStarted, domain.TypeCallAnswered, domain.TypeCallEnded, domain.TypeLegStarted, domain.TypeLegEnded:
+	case domain.TypeCallStarted, domain.TypeCallAnswered, domain.TypeCallEnded, domain.TypeLegStarted, domain.TypeLegEnded,
+		domain.TypeMediaAnchored:
 	default:
 		c.mu.Lock()
 		if a := c.calls[id]; a != nil && env.Seq > a.Version {
@@ -143,6 +157,16 @@ func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
 	case domain.LegEnded:
 		if a := c.calls[id]; a != nil && env.Seq > a.Version {
 			a.OpenLegs = slices.DeleteFunc(a.OpenLegs, func(l string) bool { return l == e.Leg })
+			a.Version, a.Last = env.Seq, env.Time
+		}
+	case domain.MediaAnchored:
+		if a := c.calls[id]; a != nil && env.Seq > a.Version {
+			m := CallMedia{Leg: e.Leg, Local: e.Local, Remote: e.Remote, Direction: e.Direction}
+			if i := slices.IndexFunc(a.Media, func(x CallMedia) bool { return x.Leg == e.Leg }); i >= 0 {
+				a.Media[i] = m
+			} else {
+				a.Media = append(a.Media, m)
+			}
 			a.Version, a.Last = env.Seq, env.Time
 		}
 	case domain.CallEnded:

@@ -8,6 +8,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"softswitch/domain"
+	"softswitch/media"
 )
 
 // allowed is the Allow header of the switch's INVITEs and 2xx answers
@@ -43,21 +44,34 @@ func (c *call) answered(ctx context.Context, timer *time.Timer) {
 		hdrs = append(hdrs, sip.NewHeader(hdrSupported, "timer"))
 	}
 	hdrs = append(hdrs, c.aTimer.answerHeaders()...)
-	aSide, aErr := c.newSide(domain.SideA, aDialog, c.aTimer, c.a.InviteRequest, w.res.Body())
+	if w.direct {
+		c.dropMedia() // this leg's media goes end to end
+	}
+	// The callee's answer points the relay at it and goes to the caller
+	// rewritten (RFC 3264 §6); one the switch cannot use ends the call.
+	aBody, sdpErr := c.relaySDP(media.B, w.res.Body())
+	aSide, aErr := c.newSide(domain.SideA, aDialog, c.aTimer, c.a.InviteRequest, aBody)
 	bSide, bErr := c.newSide(w.id, bDialog, bTimer, w.res, w.sess.InviteRequest.Body())
-	if aErr != nil || bErr != nil {
-		// A Contact the switch cannot parse back: release the callee, and
-		// the caller as sipgo holds it.
-		b.log.Warn("call: unusable dialog", "call", c.id, "a", aErr, "b", bErr)
-		_ = c.a.Respond(500, "Server Internal Error", nil)
+	if aErr != nil || bErr != nil || sdpErr != nil {
+		// A Contact the switch cannot parse back, or an answer it cannot
+		// anchor: release the callee, and the caller as sipgo holds it.
+		b.log.Warn("call: unusable answer", "call", c.id, "a", aErr, "b", bErr, "sdp", sdpErr)
+		code, reason := 500, "Server Internal Error"
+		f := domain.Classify(fmt.Errorf("dialog: %v %v", aErr, bErr))
+		if sdpErr != nil {
+			code, reason = sdpRefusal(sdpErr)
+			f = domain.ClassifyResponse(code, reason)
+		}
+		b.m.response(code)
+		_ = c.a.Respond(code, reason, nil)
 		_ = w.sess.Bye(ctx)
-		c.agg.End(domain.Classify(fmt.Errorf("dialog: %v %v", aErr, bErr)), domain.BySwitch, b.rec.Now())
+		c.end(f, domain.BySwitch, b.rec.Now(), time.Time{})
 		c.record(ctx)
 		return
 	}
 	b.m.response(200)
 	// Respond blocks until the caller's ACK (RFC 3261 §13.3.1.4).
-	ackErr := c.a.Respond(200, "OK", w.res.Body(), hdrs...)
+	ackErr := c.a.Respond(200, "OK", aBody, hdrs...)
 	now = b.rec.Now()
 	t = c.txEvent(domain.SideA, domain.DirIn, c.a.InviteRequest, 200, "OK", c.started)
 	t.Provisional = c.aProv

@@ -34,6 +34,8 @@ type B2BUAConfig struct {
 	SessionTimer SessionTimerConfig
 	// Edge says where a registered binding is reached (the registrar's).
 	Edge RegistrationEdge
+	// Media anchors calls' RTP through the switch (media.go).
+	Media MediaConfig
 }
 
 // B2BUA terminates the caller's dialog (A-leg) and originates one dialog

@@ -62,6 +62,9 @@ type call struct {
 	acct *callAccount
 	// sides are the two confirmed dialogs once answered (talk.go).
 	sides [2]*side
+	// media is the call's anchored media (media.go), nil when its media
+	// goes end to end.
+	media *callMedia
 }
 
 // callerKey is a caller's Call-ID and From tag.
@@ -91,6 +94,9 @@ type bLeg struct {
 	// the trunk's or the binding's.
 	trunk     *trunkLeg
 	transport string
+	// direct: this leg keeps media end to end (media.direct), whatever
+	// the call's other legs do.
+	direct bool
 	// responded is set on the first response of any kind; timedOut when
 	// the attempt was given up for lack of one (failover on timeout).
 	responded atomic.Bool

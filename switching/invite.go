@@ -12,6 +12,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"softswitch/domain"
+	"softswitch/media"
 )
 
 // maxForks caps the B-legs of one call, whatever the callee registered.
@@ -85,6 +86,13 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		b.reply(tx, req, 483, "Too Many Hops")
 		return
 	}
+	if b.cfg.Media.On() {
+		// The offer is checked before a call or a port exists for it.
+		if err := checkOffer(req.Body()); err != nil {
+			b.refuseSDP(req, tx, err)
+			return
+		}
+	}
 	aTimer, err := negotiateCaller(req, b.cfg.SessionTimer)
 	if err != nil {
 		// Before any call exists: the caller retries with a larger
@@ -121,6 +129,8 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.agg = agg
+	// Whatever way the call ends, its ports go back to the pool.
+	defer c.closeMedia()
 	_ = agg.StartLeg(domain.SideA, domain.SideA, callID, req.Source(), "", started)
 	if ch, ok := b.guard.TakeChallenge(c.callerKey.String()); ok {
 		// The challenge round the caller went through before this
@@ -137,6 +147,27 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	b.indexDialog(a.ID, dialogRef{c: c, fromA: true})
 	b.m.callsStarted.Add(1)
 	c.setup(ctx)
+}
+
+// refuseSDP answers an INVITE whose SDP the switch cannot anchor: 400 or
+// 488 with a Warning that says why (RFC 3261 §20.43, code 399), counted.
+func (b *B2BUA) refuseSDP(req *sip.Request, tx sip.ServerTransaction, err error) {
+	code, reason := sdpRefusal(err)
+	b.m.sdpRefused.Add(1)
+	b.m.callsRejected.Add(1)
+	b.m.response(code)
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	res.AppendHeader(warning(b.cfg.Realm, err))
+	_ = tx.Respond(res)
+}
+
+// warning is a Warning header (RFC 3261 §20.43) with the text of err.
+func warning(agent string, err error) sip.Header {
+	text := strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ").Replace(err.Error())
+	if len(text) > 200 {
+		text = text[:200]
+	}
+	return sip.NewHeader("Warning", `399 `+agent+` "`+text+`"`)
 }
 
 // refuseTimer answers an INVITE whose session timer cannot be served: 422
@@ -213,6 +244,10 @@ func (c *call) setup(ctx context.Context) {
 		c.fail(ctx, domain.Classify(domain.ErrCalleeOffline), domain.BySwitch)
 		return
 	}
+	if f := c.openMedia(ctx, c.callerParty(), callee); f != nil {
+		c.fail(ctx, f, domain.BySwitch)
+		return
+	}
 	// Each leg sends at most a few events before the call reads them; a
 	// small buffer keeps per-call memory low, and send() bounds any wait.
 	c.events = make(chan callEvent, len(c.legs)+2)
@@ -252,6 +287,20 @@ func (c *call) startLast(ctx context.Context) bool {
 		return false
 	}
 	leg := c.legs[len(c.legs)-1]
+	if t := leg.trunk; t != nil {
+		route := ""
+		if rs := c.agg.Routes(); len(rs) > 0 {
+			route = "route:" + rs[len(rs)-1].Prefix
+		}
+		if len(c.legs) == 1 {
+			// The first attempt decides whether the call is anchored.
+			if f := c.openMedia(ctx, c.callerParty(), "trunk:"+t.trunk, route); f != nil {
+				c.fail(ctx, f, domain.BySwitch)
+				return false
+			}
+		}
+		leg.direct = c.b.cfg.Media.direct("trunk:"+t.trunk, route)
+	}
 	var uri sip.Uri
 	if err := sip.ParseUri(leg.target, &uri); err != nil {
 		c.send(callEvent{kind: evLegDone, leg: leg, err: err})
@@ -305,13 +354,10 @@ func (c *call) fork(leg *bLeg, target sip.Uri) {
 		req.AppendHeader(h)
 	}
 	req.AppendHeader(sip.NewHeader(hdrAllow, allowed))
-	body := c.a.InviteRequest.Body()
-	if t := leg.trunk; t != nil {
-		var err error
-		if body, err = filterCodecs(body, t.codecs); err != nil {
-			c.send(callEvent{kind: evLegDone, leg: leg, err: err})
-			return
-		}
+	body, err := c.offerFor(leg)
+	if err != nil {
+		c.send(callEvent{kind: evLegDone, leg: leg, err: err})
+		return
 	}
 	req.SetBody(body)
 	if leg.transport != "" {
@@ -498,7 +544,7 @@ func legCode(ev callEvent) (int, string) {
 	if ev.leg != nil && ev.leg.timedOut.Load() {
 		return 408, "Request Timeout"
 	}
-	if errors.Is(ev.err, ErrNoCommonCodec) {
+	if errors.Is(ev.err, ErrNoCommonCodec) || errors.Is(ev.err, media.ErrNoCommonCodec) {
 		return 488, "Not Acceptable Here"
 	}
 	var dr *sipgo.ErrDialogResponse
@@ -549,13 +595,20 @@ func (c *call) progress(ctx context.Context, leg *bLeg, res *sip.Response) {
 		return
 	}
 	leg.prov = append(leg.prov, domain.Provisional{Code: res.StatusCode, Reason: res.Reason, At: now})
+	// Early media (a 183's SDP, RFC 3960) goes through the relay too; an
+	// SDP the switch cannot use is not passed on.
+	body, err := c.relaySDP(media.B, res.Body())
+	if err != nil {
+		c.b.log.Info("call: provisional SDP refused", "call", c.id, "leg", leg.id, "error", err)
+		body = nil
+	}
 	c.record(ctx)
 	var hdrs []sip.Header
-	if ct := res.ContentType(); ct != nil && len(res.Body()) > 0 {
+	if ct := res.ContentType(); ct != nil && len(body) > 0 {
 		hdrs = append(hdrs, sip.HeaderClone(ct))
 	}
 	c.b.m.response(res.StatusCode)
-	if c.a.Respond(res.StatusCode, res.Reason, res.Body(), hdrs...) == nil {
+	if c.a.Respond(res.StatusCode, res.Reason, body, hdrs...) == nil {
 		c.aProv = append(c.aProv, domain.Provisional{Code: res.StatusCode, Reason: res.Reason, At: c.b.rec.Now()})
 	}
 }
@@ -581,7 +634,7 @@ func (c *call) fail(ctx context.Context, f *domain.CallFailure, by string) {
 	t := c.txEvent(domain.SideA, domain.DirIn, c.a.InviteRequest, f.Code, f.Reason, c.started)
 	t.Provisional = c.aProv
 	c.agg.Transaction(t, now)
-	c.agg.End(f, by, now)
+	c.end(f, by, now, time.Time{})
 	c.record(ctx)
 	c.b.m.callsEnded.Add(1)
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sync/atomic"
 	"time"
+
+	"softswitch/media"
 )
 
 // Metrics are the switch's counters, exposed in the Prometheus text format
@@ -47,6 +49,11 @@ type Metrics struct {
 	registrationsRefused atomic.Uint64
 	bindingsRefused      atomic.Uint64
 	lowDiskRefusals      atomic.Uint64
+	// Media: calls refused for want of a port pair, SDP bodies refused
+	// (400/488), calls ended for dead media.
+	mediaNoPorts  atomic.Uint64
+	sdpRefused    atomic.Uint64
+	mediaTimeouts atomic.Uint64
 }
 
 const methodCount = 9
@@ -101,6 +108,8 @@ type Gauges struct {
 	// and failures that found no room at all.
 	BanTracked               int
 	BanEvicted, BanUntracked uint64
+	// Media is the RTP port pool's state; nil without anchoring.
+	Media *media.PoolStats
 }
 
 // WriteTo writes the metrics in the Prometheus text format.
@@ -141,6 +150,9 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	counter("softswitch_sip_stray_in_dialog_total", "In-dialog requests that matched no dialog (RFC 3261 §12.2.2: Call-ID and both tags).", m.strayInDialog.Load())
 	counter("softswitch_session_refreshes_total", "Session refreshes the switch sent that were answered (RFC 4028).", m.sessionRefreshes.Load())
 	counter("softswitch_session_expiries_total", "Calls ended because a session refresh failed or was not received.", m.sessionExpiries.Load())
+	counter("softswitch_media_no_ports_total", "Calls answered 503 because no RTP port pair was free.", m.mediaNoPorts.Load())
+	counter("softswitch_sdp_refused_total", "SDP bodies refused: 400 for malformed, 488 for unsupported media or no common codec.", m.sdpRefused.Load())
+	counter("softswitch_media_timeouts_total", "Answered calls ended because no RTP came from either side within media.timeout.", m.mediaTimeouts.Load())
 	counter("softswitch_orphan_calls_closed_total", "Calls a previous run left open, closed at start with BYE to each confirmed leg.", m.orphansClosed.Load())
 	m.edge.writeTo(w)
 	counter("softswitch_journal_append_errors_total", "Failed event appends.", m.appendErrors.Load())
@@ -160,6 +172,12 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	gauge("softswitch_auth_tracked_sources", "Sources and networks the failed-auth table tracks.", uint64(g.BanTracked))
 	counter("softswitch_auth_table_evictions_total", "Failed-auth entries forgotten because the table was full (security.max_tracked_sources).", g.BanEvicted)
 	counter("softswitch_auth_table_untracked_total", "Failed authentications that found no room in a full table.", g.BanUntracked)
+	if p := g.Media; p != nil {
+		gauge("softswitch_media_ports_capacity", "RTP/RTCP port pairs in media.port_min..port_max.", uint64(p.Capacity))
+		gauge("softswitch_media_ports_in_use", "RTP/RTCP port pairs held by calls.", uint64(p.InUse))
+		counter("softswitch_media_port_exhaustions_total", "Port pair requests refused because the pool was empty.", p.Exhaustions)
+		counter("softswitch_media_port_bind_failures_total", "Port pairs skipped because another process held a port.", p.BindFailures)
+	}
 	gauge("softswitch_rate_decks", "Rate decks (versions) the node rates with, its own and other nodes' publications.", uint64(g.RateDecks))
 	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", g.HeapBytes)
 	gauge("go_goroutines", "Goroutines that currently exist.", uint64(g.Goroutines))

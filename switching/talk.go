@@ -8,6 +8,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"softswitch/domain"
+	"softswitch/media"
 )
 
 // dialogDoer is what an answered call needs of one of its dialogs: send a
@@ -84,6 +85,8 @@ const (
 	dlRenew           // ask for the next credit slice
 	dlSideA           // sides[0]'s session timer
 	dlSideB           // sides[1]'s session timer
+	dlMedia           // no RTP from either side for media.timeout
+	dlStats           // record the media quality snapshot
 )
 
 // nextDeadline is the earliest thing the call waits for.
@@ -105,6 +108,11 @@ func (c *call) nextDeadline(answer time.Time) (time.Time, deadline) {
 			consider(s.next, dlSideA+deadline(i))
 		}
 	}
+	if m := c.media; m != nil && !m.closed {
+		dead, _ := c.mediaDeadline(answer)
+		consider(dead, dlMedia)
+		consider(m.statsAt, dlStats)
+	}
 	return at, what
 }
 
@@ -117,6 +125,13 @@ func (c *call) talk(ctx context.Context, timer *time.Timer) {
 	b := c.b
 	answer := c.agg.AnsweredAt()
 	defer timer.Stop()
+	var dtmf chan media.DTMF
+	if m := c.media; m != nil {
+		dtmf = m.dtmf
+		if iv := b.cfg.Media.StatsInterval; iv > 0 {
+			m.statsAt = answer.Add(iv)
+		}
+	}
 	for {
 		at, what := c.nextDeadline(answer)
 		timer.Reset(max(0, at.Sub(b.rec.Now())))
@@ -129,6 +144,12 @@ func (c *call) talk(ctx context.Context, timer *time.Timer) {
 			if c.expired(ctx, what) {
 				return
 			}
+		case d := <-dtmf:
+			// A digit went by (RFC 4733): the relay reported it; the
+			// call's log gets it, with the others queued.
+			c.recordDTMF(d)
+			c.drainDTMF()
+			c.record(ctx)
 		case <-b.drain:
 			c.hangup(ctx, true, true, nil, domain.BySwitch, time.Time{})
 			return
@@ -163,6 +184,14 @@ func (c *call) handle(ctx context.Context, ev callEvent) bool {
 	return false
 }
 
+// media is the relay leg facing this side.
+func (s *side) media() media.Leg {
+	if s.fromA {
+		return media.A
+	}
+	return media.B
+}
+
 // matches tells whether an in-dialog request is for this side's dialog;
 // B2BUA.lookup found it by dialog id, so only a stale event can fail.
 func (s *side) matches(ev callEvent) bool { return s != nil && ev.fromA == s.fromA }
@@ -191,6 +220,21 @@ func (c *call) expired(ctx context.Context, what deadline) bool {
 			return true
 		}
 		c.refresh(ctx, s)
+	case dlMedia:
+		dead, last := c.mediaDeadline(c.agg.AnsweredAt())
+		if dead.After(now) {
+			return false // a packet came since the deadline was set
+		}
+		// No RTP either way (rtpengine's timeout): the call is over,
+		// billed to its last packet.
+		c.b.m.mediaTimeouts.Add(1)
+		c.b.log.Info("call: no media, hanging up", "call", c.id, "last", last)
+		c.hangup(ctx, true, true, domain.Classify(domain.ErrMediaTimeout), domain.BySwitch, last)
+		return true
+	case dlStats:
+		c.mediaStats(false, c.media.s.Stats())
+		c.media.statsAt = now.Add(c.b.cfg.Media.StatsInterval)
+		c.record(ctx)
 	}
 	return false
 }
@@ -246,7 +290,7 @@ func (c *call) hangup(ctx context.Context, byeA, byeB bool, f *domain.CallFailur
 		r := <-results
 		c.tx(r.leg, domain.DirOut, r.req, r.code, "", r.at)
 	}
-	c.agg.EndUntil(f, by, c.b.rec.Now(), until)
+	c.end(f, by, c.b.rec.Now(), until)
 	c.record(ctx)
 	c.b.m.callsEnded.Add(1)
 }
@@ -302,11 +346,26 @@ func (c *call) inDialogRequest(ctx context.Context, ev callEvent) bool {
 	if ev.kind == evUpdate {
 		method = sip.UPDATE
 	}
+	// A new offer (hold, resume, a moved endpoint) re-points the relay
+	// and goes on with the switch's ports; one it cannot anchor is
+	// refused here and the session stays as it was (RFC 3261 §14.2).
+	offer, err := c.relaySDP(from.media(), ev.req.Body())
+	if err != nil {
+		code, reason := sdpRefusal(err)
+		r := sip.NewResponseFromRequest(ev.req, code, reason, nil)
+		r.AppendHeader(warning(c.b.cfg.Realm, err))
+		c.b.m.response(code)
+		_ = ev.tx.Respond(r)
+		c.tx(from.leg, domain.DirIn, ev.req, code, reason, now)
+		c.record(ctx)
+		return false
+	}
 	rctx, cancel := context.WithTimeout(ctx, 32*time.Second)
 	defer cancel()
 	out := sip.NewRequest(method, *to.target)
 	out.SetTransport(to.transport)
 	copyBody(ev.req, out)
+	out.SetBody(offer)
 	for _, h := range offerHeaders(to.timer.interval, c.b.cfg.SessionTimer) {
 		out.AppendHeader(h)
 	}
@@ -318,6 +377,15 @@ func (c *call) inDialogRequest(ctx context.Context, ev callEvent) bool {
 		code, reason, body = res.StatusCode, res.Reason, res.Body()
 		if ct := res.ContentType(); ct != nil {
 			hdrs = append(hdrs, sip.HeaderClone(ct))
+		}
+		if code >= 200 && code < 300 {
+			var sdpErr error
+			if body, sdpErr = c.relaySDP(to.media(), body); sdpErr != nil {
+				// The far side accepted with SDP the switch cannot use.
+				c.b.log.Warn("call: re-INVITE answer refused", "call", c.id, "error", sdpErr)
+				code, reason = sdpRefusal(sdpErr)
+				body, hdrs = nil, nil
+			}
 		}
 	}
 	lost := err != nil || code == 408 || code == 481

@@ -114,7 +114,8 @@ func (a *admin) metrics(w http.ResponseWriter, r *http.Request) {
 	runtime.ReadMemStats(&ms)
 	a.m.WriteTo(w, switching.Gauges{ActiveCalls: a.b2b.Active(), AORs: aors, Bindings: bindings, JournalHead: a.store.Head(),
 		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine(), RateDecks: a.decks.decks.Rater().Decks(),
-		DiskFreeBytes: a.disk.Free(), DiskLow: a.disk.Low(), BanTracked: a.bans.Len(), BanEvicted: evicted, BanUntracked: untracked})
+		DiskFreeBytes: a.disk.Free(), DiskLow: a.disk.Low(), BanTracked: a.bans.Len(), BanEvicted: evicted, BanUntracked: untracked,
+		Media: a.b2b.MediaStats()})
 	a.pipe.writeMetrics(w)
 }
 

@@ -146,7 +146,11 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	edge := switching.RegistrationEdge{Networks: cfg.Security.Networks, TrunkAt: ic.TrunkAt, TrustContact: func(u string) bool { return trusted[u] }}
 	reg := switching.NewRegistrar(switching.RegistrarConfig{MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
 		DefaultExpires: cfg.SIP.DefaultExpires, MaxContacts: cfg.SIP.MaxContacts, Edge: edge}, guard, rec, loc, subs, m, sipLog)
-	b2b := switching.NewB2BUA(switching.B2BUAConfig{RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
+	mediaCfg, err := mediaConfig(cfg, log.With("component", "media"))
+	if err != nil {
+		return err
+	}
+	b2b := switching.NewB2BUA(switching.B2BUAConfig{Media: mediaCfg, RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
 		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout, CaptureFull: cfg.Audit.Capture == "full",
 		SessionTimer: switching.SessionTimerConfig{Expires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE}, Edge: edge}, st.Dialogs, guard, rec, loc, subs, x, m, sipLog)
 	server := switching.NewServer(scfg, st, reg, b2b, guard, m, sipLog)

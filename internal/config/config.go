@@ -44,6 +44,7 @@ type Config struct {
 	Journal Journal `yaml:"journal"`
 	// Security is the `security:` section: bans and scanner filtering.
 	Security Security `yaml:"security"`
+	Media    Media    `yaml:"media"`
 	Log      Log      `yaml:"log"`
 	// Kafka switches on the shared event log; ClickHouse the CDR warehouse.
 	Kafka      Kafka      `yaml:"kafka"`
@@ -156,6 +157,11 @@ type Subscriber struct {
 	// then be an IP inside security.registration_networks. Default false:
 	// reached at the source, as SBCs do for phones behind NAT.
 	TrustContact bool `yaml:"trust_contact"`
+	// DirectMedia keeps this subscriber's calls' media end to end instead
+	// of anchoring it (media:); Record records them (a stereo WAV in
+	// media.record_dir). Both default false.
+	DirectMedia bool `yaml:"direct_media"`
+	Record      bool `yaml:"record"`
 }
 
 // Load reads, defaults and validates a config file.
@@ -202,6 +208,7 @@ func (c *Config) SetDefaults() {
 		c.Journal.MinFreeBytes = 256 << 20
 	}
 	c.Security.setDefaults()
+	c.Media.setDefaults(c.SIP.Listen, c.DataDir)
 	c.Log.setDefaults()
 	c.Kafka.setDefaults()
 	c.ClickHouse.setDefaults()
@@ -219,7 +226,7 @@ func (c *Config) Validate() error {
 	if strings.ContainsAny(c.NodeID, " \t/:") {
 		return fieldErr("node_id", "must not contain spaces, '/' or ':'")
 	}
-	for _, v := range []func() error{c.SIP.Validate, c.HTTP.Validate, c.Journal.Validate, c.Security.Validate, c.Log.Validate, c.Kafka.Validate, c.ClickHouse.Validate, c.Audit.Validate} {
+	for _, v := range []func() error{c.SIP.Validate, c.HTTP.Validate, c.Journal.Validate, c.Security.Validate, c.Media.Validate, c.Log.Validate, c.Kafka.Validate, c.ClickHouse.Validate, c.Audit.Validate} {
 		if err := v(); err != nil {
 			return err
 		}

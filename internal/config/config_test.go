@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -69,6 +70,9 @@ func TestDefaults(t *testing.T) {
 			AuthFailureInterval: 10 * time.Second,
 			ScannerUserAgents:   []string{"friendly-scanner", "sipvicious", "sipcli", "sip-scan", "VaxSIPUserAgent"},
 		},
+		Media: config.Media{Bind: "127.0.0.1", Advertise: "127.0.0.1", PortMin: 30000, PortMax: 40000, LearnWindow: 3 * time.Second,
+			Timeout: time.Minute, HoldTimeout: time.Hour, StatsInterval: 30 * time.Second, RecordDir: "./data/recordings",
+			BindAddr: netip.MustParseAddr("127.0.0.1"), AdvertiseAddr: netip.MustParseAddr("127.0.0.1")},
 		Log:        config.Log{Level: "info", Format: "text"},
 		Kafka:      config.Kafka{TopicPrefix: "softswitch.", Partitions: 12, ReplicationFactor: 1, ShipBatch: 5000, LedgerTimeout: 2 * time.Second},
 		ClickHouse: config.ClickHouse{FlushInterval: 200 * time.Millisecond},
@@ -179,6 +183,14 @@ func TestInvalid(t *testing.T) {
 		{"security.max_auth_failures", "security: {max_auth_failures: -1}\n", "security.max_auth_failures"},
 		{"security.failure_window", "security: {failure_window: -1s}\n", "security.failure_window"},
 		{"security.ban_duration", "security: {ban_duration: -1s}\n", "security.ban_duration"},
+		{"media.bind", "media: {bind: somehost}\n", "media.bind"},
+		{"media.advertise unspecified", "media: {advertise: 0.0.0.0}\n", "media.advertise"},
+		{"media.port_min odd", "media: {port_min: 30001, port_max: 40000}\n", "media.port_min"},
+		{"media.port_min low", "media: {port_min: 100, port_max: 40000}\n", "media.port_min"},
+		{"media.port_max below min", "media: {port_min: 30000, port_max: 20000}\n", "media.port_max"},
+		{"media.timeout negative", "media: {timeout: -1s}\n", "media.timeout"},
+		{"media.hold_timeout negative", "media: {hold_timeout: -1s}\n", "media.hold_timeout"},
+		{"media.read_buffer_bytes negative", "media: {read_buffer_bytes: -1}\n", "media.read_buffer_bytes"},
 		{"log.level", "log: {level: verbose}\n", "log.level"},
 		{"log.format", "log: {format: xml}\n", "log.format"},
 		{"kafka.brokers not host:port", "kafka: {brokers: [\"127.0.0.1\"]}\n", "kafka.brokers[0]"},

@@ -52,6 +52,10 @@ type Carrier struct {
 type Trunk struct {
 	// Name is unique across all carriers: routes name trunks alone.
 	Name string `yaml:"name"`
+	// DirectMedia and Record: as a subscriber's (media:), for calls
+	// through this trunk, in or out.
+	DirectMedia bool `yaml:"direct_media"`
+	Record      bool `yaml:"record"`
 	// Address is host:port of the gateway; the host may be a name.
 	Address string `yaml:"address"`
 	// Transport is udp, tcp or tls. Default udp.
@@ -134,6 +138,10 @@ type Rewrite struct {
 type Route struct {
 	// Prefix (E.164 digits) the route serves; the longest match wins.
 	Prefix string `yaml:"prefix"`
+	// DirectMedia and Record: as a subscriber's (media:), for calls
+	// routed by this route.
+	DirectMedia bool `yaml:"direct_media"`
+	Record      bool `yaml:"record"`
 	// Trunks in failover order, or spread by Weights (one per trunk).
 	Trunks  []string `yaml:"trunks"`
 	Weights []int    `yaml:"weights"`
