@@ -62,6 +62,8 @@ type History struct {
 	// Transactions are the completed SIP transactions of every leg, in
 	// log order.
 	Transactions []domain.SIPTransaction
+	// Media are the events of the call's media plane, in log order.
+	Media []MediaEvent
 	// AnsweredLeg and Answered say which B-leg won, and when; empty and
 	// zero for an unanswered call.
 	AnsweredLeg string
@@ -134,6 +136,9 @@ func (h *History) leg(id string) *Leg {
 }
 
 func (h *History) apply(ev domain.Event, at time.Time) {
+	if h.addMedia(ev, at) {
+		return
+	}
 	switch e := ev.(type) {
 	case domain.CallStarted:
 		h.Caller, h.Callee, h.Source, h.Start = e.Caller, e.Callee, e.Source, at

@@ -145,8 +145,8 @@ func legNote(leg string) string {
 
 // Render writes h for a terminal: the ladder of every SIP message of every
 // leg (participants as columns, one arrow per message, offsets from the
-// call's start), then the legs, the route decisions, the outcome and the
-// rating.
+// call's start), then the legs, the media events, the route decisions,
+// the outcome and the rating.
 func Render(w io.Writer, h History) error {
 	ew := &errWriter{w: w}
 	t0 := h.Origin()
@@ -198,6 +198,8 @@ func Render(w io.Writer, h History) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.ID, who, l.Peer, span, result)
 	}
 	ew.err = firstErr(ew.err, tw.Flush())
+
+	renderMedia(ew, h, off)
 
 	ew.printf("\nRoute decisions\n")
 	if len(h.Routes) == 0 {

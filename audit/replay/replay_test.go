@@ -30,6 +30,23 @@ type at struct {
 // whose second (trunk-b) answers 200, as switching records it.
 func failoverCall(t *testing.T) []domain.Envelope {
 	t.Helper()
+	return seal(t, failoverEvents())
+}
+
+func seal(t *testing.T, evs []at) []domain.Envelope {
+	t.Helper()
+	out := make([]domain.Envelope, 0, len(evs))
+	for i, e := range evs {
+		env, err := domain.Seal(e.ev, "id", "node1", uint64(i+1), e.t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, env)
+	}
+	return out
+}
+
+func failoverEvents() []at {
 	a := domain.SIPTransaction{Key: domain.CallKey(callID), Leg: "a", Direction: domain.DirIn, Method: "INVITE", CSeq: 1,
 		Code: 200, Reason: "OK", Peer: "10.0.0.1:5060", Started: ms(-3), Duration: 903 * time.Millisecond}
 	evs := []at{
@@ -64,15 +81,7 @@ func failoverCall(t *testing.T) []domain.Envelope {
 		{domain.LegEnded{CallID: callID, Leg: "a", Code: 200, Reason: "BYE", By: domain.ByCaller}, ms(5015)},
 		{domain.CallEnded{CallID: callID, Code: 200, Disposition: domain.DispositionAnswered, Reason: "BYE", By: domain.ByCaller}, ms(5015)},
 	}
-	out := make([]domain.Envelope, 0, len(evs))
-	for i, e := range evs {
-		env, err := domain.Seal(e.ev, "id", "node1", uint64(i+1), e.t)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, env)
-	}
-	return out
+	return evs
 }
 
 func TestBuildFailover(t *testing.T) {
@@ -140,6 +149,7 @@ func TestRenderGolden(t *testing.T) {
 			CostPrefix: "49", CostBillableS: 6}, failoverCall},
 		{"failover_unrated", nil, failoverCall},
 		{"open_call", nil, func(t *testing.T) []domain.Envelope { return failoverCall(t)[:9] }},
+		{"media", nil, mediaCall},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
