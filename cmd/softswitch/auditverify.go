@@ -30,6 +30,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	onKafka := fs.Bool("kafka", false, "also check the Kafka events topic: every node's partition chains, and this node's records against the journal (tampered, forged, missing)")
 	anchors := fs.String("anchors", "", "a JSON-lines file of exported anchors (anchors.jsonl) the log must still match")
 	index := fs.Bool("index", true, "also rebuild each aggregate index sidecar from its segment and compare (a forged sidecar could hide a call from a stopped node's replay)")
+	recordings := fs.Bool("recordings", true, "also recompute the SHA-256 of the file each call.recording event in the range names (a relative path from the current directory, as the switch wrote it); a missing or different file fails")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
@@ -38,7 +39,18 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 		return err
 	}
 	dir := filepath.Join(cfg.DataDir, "journal")
-	res, err := journal.Verify(ctx, dir, *from, *to)
+	// Recordings are checked in the chain's pass: each file against the
+	// event the chain has just vouched for.
+	var (
+		recs  *recordingCheck
+		types []string
+		each  func(domain.Envelope) error
+	)
+	if *recordings {
+		recs, types = &recordingCheck{}, []string{domain.TypeRecording}
+		each = func(env domain.Envelope) error { recs.add(env); return nil }
+	}
+	res, err := journal.VerifyEach(ctx, dir, *from, *to, types, each)
 	if err != nil {
 		return err
 	}
@@ -70,16 +82,18 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 		err := json.NewEncoder(stdout).Encode(struct {
 			Dir string `json:"dir"`
 			journal.VerifyResult
-			Index     *journal.IndexCheck  `json:"index,omitempty"`
-			Anchors   *int                 `json:"anchors_matched,omitempty"`
-			Kafka     *kafkalog.TopicCheck `json:"kafka,omitempty"`
-			KafkaOK   *bool                `json:"kafka_ok,omitempty"`
-			JournalOK bool                 `json:"ok"`
-		}{dir, res, idx, anchored, topic, kafkaOK(topic), true})
-		if err == nil && topic != nil && !topic.OK() {
-			err = errTopic
+			Index        *journal.IndexCheck  `json:"index,omitempty"`
+			Anchors      *int                 `json:"anchors_matched,omitempty"`
+			Kafka        *kafkalog.TopicCheck `json:"kafka,omitempty"`
+			KafkaOK      *bool                `json:"kafka_ok,omitempty"`
+			Recordings   *recordingCheck      `json:"recordings,omitempty"`
+			RecordingsOK *bool                `json:"recordings_ok,omitempty"`
+			JournalOK    bool                 `json:"ok"`
+		}{dir, res, idx, anchored, topic, kafkaOK(topic), recs, recordingsOK(recs), true})
+		if err != nil {
+			return err
 		}
-		return err
+		return verifyFailures(topic, recs)
 	}
 	rate := 0.0
 	if s := res.Elapsed.Seconds(); s > 0 {
@@ -100,13 +114,37 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	if anchored != nil {
 		fmt.Fprintf(stdout, "anchors:   %d matched\n", *anchored)
 	}
-	if topic != nil {
-		printTopic(stdout, cfg.NodeID, *topic)
-		if !topic.OK() {
-			return errTopic
+	if recs != nil {
+		fmt.Fprintf(stdout, "recordings: %d checked, %d missing or different\n", recs.Checked, len(recs.Findings))
+		for _, f := range recs.Findings {
+			fmt.Fprintf(stdout, "recording: %s\n", f)
 		}
 	}
-	return nil
+	if topic != nil {
+		printTopic(stdout, cfg.NodeID, *topic)
+	}
+	return verifyFailures(topic, recs)
+}
+
+// verifyFailures is the error that makes verify exit 1 for what it
+// printed: the Kafka topic's chains, recordings; nil when all is well.
+func verifyFailures(topic *kafkalog.TopicCheck, recs *recordingCheck) error {
+	var errs []error
+	if topic != nil && !topic.OK() {
+		errs = append(errs, errTopic)
+	}
+	if recs != nil && !recs.OK() {
+		errs = append(errs, errRecordings)
+	}
+	return errors.Join(errs...)
+}
+
+func recordingsOK(c *recordingCheck) *bool {
+	if c == nil {
+		return nil
+	}
+	ok := c.OK()
+	return &ok
 }
 
 func kafkaOK(c *kafkalog.TopicCheck) *bool {

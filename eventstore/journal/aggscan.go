@@ -74,7 +74,18 @@ func readFrameAt(f *os.File, off, limit int64, buf []byte) (body, newBuf []byte,
 
 // bodyAggregate returns the aggregate field of a checked body without
 // decoding the others: scans compare it against every record.
-func bodyAggregate(body []byte) ([]byte, bool) {
+func bodyAggregate(body []byte) ([]byte, bool) { return bodyString(body, fieldAggregate) }
+
+// The string fields of a body, in their order (frame.go).
+const (
+	fieldID = iota
+	fieldType
+	fieldAggregate
+)
+
+// bodyString returns string field (fieldID, fieldType, fieldAggregate) of
+// a checked body without decoding the others.
+func bodyString(body []byte, field int) ([]byte, bool) {
 	b := body[8 : len(body)-chainBytes]
 	// seq, version, seconds, nanoseconds: a varint has the byte layout of
 	// a uvarint, so the same skip serves both.
@@ -85,12 +96,12 @@ func bodyAggregate(body []byte) ([]byte, bool) {
 		}
 		b = b[n:]
 	}
-	for i := range 3 { // id, type, aggregate
+	for i := range field + 1 {
 		l, n := binary.Uvarint(b)
 		if n <= 0 || l > uint64(len(b)-n) {
 			return nil, false
 		}
-		if i == 2 {
+		if i == field {
 			return b[n : n+int(l)], true
 		}
 		b = b[n+int(l):]
