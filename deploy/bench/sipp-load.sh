@@ -8,6 +8,7 @@
 #   sipp-load.sh --target switch   --rate 500 [--duration 15]
 #   sipp-load.sh --target kamailio --rate 500 [--duration 15]
 #   sipp-load.sh --target both     --rate 500        # switch, then Kamailio, + ratio
+#   sipp-load.sh --target media    --rate 500        # switch with media.enabled: false, then anchored, + ratio
 # Options:
 #   --bin PATH     prebuilt softswitch binary (default: go build ./cmd/softswitch)
 #   --hold MS      call hold time before the BYE (default 0)
@@ -17,7 +18,8 @@
 # binds control/media ports):
 #   1. the target, started here (switch: temp config + data dir; Kamailio:
 #      kamailio.cfg with -x tlsf -m 4096)
-#   2. a SIPp UAS (deploy/sipp/uas.xml) on its own port, registered as 6001
+#   2. a SIPp UAS (deploy/sipp/uas_sdp.xml, answering with SDP) on its own
+#      port, registered as 6001
 #   3. the UAC (deploy/sipp/uac.xml: transaction-tagged recvs, so a 180 that
 #      arrives after the 200 is ignored; digest auth when the switch asks),
 #      at --rate calls/s, -l = 5 s worth of calls, -m = rate*duration, for
@@ -45,7 +47,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-[[ -n $target && -n $rate ]] || { echo "usage: $0 --target switch|kamailio|both --rate N [--duration S]" >&2; exit 2; }
+[[ -n $target && -n $rate ]] || { echo "usage: $0 --target switch|kamailio|both|media --rate N [--duration S]" >&2; exit 2; }
 command -v sipp >/dev/null || { echo "sipp missing: deploy/local/install-sipp.sh" >&2; exit 1; }
 (( duration > 0 && duration <= 300 )) || { echo "--duration must be 1..300 s" >&2; exit 2; }
 
@@ -113,9 +115,10 @@ start_kamailio() {
   wait_udp_listen "$port" 10 || { echo "kamailio did not listen, see $work/kamailio.log" >&2; return 1; }
 }
 
-run_one() { # target
+run_one() { # target [label]
   local t=$1 auth=()
-  echo "=== $t: $rate calls/s for ${duration}s (hold ${hold} ms)"
+  local label=${2:-$1}
+  echo "=== $label: $rate calls/s for ${duration}s (hold ${hold} ms)"
   case $t in
     switch) start_switch; auth=(-au 6000 -ap 1234 -auth_uri "6001@127.0.0.1:$port") ;;
     kamailio) start_kamailio ;;
@@ -123,7 +126,7 @@ run_one() { # target
   local common=(-i 127.0.0.1 -nostdin -buff_size 4194304)
 
   # UAS answering every call; ends only by our SIGUSR1
-  sipp -sf "$sippdir/uas.xml" "${common[@]}" -p "$uas_port" -cp 18888 -mp 26000 -s 6001 \
+  sipp -sf "$sippdir/uas_sdp.xml" "${common[@]}" -p "$uas_port" -cp 18888 -mp 26000 -s 6001 \
        >"$work/$t.uas.out" 2>&1 &
   uas_pid=$!
   wait_udp_listen "$uas_port" 5
@@ -160,10 +163,10 @@ run_one() { # target
   local us_per_call="n/a"
   (( ok > 0 )) && us_per_call=$(printf '%.0f' "$(echo "($c1 - $c0) / $clk_tck * 1000000 / $ok" | bc -l)")
   local fpct="0"; (( ok + failed > 0 )) && fpct=$(echo "100 * $failed / ($ok + $failed)" | bc -l)
-  printf '%-9s offered %6d cps | successful %8.1f cps (%d calls in %.1fs) | failed %6.3f %% | CPU %.2f cores, %s us/call\n' \
-    "$t" "$rate" "$cps" "$ok" "$el" "$fpct" "$cores" "$us_per_call"
-  RESULT_CPS[$t]=$cps
-  RESULT_CPU[$t]=$us_per_call
+  printf '%-13s offered %6d cps | successful %8.1f cps (%d calls in %.1fs) | failed %6.3f %% | CPU %.2f cores, %s us/call\n' \
+    "$label" "$rate" "$cps" "$ok" "$el" "$fpct" "$cores" "$us_per_call"
+  RESULT_CPS[$label]=$cps
+  RESULT_CPU[$label]=$us_per_call
 }
 
 case $target in
@@ -175,6 +178,16 @@ case $target in
       printf 'ratio switch/kamailio: successful cps %.2f, CPU per call %.2f\n' \
         "$(echo "${RESULT_CPS[switch]} / ${RESULT_CPS[kamailio]}" | bc -l)" \
         "$(echo "${RESULT_CPU[switch]} / ${RESULT_CPU[kamailio]}" | bc -l)"
+    fi ;;
+  media)
+    # anchoring's cost on call setup: the same load without and with it
+    extra=${SOFTSWITCH_BENCH_EXTRA_YAML:-}
+    SOFTSWITCH_BENCH_EXTRA_YAML=$(printf '%s\nmedia: {enabled: false}\n' "$extra") run_one switch switch-direct
+    SOFTSWITCH_BENCH_EXTRA_YAML=$extra run_one switch switch-anchored
+    if [[ ${RESULT_CPU[switch-direct]} != n/a && ${RESULT_CPU[switch-anchored]} != n/a ]]; then
+      printf 'ratio anchored/direct: successful cps %.2f, CPU per call %.2f\n' \
+        "$(echo "${RESULT_CPS[switch-anchored]} / ${RESULT_CPS[switch-direct]}" | bc -l)" \
+        "$(echo "${RESULT_CPU[switch-anchored]} / ${RESULT_CPU[switch-direct]}" | bc -l)"
     fi ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
