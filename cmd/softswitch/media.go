@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"path/filepath"
 
 	"softswitch/internal/config"
 	"softswitch/media"
@@ -20,10 +21,16 @@ func mediaConfig(cfg *config.Config, log *slog.Logger) (switching.MediaConfig, e
 	if err != nil {
 		return switching.MediaConfig{}, err
 	}
+	// Recordings are named by an absolute path: audit verify reads them
+	// from wherever it runs.
+	recordDir, err := filepath.Abs(m.RecordDir)
+	if err != nil {
+		return switching.MediaConfig{}, err
+	}
 	direct, record := cfg.MediaPolicy()
 	log.Info("media: anchored", "bind", m.BindAddr, "advertise", m.AdvertiseAddr, "ports", pool.Stats().Capacity,
 		"port_min", m.PortMin, "port_max", m.PortMax)
 	return switching.MediaConfig{Pool: pool, Advertise: m.AdvertiseAddr, LearnWindow: m.LearnWindow, Timeout: m.Timeout,
-		HoldTimeout: m.HoldTimeout, StatsInterval: m.StatsInterval, RecordDir: m.RecordDir,
+		HoldTimeout: m.HoldTimeout, StatsInterval: m.StatsInterval, RecordDir: recordDir,
 		Direct: func(p string) bool { return direct[p] }, Record: func(p string) bool { return record[p] }}, nil
 }
