@@ -37,6 +37,9 @@ import (
 type Subscriber struct {
 	User     string
 	Password string
+	// Record and DirectMedia are the subscriber's record and direct_media
+	// (media: docs/configuration.md); both default false.
+	Record, DirectMedia bool
 }
 
 // AdminToken is one entry of the config's http.tokens.
@@ -81,7 +84,8 @@ type Options struct {
 
 // DefaultSubscribers are the users the e2e tests use (the seed's 6000/1234).
 var DefaultSubscribers = []Subscriber{
-	{"6000", "1234"}, {"6001", "1234"}, {"6002", "1234"}, {"6003", "1234"},
+	{User: "6000", Password: "1234"}, {User: "6001", Password: "1234"},
+	{User: "6002", Password: "1234"}, {User: "6003", Password: "1234"},
 }
 
 // Switch is one running (or stopped) softswitch process.
@@ -285,7 +289,14 @@ func (s *Switch) configYAML() string {
 	}
 	b.WriteString("subscribers:\n")
 	for _, sub := range s.Opts.Subscribers {
-		fmt.Fprintf(&b, "  - {user: %q, password: %q}\n", sub.User, sub.Password)
+		fmt.Fprintf(&b, "  - {user: %q, password: %q", sub.User, sub.Password)
+		if sub.Record {
+			b.WriteString(", record: true")
+		}
+		if sub.DirectMedia {
+			b.WriteString(", direct_media: true")
+		}
+		b.WriteString("}\n")
 	}
 	if s.Opts.ExtraYAML != "" {
 		b.WriteString(s.Opts.ExtraYAML)
