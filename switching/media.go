@@ -66,10 +66,21 @@ func anyParty(f func(string) bool, parties []string) bool {
 	return false
 }
 
+// relay is what a call needs of its media session (*media.Session); the
+// call loop's unit tests use a fake, with no sockets in their synctest
+// bubble.
+type relay interface {
+	Local(leg media.Leg) (rtp, rtcp netip.AddrPort)
+	SetRemote(leg media.Leg, r media.Remote) error
+	LastReceived(leg media.Leg) time.Time
+	Stats() media.Stats
+	Close() (media.Final, error)
+}
+
 // callMedia is one call's anchored media: the relay session and what the
 // switch keeps of the SDP it rewrote for each leg.
 type callMedia struct {
-	s *media.Session
+	s relay
 	// offer is the caller's SDP as it came (a B-leg's offer is re-made from
 	// it for each fork, filtered to that trunk's codecs).
 	offer []byte

@@ -164,6 +164,9 @@ type loopOptions struct {
 	// rec and store, when set, are used instead of fresh ones.
 	rec   *Recorder
 	store *memStore
+	// media anchors the call through a (fake) relay with this config.
+	media *callMedia
+	mcfg  MediaConfig
 }
 
 // startLoop builds an answered call as answered() leaves it and runs its
@@ -182,7 +185,7 @@ func startLoop(t *testing.T, o loopOptions) *loop {
 	if o.maxDur == 0 {
 		o.maxDur = 3 * time.Hour
 	}
-	b := &B2BUA{cfg: B2BUAConfig{MaxDuration: o.maxDur, SessionTimer: o.st}, ua: &sipgo.DialogUA{}, rec: rec, m: &Metrics{},
+	b := &B2BUA{cfg: B2BUAConfig{MaxDuration: o.maxDur, SessionTimer: o.st, Media: o.mcfg}, ua: &sipgo.DialogUA{}, rec: rec, m: &Metrics{},
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)), dialogs: map[string]dialogRef{}, callers: map[callerKey]*call{}, drain: make(chan struct{})}
 	if o.spend != nil {
 		b.x = &Interconnect{Spend: o.spend}
@@ -204,7 +207,7 @@ func startLoop(t *testing.T, o loopOptions) *loop {
 	must(agg.AnswerLeg("a", &domain.Dialog{CallID: "x@caller", LocalTag: "la", RemoteTag: "ra", RemoteTarget: "sip:6000@192.0.2.1"}, now))
 	must(rec.Record(context.Background(), agg.Pending()...))
 	l := &loop{t: t, store: store, b: b, a: &fakeDialog{}, bp: &fakeDialog{}, done: make(chan struct{})}
-	c := &call{b: b, id: "n1-call", agg: agg, events: make(chan callEvent, 4), acct: o.account}
+	c := &call{b: b, id: "n1-call", agg: agg, events: make(chan callEvent, 4), acct: o.account, media: o.media}
 	var ta, tb sip.Uri
 	must(sip.ParseUri("sip:6000@192.0.2.1", &ta))
 	must(sip.ParseUri("sip:6001@192.0.2.2", &tb))
