@@ -33,7 +33,8 @@ type Media struct {
 	// Timeout (duration): an answered call with no RTP from either side
 	// for this long is ended with BYE (CDR reason "Media Timeout").
 	// Default 60s, rtpengine's. HoldTimeout replaces it while a side is on
-	// hold (sendonly/recvonly/inactive). Default 1h.
+	// hold (sendonly/recvonly/inactive). Default 1h. Zero means the
+	// default; a value above sip.max_call_duration turns the check off.
 	Timeout     time.Duration `yaml:"timeout"`
 	HoldTimeout time.Duration `yaml:"hold_timeout"`
 	// StatsInterval (duration) is how often an answered call records its
