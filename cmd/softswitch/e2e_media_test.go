@@ -670,6 +670,41 @@ func TestE2EMediaTimeout(t *testing.T) {
 	})
 }
 
+// TestE2EMediaHoldDirection: on hold (the caller sendonly, the callee
+// answering recvonly) the caller's RTP still reaches the callee and the
+// callee's is dropped, counted against its SDP direction (RFC 3264 §5.1).
+func TestE2EMediaHoldDirection(t *testing.T) {
+	itest.RequireSIPp(t)
+	sw := mediaSwitch(t, itest.Options{})
+	pa, pb := rtpPeer(t, false), rtpPeer(t, false)
+	uas := mediaUAS(t, sw, callee, int(pb.Addr().Port()), 1)
+	uac := mediaUAC(t, sw, "uac_media_hold", callee, "127.0.0.1", int(pa.Addr().Port()), "-d", "2000")
+	call := waitAnchored(t, sw, 1)[0]
+	itest.Eventually(t, 5*time.Second, "the call on hold in /api/v1/calls", func() bool {
+		calls := activeCalls(t, sw)
+		return len(calls) == 1 && len(calls[0].Media) == 2 &&
+			calls[0].Media[0].Direction != "sendrecv" && calls[0].Media[1].Direction != "sendrecv"
+	})
+	const n = 25
+	sendAll(t,
+		send{from: pa, to: call.A, s: rtppeer.Stream{SSRC: ssrcA, Count: n}},
+		send{from: pb, to: call.B, s: rtppeer.Stream{SSRC: ssrcB, Count: n}})
+	waitStream(t, pb, ssrcA, n)
+	if got := pa.Stream(ssrcB).Packets; got != 0 {
+		t.Errorf("the held caller (sendonly) received %d of the callee's packets (recvonly), want 0", got)
+	}
+	mustSucceed(t, "caller", uac, 1, 20*time.Second)
+	mustSucceed(t, "callee", uas, 1, 10*time.Second)
+	waitNoActiveCalls(t, sw)
+	_, legs := mediaCallCDR(t, sw, call.CallID)
+	if a := legs["a"]; a.Packets != n || a.Dropped != 0 || a.Sent != 0 {
+		t.Errorf("CDR leg a = %+v; want packets %d, dropped 0, sent 0", a, n)
+	}
+	if b := legs["b"]; b.Packets != n || b.Dropped != n || b.Foreign != 0 || b.Sent != n {
+		t.Errorf("CDR leg b = %+v; want packets %d, all %d dropped (direction), foreign 0, sent %d", b, n, n, n)
+	}
+}
+
 // TestE2EMediaDTMF: RFC 4733 digits from the caller reach the callee
 // through the relay unchanged and are recorded on the call in order.
 func TestE2EMediaDTMF(t *testing.T) {
