@@ -1113,6 +1113,64 @@ func TestE2EMediaPortsExhausted(t *testing.T) {
 	}
 }
 
+// TestE2EMediaPortsReleased: calls that end before or without an answer
+// (busy, cancelled, ring timeout) and a forked call give their port pairs
+// back; the fork that lost never held the answered call's media.
+func TestE2EMediaPortsReleased(t *testing.T) {
+	itest.RequireSIPp(t)
+	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.Subscriber{User: "6004", Password: password})
+	sw := mediaSwitch(t, itest.Options{Subscribers: subs, RingTimeout: 2 * time.Second})
+	for _, tc := range []struct {
+		name, user, uas, uac string
+		uacArgs              []string
+	}{
+		{"busy", "6001", "uas_busy", "uac_busy", nil},
+		{"cancelled while ringing", "6002", "uas_noanswer", "uac_cancel", []string{"-d", "500"}},
+		{"ring timeout", "6003", "uas_noanswer", "uac_noanswer", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			uas := startUAS(t, sw, tc.uas, tc.user)
+			full := append([]string{"-m", "1", "-s", tc.user, "-key", "caller", caller, "-au", caller, "-ap", password}, tc.uacArgs...)
+			if res := itest.RunSIPp(t, sippCtx(t, sippTimeout), tc.uac, append(full, sw.SIPAddr)...); !res.OK() {
+				t.Fatalf("caller: %s", res)
+			}
+			uas.Wait(10 * time.Second)
+			waitNoActiveCalls(t, sw)
+			itest.Eventually(t, 5*time.Second, "no media port pair in use", func() bool {
+				return metric(t, sw, "softswitch_media_ports_in_use") == 0
+			})
+		})
+	}
+	t.Run("forked", func(t *testing.T) {
+		pa, pb := rtpPeer(t, false), rtpPeer(t, false)
+		answering := mediaUAS(t, sw, "6004", int(pb.Addr().Port()), 1)
+		ringing := startUAS(t, sw, "uas_noanswer", "6004")
+		uac := mediaUAC(t, sw, "uac_media", "6004", "127.0.0.1", int(pa.Addr().Port()), "-d", "1500")
+		call := waitAnchored(t, sw, 1)[0]
+		if ports := metric(t, sw, "softswitch_media_ports_in_use"); ports != 2 {
+			t.Errorf("softswitch_media_ports_in_use = %v for one forked call, want 2 pairs", ports)
+		}
+		const n = 25
+		sendAll(t,
+			send{from: pa, to: call.A, s: rtppeer.Stream{SSRC: ssrcA, Count: n}},
+			send{from: pb, to: call.B, s: rtppeer.Stream{SSRC: ssrcB, Count: n}})
+		waitStream(t, pb, ssrcA, n)
+		waitStream(t, pa, ssrcB, n)
+		mustSucceed(t, "caller", uac, 1, 20*time.Second)
+		mustSucceed(t, "answering contact", answering, 1, 10*time.Second)
+		if res := ringing.Wait(10 * time.Second); !strings.Contains(res.Messages(), "CANCEL sip:") {
+			t.Errorf("the ringing contact was not cancelled: %s", res)
+		}
+		waitNoActiveCalls(t, sw)
+		_, legs := mediaCallCDR(t, sw, call.CallID)
+		checkLeg(t, legs["a"], "a", n, n)
+		checkLeg(t, legs["b"], "b", n, n)
+		itest.Eventually(t, 5*time.Second, "no media port pair in use", func() bool {
+			return metric(t, sw, "softswitch_media_ports_in_use") == 0
+		})
+	})
+}
+
 // TestE2EMediaBadSDP: an offer that is not SDP gets 400, one the switch
 // cannot anchor 488, each with a Warning saying why; nothing reaches the
 // callee and no port is held.
