@@ -4,6 +4,7 @@
 # Usage:
 #   memory.sh [--part contacts|calls|both] [--contacts 100000] [--reg-rate 3000]
 #             [--calls 10000] [--cps 500] [--port 17060] [--bin PATH] [--settle 35]
+#             [--media on|off]
 #
 # contacts: a switch with --contacts subscribers (u000000.., from the config's
 #   subscribers list), live heap after a forced GC (POST /debug/gc) = baseline;
@@ -15,6 +16,13 @@
 #   timeout 120 s, so no call ends early), -m --calls, -l calls*1.2, until
 #   softswitch_active_calls reaches --calls (or 60 s pass); forced GC; (heap -
 #   baseline) / active calls. Target <= 16 KB per call.
+#   --media on (the default, as the switch's): calls are anchored (the UAS
+#   answers with SDP, uas_sdp.xml; no RTP flows, so media.timeout is set
+#   past the hold); each call holds two port pairs, so the range is widened
+#   to 10000-65000 and the open-files limit raised to 65536 (root). The
+#   figure is Go heap: the relay's four goroutine stacks and four sockets
+#   per call are kernel and stack memory, reported beside it.
+#   --media off: media.enabled false, the issue 11 measurement.
 # Each part reads the heap twice: right after the load, and --settle s later
 # (default 35), once the transactions kept for Timers J/K/I (32 s on UDP) are
 # gone; the RESULT line is the settled one (calls hold 60 s: a call ramp of
@@ -29,7 +37,7 @@ root=$(cd "$here/../.." && pwd)
 sippdir="$root/deploy/sipp"
 source "$here/lib.sh"
 
-settle=35 part=both contacts=100000 reg_rate=3000 calls=10000 cps=500 port=17060 bin=""
+settle=35 part=both contacts=100000 reg_rate=3000 calls=10000 cps=500 port=17060 bin="" media=on
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --part) part=$2; shift 2 ;;
@@ -40,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     --port) port=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --settle) settle=$2; shift 2 ;;
+    --media) media=$2; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -95,11 +104,19 @@ run_contacts() {
 run_calls() {
   local d="$work/calls"; mkdir -p "$d"
   write_switch_config "$d/switch.yaml" "$d/data" "$port" "$http_port" 0
-  echo "=== calls: $calls concurrent at $cps cps, 60 s hold"
+  local uas=uas.xml
+  if [[ $media == on ]]; then
+    uas=uas_sdp.xml
+    printf 'media:\n  timeout: "2h"\n  port_min: 10000\n  port_max: 65000\n' >>"$d/switch.yaml"
+    ulimit -n 65536 2>/dev/null || echo "could not raise the open-files limit ($(ulimit -n)): at most $(( ($(ulimit -n) - 1000) / 4 )) anchored calls" >&2
+  else
+    printf 'media:\n  enabled: false\n' >>"$d/switch.yaml"
+  fi
+  echo "=== calls: $calls concurrent at $cps cps, 60 s hold, media $media"
   start_switch_bin "$bin" "$d/switch.yaml" "$d/switch.log" "$http_port"
   local common=(-i 127.0.0.1 -nostdin -buff_size 4194304)
   local lim=$(( calls * 12 / 10 ))
-  sipp -sf "$sippdir/uas.xml" "${common[@]}" -p "$uas_port" -cp 18894 -mp 27600 -s 6001 -l "$lim" \
+  sipp -sf "$sippdir/$uas" "${common[@]}" -p "$uas_port" -cp 18894 -mp 27600 -s 6001 -l "$lim" \
        >"$d/uas.out" 2>&1 &
   uas_pid=$!
   wait_udp_listen "$uas_port" 5
@@ -131,6 +148,8 @@ run_calls() {
   h1=$(gc_heap "$http_port"); active=$(metric "$http_port" softswitch_active_calls)
   printf 'after %ds more: active calls %s; heap after GC %d bytes\n' "$settle" "$active" "$h1"
   printf 'RESULT heap per active call: %.0f bytes (target <= 16384)\n' "$(echo "($h1 - $h0) / $active" | bc -l)"
+  printf 'beside the heap: goroutines %s, media port pairs in use %s (media %s)\n' \
+    "$(metric "$http_port" go_goroutines)" "$(metric "$http_port" softswitch_media_ports_in_use || echo 0)" "$media"
   heap_profile "$d"
   pkids=$(pgrep -P "$uac_pid" || true); for k in $pkids; do kill -KILL "$k" 2>/dev/null || true; done
   stop_pid "$uac_pid" KILL 5; uac_pid=""
