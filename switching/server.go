@@ -22,6 +22,12 @@ type ServerConfig struct {
 	// UDPBufferBytes sizes the UDP socket's receive and send buffers; the
 	// 208 KB kernel default drops packets under load.
 	UDPBufferBytes int
+	// UDPReaders is how many sockets (SO_REUSEPORT) and goroutines read
+	// the SIP UDP port; 0 or 1 means one.
+	UDPReaders int
+	// Overload, when set, measures the receive queue and sheds new calls
+	// (overload.go).
+	Overload *Overload
 	// SweepInterval is how often expired bindings are unbound.
 	SweepInterval time.Duration
 	// Edge bounds what the transports take before SIP processing
@@ -109,6 +115,7 @@ type Stack struct {
 func NewServer(cfg ServerConfig, st *Stack, reg *Registrar, b2b *B2BUA, guard *Guard, m *Metrics, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, ua: st.UA, srv: st.Server, cli: st.Client, out: st.out, reg: reg, b2b: b2b, guard: guard, m: m, log: log, ready: make(chan struct{})}
 	s.edge = newEdge(cfg.Edge, guard.silences, m, log.With("component", "sip-edge"))
+	s.edge.overload = cfg.Overload
 	s.srv.OnRegister(s.onRegister)
 	s.srv.OnOptions(s.onOptions)
 	s.srv.OnNoRoute(s.onNoRoute)
@@ -123,22 +130,26 @@ func (s *Server) Ready() <-chan struct{} { return s.ready }
 // is seen through the edge first (edge_inspect.go): it frames, bounds and
 // canonicalizes what arrives and answers what sipgo could not take.
 func (s *Server) Run(ctx context.Context) error {
+	pcs, err := listenUDP(ctx, s.cfg.Listen, max(1, s.cfg.UDPReaders), s.cfg.UDPBufferBytes)
+	if err != nil {
+		return err
+	}
+	pc := pcs[0]
+	closeUDP := func() {
+		for _, c := range pcs {
+			c.Close()
+		}
+	}
 	lc := net.ListenConfig{}
-	pc, err := lc.ListenPacket(ctx, "udp", s.cfg.Listen)
+	ln, err := lc.Listen(ctx, "tcp", pc.LocalAddr().String())
 	if err != nil {
-		return fmt.Errorf("sip udp listen %s: %w", s.cfg.Listen, err)
-	}
-	if u, ok := pc.(*net.UDPConn); ok && s.cfg.UDPBufferBytes > 0 {
-		_ = u.SetReadBuffer(s.cfg.UDPBufferBytes)
-		_ = u.SetWriteBuffer(s.cfg.UDPBufferBytes)
-	}
-	ln, err := lc.Listen(ctx, "tcp", s.cfg.Listen)
-	if err != nil {
-		pc.Close()
+		closeUDP()
 		return fmt.Errorf("sip tcp listen %s: %w", s.cfg.Listen, err)
 	}
-	errs := make(chan error, 3)
-	go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(pc)) }()
+	errs := make(chan error, 2+len(pcs))
+	for _, c := range pcs {
+		go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(c)) }()
+	}
 	go func() { errs <- s.srv.ServeTCP(s.edge.listener(ln)) }()
 	go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(s.out)) }()
 	go s.sweep(ctx)
@@ -147,7 +158,7 @@ func (s *Server) Run(ctx context.Context) error {
 	// would try to bind the socket's address a second time.
 	s.awaitServed(pc.LocalAddr().String(), s.out.LocalAddr().String())
 	close(s.ready)
-	s.log.Info("sip listening", "udp", pc.LocalAddr().String(), "tcp", ln.Addr().String())
+	s.log.Info("sip listening", "udp", pc.LocalAddr().String(), "udp_readers", len(pcs), "tcp", ln.Addr().String())
 	select {
 	case <-ctx.Done():
 	case err = <-errs:
@@ -155,7 +166,7 @@ func (s *Server) Run(ctx context.Context) error {
 	drainCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.b2b.Shutdown(drainCtx)
-	pc.Close()
+	closeUDP()
 	ln.Close()
 	s.out.Close()
 	s.ua.Close()

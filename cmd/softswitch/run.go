@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"softswitch/eventstore/journal"
@@ -134,7 +135,12 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	guard.WatchDisk(disk)
 	diskDone := make(chan struct{})
 	go func() { defer close(diskDone); disk.Run(ctx, time.Second) }()
-	scfg := switching.ServerConfig{Listen: cfg.SIP.Listen, UserAgent: cfg.SIP.UserAgent, UDPBufferBytes: cfg.SIP.UDPBufferBytes, SweepInterval: time.Second,
+	readers := cfg.SIP.UDPReaders
+	if readers == 0 {
+		readers = runtime.GOMAXPROCS(0)
+	}
+	overload := &switching.Overload{Threshold: cfg.SIP.OverloadQueueDelay, RetryAfter: cfg.SIP.OverloadRetryAfter}
+	scfg := switching.ServerConfig{Overload: overload, Listen: cfg.SIP.Listen, UserAgent: cfg.SIP.UserAgent, UDPBufferBytes: cfg.SIP.UDPBufferBytes, UDPReaders: readers, SweepInterval: time.Second,
 		Edge: switching.EdgeConfig{MaxMessageBytes: cfg.SIP.Edge.MaxMessageBytes, TCPMaxConnections: cfg.SIP.Edge.TCPMaxConnections,
 			TCPMaxConnectionsPerSource: cfg.SIP.Edge.TCPMaxConnectionsPerSource, TCPIdleTimeout: cfg.SIP.Edge.TCPIdleTimeout,
 			ErrorAnswersPerSecond: cfg.SIP.Edge.ErrorAnswersPerSecond}}
@@ -150,7 +156,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	b2b := switching.NewB2BUA(switching.B2BUAConfig{Media: mediaCfg, RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
+	b2b := switching.NewB2BUA(switching.B2BUAConfig{Overload: overload, Media: mediaCfg, RingTimeout: cfg.SIP.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration, Realm: cfg.SIP.Realm,
 		TrunkAttemptTimeout: cfg.SIP.TrunkAttemptTimeout, CaptureFull: cfg.Audit.Capture == "full",
 		SessionTimer: switching.SessionTimerConfig{Expires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE}, Edge: edge}, st.Dialogs, guard, rec, loc, subs, x, m, sipLog)
 	server := switching.NewServer(scfg, st, reg, b2b, guard, m, sipLog)

@@ -97,6 +97,16 @@ type SIP struct {
 	MaxContacts int `yaml:"max_contacts"`
 	// UDPBufferBytes (bytes) for the UDP socket buffers. Default 4 MiB.
 	UDPBufferBytes int `yaml:"udp_buffer_bytes"`
+	// UDPReaders (count) is how many sockets (SO_REUSEPORT) read the SIP
+	// UDP port, each on its own goroutine. 0 (default): one per CPU the
+	// process may use (GOMAXPROCS).
+	UDPReaders int `yaml:"udp_readers"`
+	// OverloadQueueDelay (duration): when SIP datagrams wait longer than
+	// this on average in the receive queue, new INVITEs get 503 with
+	// Retry-After OverloadRetryAfter (duration, whole seconds). Defaults
+	// 100ms and 2s.
+	OverloadQueueDelay time.Duration `yaml:"overload_queue_delay"`
+	OverloadRetryAfter time.Duration `yaml:"overload_retry_after"`
 	// UserAgent is the Server/User-Agent header value.
 	UserAgent string `yaml:"user_agent"`
 	// SessionExpires (duration) is the RFC 4028 session interval the
@@ -294,6 +304,12 @@ func (s *SIP) setDefaults() {
 	if s.MaxContacts == 0 {
 		s.MaxContacts = 10
 	}
+	if s.OverloadQueueDelay == 0 {
+		s.OverloadQueueDelay = 100 * time.Millisecond
+	}
+	if s.OverloadRetryAfter == 0 {
+		s.OverloadRetryAfter = 2 * time.Second
+	}
 	if s.UDPBufferBytes == 0 {
 		s.UDPBufferBytes = 4 << 20
 	}
@@ -346,6 +362,15 @@ func (s *SIP) Validate() error {
 	}
 	if s.UDPBufferBytes < 0 {
 		return fieldErr("sip.udp_buffer_bytes", "must not be negative")
+	}
+	if s.OverloadQueueDelay < time.Millisecond {
+		return fieldErr("sip.overload_queue_delay", "must be at least 1ms, got %s", s.OverloadQueueDelay)
+	}
+	if s.OverloadRetryAfter < time.Second {
+		return fieldErr("sip.overload_retry_after", "must be at least 1s, got %s", s.OverloadRetryAfter)
+	}
+	if s.UDPReaders < 0 || s.UDPReaders > 256 {
+		return fieldErr("sip.udp_readers", "must be 0 (one per CPU) to 256, got %d", s.UDPReaders)
 	}
 	if s.SessionExpires < time.Second || s.SessionExpires > 30*time.Minute {
 		return fieldErr("sip.session_expires", "must be between 1s and 30m (RFC 4028 recommends 30m), got %s", s.SessionExpires)
