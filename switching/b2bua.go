@@ -36,7 +36,12 @@ type B2BUAConfig struct {
 	Edge RegistrationEdge
 	// Media anchors calls' RTP through the switch (media.go).
 	Media MediaConfig
+	// Overload sheds new calls while the receive queue is too long.
+	Overload *Overload
 }
+
+// OverloadState is the shedding state, for the metrics.
+func (b *B2BUA) OverloadState() *Overload { return b.cfg.Overload }
 
 // B2BUA terminates the caller's dialog (A-leg) and originates one dialog
 // per registered contact of the callee (B-legs), RFC 3261 §6 "back-to-back

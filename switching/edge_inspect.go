@@ -84,6 +84,8 @@ type edge struct {
 	// linger is how long a TCP connection the edge ends is kept open for
 	// answers already under way (edgeLinger).
 	linger time.Duration
+	// overload learns the receive queue's wait from each datagram.
+	overload *Overload
 }
 
 func newEdge(cfg EdgeConfig, silenced func(ip, userAgent string) bool, m *Metrics, log *slog.Logger) *edge {

@@ -3,6 +3,7 @@ package switching
 import (
 	"net"
 	"net/netip"
+	"time"
 )
 
 // edgePacketConn is the UDP socket sipgo serves, seen through the edge:
@@ -14,18 +15,41 @@ type edgePacketConn struct {
 	e   *edge
 	buf []byte
 	st  edgeMsg
+	// udp and oob read the arrival stamp of each datagram, for Overload.
+	udp *net.UDPConn
+	oob []byte
 }
 
 // packetConn wraps pc.
 func (e *edge) packetConn(pc net.PacketConn) *edgePacketConn {
 	// 64 KiB holds any datagram (65,507 bytes over IPv4), so one over the
 	// limit is seen whole, and answered, rather than cut short.
-	return &edgePacketConn{PacketConn: pc, e: e, buf: make([]byte, 1<<16)}
+	c := &edgePacketConn{PacketConn: pc, e: e, buf: make([]byte, 1<<16)}
+	if u, ok := pc.(*net.UDPConn); ok && e.overload != nil {
+		c.udp, c.oob = u, make([]byte, 64)
+	}
+	return c
+}
+
+// read takes the next datagram, and its time in the receive queue when
+// the socket stamps arrivals.
+func (c *edgePacketConn) read() (int, net.Addr, error) {
+	if c.udp == nil {
+		return c.PacketConn.ReadFrom(c.buf)
+	}
+	n, oobn, _, ap, err := c.udp.ReadMsgUDPAddrPort(c.buf, c.oob)
+	if err != nil {
+		return 0, nil, err
+	}
+	if at := rxTimestamp(c.oob[:oobn]); !at.IsZero() {
+		c.e.overload.observe(time.Since(at))
+	}
+	return n, net.UDPAddrFromAddrPort(ap), nil
 }
 
 func (c *edgePacketConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	for {
-		n, addr, err := c.PacketConn.ReadFrom(c.buf)
+		n, addr, err := c.read()
 		if err != nil {
 			return 0, addr, err
 		}

@@ -27,7 +27,7 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		b.inDialog(req, tx, evReinvite)
 		return
 	}
-	if b.guard.RefuseNewWork(req, tx) {
+	if b.guard.RefuseNewWork(req, tx) || b.cfg.Overload.Shed(req, tx, b.m) {
 		return
 	}
 	if req.CallID() == nil || req.From() == nil || req.To() == nil || req.CSeq() == nil {

@@ -110,6 +110,8 @@ type Gauges struct {
 	BanEvicted, BanUntracked uint64
 	// Media is the RTP port pool's state; nil without anchoring.
 	Media *media.PoolStats
+	// Overload is the shedding state; nil without it.
+	Overload *Overload
 }
 
 // WriteTo writes the metrics in the Prometheus text format.
@@ -177,6 +179,10 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 		gauge("softswitch_media_ports_in_use", "RTP/RTCP port pairs held by calls.", uint64(p.InUse))
 		counter("softswitch_media_port_exhaustions_total", "Port pair requests refused because the pool was empty.", p.Exhaustions)
 		counter("softswitch_media_port_bind_failures_total", "Port pairs skipped because another process held a port.", p.BindFailures)
+	}
+	if o := g.Overload; o != nil {
+		fmt.Fprintf(w, "# HELP softswitch_sip_queue_delay_seconds Average wait of SIP datagrams in the receive queue (overload measure).\n# TYPE softswitch_sip_queue_delay_seconds gauge\nsoftswitch_sip_queue_delay_seconds %.6f\n", o.Delay().Seconds())
+		counter("softswitch_overload_shed_total", "New INVITEs answered 503 because the receive queue was over sip.overload_queue_delay.", o.ShedCount())
 	}
 	gauge("softswitch_rate_decks", "Rate decks (versions) the node rates with, its own and other nodes' publications.", uint64(g.RateDecks))
 	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", g.HeapBytes)

@@ -115,7 +115,7 @@ func (a *admin) metrics(w http.ResponseWriter, r *http.Request) {
 	a.m.WriteTo(w, switching.Gauges{ActiveCalls: a.b2b.Active(), AORs: aors, Bindings: bindings, JournalHead: a.store.Head(),
 		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine(), RateDecks: a.decks.decks.Rater().Decks(),
 		DiskFreeBytes: a.disk.Free(), DiskLow: a.disk.Low(), BanTracked: a.bans.Len(), BanEvicted: evicted, BanUntracked: untracked,
-		Media: a.b2b.MediaStats()})
+		Media: a.b2b.MediaStats(), Overload: a.b2b.OverloadState()})
 	a.pipe.writeMetrics(w)
 }
 

@@ -13,6 +13,11 @@
 #   --bin PATH     prebuilt softswitch binary (default: go build ./cmd/softswitch)
 #   --hold MS      call hold time before the BYE (default 0)
 #   --port N       SIP port of the target on 127.0.0.1 (default 15060)
+#   --shed         overload step: the UAC is uac_shed.xml, for which a 503
+#                  (the switch shedding, sip.overload_queue_delay) is an
+#                  expected outcome; shed calls are counted apart, and
+#                  "failed" is then calls that got neither an answer nor a
+#                  503 (in-progress failures)
 #
 # What runs, per target (all on 127.0.0.1, one load at a time: SIPp also
 # binds control/media ports):
@@ -34,7 +39,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 sippdir="$root/deploy/sipp"
 
-target="" rate="" duration=15 hold=0 port=15060 bin=""
+target="" rate="" duration=15 hold=0 port=15060 bin="" shed=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --target) target=$2; shift 2 ;;
@@ -43,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     --hold) hold=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
+    --shed) shed=1; shift ;;
     -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -140,7 +146,9 @@ run_one() { # target [label]
   local fam; fam=$(family "$target_pid")
   local t0 c0; t0=$(date +%s.%N); c0=$(cpu_ticks $fam)
   # bounded twice: -m calls, and timeout(1) well past the nominal duration
-  timeout $(( duration + 30 )) sipp -sf "$sippdir/uac.xml" "${common[@]}" -p "$uac_port" -cp 18890 -mp 26200 \
+  local uac=uac.xml shedargs=()
+  if (( shed )); then uac=uac_shed.xml; shedargs=(-trace_logs -log_file "$work/$label.shed.log"); fi
+  timeout $(( duration + 30 )) sipp -sf "$sippdir/$uac" "${shedargs[@]}" "${common[@]}" -p "$uac_port" -cp 18890 -mp 26200 \
        -s 6001 -key caller 6000 "${auth[@]}" -d "$hold" \
        -r "$rate" -l "$limit" -m "$total" -recv_timeout 10000 \
        -trace_stat -stf "$work/$t.uac.stat.csv" -fd 1 \
@@ -163,6 +171,16 @@ run_one() { # target [label]
   local us_per_call="n/a"
   (( ok > 0 )) && us_per_call=$(printf '%.0f' "$(echo "($c1 - $c0) / $clk_tck * 1000000 / $ok" | bc -l)")
   local fpct="0"; (( ok + failed > 0 )) && fpct=$(echo "100 * $failed / ($ok + $failed)" | bc -l)
+  local shedn=0
+  if (( shed )); then
+    shedn=$(grep -c '^SHED\|SHED ' "$work/$label.shed.log" 2>/dev/null || true)
+    shedn=${shedn:-0}
+    ok=$(( ok - shedn ))
+    cps=$(echo "$ok / $el" | bc -l)
+    (( ok > 0 )) && us_per_call=$(printf '%.0f' "$(echo "($c1 - $c0) / $clk_tck * 1000000 / $ok" | bc -l)")
+    printf '%-13s shed %d of %d calls (%.2f %%) with 503\n' "$label" "$shedn" "$(( ok + shedn + failed ))" \
+      "$(echo "100 * $shedn / ($ok + $shedn + $failed)" | bc -l)"
+  fi
   printf '%-13s offered %6d cps | successful %8.1f cps (%d calls in %.1fs) | failed %6.3f %% | CPU %.2f cores, %s us/call\n' \
     "$label" "$rate" "$cps" "$ok" "$el" "$fpct" "$cores" "$us_per_call"
   RESULT_CPS[$label]=$cps

@@ -163,6 +163,33 @@ write('uac.xml', f'''  UAC, answered call:
   Other outcomes have their own files: uac_busy, uac_noanswer, uac_cancel,
   uac_notfound, uac_reinvite, uac_wait_bye.''', body)
 
+# ---------- uac_shed.xml: answered, or shed with 503 by an overloaded switch ----------
+def answered_or_shed(txn):
+    return provisional(txn) + f'''  <recv response="503" optional="true" response_txn="{txn}" next="shed_{txn}"/>
+  <recv response="200" response_txn="{txn}" rrs="true" next="answered"/>
+  <label id="shed_{txn}"/>
+''' + ack_non2xx(txn) + '''  <nop>
+    <action>
+      <log message="SHED [call_id]"/>
+    </action>
+  </nop>
+  <nop next="done"/>
+'''
+body = auth_block(answered_or_shed)
+body += '''  <label id="answered"/>
+''' + ACK2XX.replace('[TXN]', 'inv2') + '''
+  <!-- call duration: -d MILLISECONDS on the command line -->
+  <pause/>
+
+''' + bye() + '''
+  <label id="done"/>
+'''
+write('uac_shed.xml', f'''  UAC for overload steps: as uac.xml, but a 503 (the switch shedding load,
+  sip.overload_queue_delay) at either INVITE is an expected outcome: ACK,
+  a "SHED <call-id>" line in the -trace_logs file, and the call ends
+  successfully. Anything else unexpected fails the call, as in uac.xml.
+{KEYS}    -d MS             how long to stay in the call before BYE''', body)
+
 # ---------- uac_busy.xml ----------
 def busy(txn):
     return provisional(txn) + f'''  <recv response="486" response_txn="{txn}"/>

@@ -1,0 +1,133 @@
+package switching
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// TestOverloadHysteresis: shedding starts when the average wait passes
+// the threshold and stops only below half of it; single slow datagrams
+// do not start it.
+func TestOverloadHysteresis(t *testing.T) {
+	o := &Overload{Threshold: 100 * time.Millisecond, RetryAfter: 2 * time.Second}
+	feed := func(wait time.Duration, n int) {
+		for range n {
+			o.observe(wait)
+		}
+	}
+	steps := []struct {
+		name string
+		wait time.Duration
+		n    int
+		want bool
+	}{
+		{"idle", 50 * time.Microsecond, 100, false},
+		{"one slow datagram", 500 * time.Millisecond, 1, false},
+		{"a backlog", 400 * time.Millisecond, 40, true},
+		{"draining, still above half", 60 * time.Millisecond, 100, true},
+		{"drained", 10 * time.Microsecond, 100, false},
+	}
+	for _, s := range steps {
+		feed(s.wait, s.n)
+		if got := o.shedding.Load(); got != s.want {
+			t.Errorf("%s: shedding %v (average %s), want %v", s.name, got, o.Delay(), s.want)
+		}
+	}
+}
+
+// TestOverloadShedAnswers503: while shedding, a new INVITE gets 503 with
+// Retry-After and is counted; otherwise it passes.
+func TestOverloadShedAnswers503(t *testing.T) {
+	o := &Overload{Threshold: time.Millisecond, RetryAfter: 2 * time.Second}
+	m := &Metrics{}
+	req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "6001", Host: "switch"})
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.INVITE})
+	tx := &fakeTx{}
+	if o.Shed(req, tx, m) || len(tx.res) != 0 {
+		t.Fatal("shed while idle")
+	}
+	for range 100 {
+		o.observe(time.Second)
+	}
+	if !o.Shed(req, tx, m) {
+		t.Fatal("not shed while overloaded")
+	}
+	if got := tx.codes(); len(got) != 1 || got[0] != 503 {
+		t.Fatalf("answered %v, want [503]", got)
+	}
+	if ra := tx.res[0].GetHeader("Retry-After"); ra == nil || ra.Value() != "2" {
+		t.Errorf("Retry-After %v, want 2", ra)
+	}
+	if o.ShedCount() != 1 {
+		t.Errorf("shed count %d, want 1", o.ShedCount())
+	}
+	var nilO *Overload
+	if nilO.Shed(req, tx, m) {
+		t.Error("a nil Overload shed")
+	}
+}
+
+// TestEdgeMeasuresQueueWait: datagrams left waiting in a stamped socket
+// show up as the overload's queue wait when the edge reads them.
+func TestEdgeMeasuresQueueWait(t *testing.T) {
+	pcs, err := listenUDP(context.Background(), "127.0.0.1:0", 1, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pcs[0].Close()
+	o := &Overload{Threshold: 20 * time.Millisecond}
+	e := newEdge(EdgeConfig{}, nil, &Metrics{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e.overload = o
+	c := e.packetConn(pcs[0])
+	cl, err := net.DialUDP("udp", nil, pcs[0].LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	opts := "OPTIONS sip:switch SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-%d\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:switch>\r\nCall-ID: q%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+	buf := make([]byte, 1<<16)
+	// The kernel turns receive stamping on for the whole system a moment
+	// after the first socket asks (a deferred static key); until then a
+	// datagram is stamped when it is read. Wait for real stamps.
+	for i := 0; ; i++ {
+		if _, err := cl.Write([]byte(fmt.Sprintf(opts, 1000+i, 1000+i))); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		n, oobn, _, _, err := pcs[0].(*net.UDPConn).ReadMsgUDPAddrPort(buf, c.oob)
+		if err != nil || n == 0 {
+			t.Fatal(err)
+		}
+		if at := rxTimestamp(c.oob[:oobn]); !at.IsZero() && time.Since(at) >= 15*time.Millisecond {
+			break
+		}
+		if i == 50 {
+			t.Fatal("datagrams are not stamped on arrival (SO_TIMESTAMPNS)")
+		}
+	}
+	for i := range 40 {
+		if _, err := cl.Write([]byte(fmt.Sprintf(opts, i, i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(80 * time.Millisecond) // the backlog waits
+	for range 40 {
+		_ = pcs[0].SetReadDeadline(time.Now().Add(time.Second))
+		if _, _, err := c.ReadFrom(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := o.Delay(); d < 20*time.Millisecond {
+		t.Errorf("measured queue wait %s, want most of the 80 ms the datagrams waited", d)
+	}
+	if !o.shedding.Load() {
+		t.Error("not shedding after a backlog over the threshold")
+	}
+}
