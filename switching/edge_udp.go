@@ -42,7 +42,8 @@ func (c *edgePacketConn) read() (int, net.Addr, error) {
 		return 0, nil, err
 	}
 	if at := rxTimestamp(c.oob[:oobn]); !at.IsZero() {
-		c.e.overload.observe(time.Since(at))
+		now := time.Now()
+		c.e.overload.observe(now.Sub(at), now)
 	}
 	return n, net.UDPAddrFromAddrPort(ap), nil
 }

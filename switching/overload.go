@@ -15,28 +15,38 @@ import (
 // between the kernel's receipt (SO_TIMESTAMPNS) and the edge reading it.
 // When every reader is busy that wait grows before anything else does,
 // and past RFC 3261's T1 (500 ms) the peers' retransmissions double the
-// load. Above Threshold (an average over the last datagrams) new INVITEs
+// load. Above Threshold (an average over the last half second, so a
+// pause of the process or a burst is not taken for a backlog) new INVITEs
 // get 503 with Retry-After; calls in progress and in-dialog requests are
 // served as before. Shedding stops once the average is below half the
 // threshold, so it does not flap at the edge. A nil *Overload never sheds.
 type Overload struct {
 	Threshold  time.Duration
 	RetryAfter time.Duration
-	// delay is the moving average of the queue wait (ns), shedding the
-	// current state.
+	// delay is the moving average of the queue wait (ns), last when it
+	// was last updated (UnixNano), shedding the current state.
 	delay    atomic.Int64
+	last     atomic.Int64
 	shedding atomic.Bool
 	shed     atomic.Uint64
 }
 
-// observe folds one datagram's queue wait into the average (1/16 weight:
-// a burst of a few packets does not shed, a backlog does within tens).
-func (o *Overload) observe(wait time.Duration) {
+// overloadWindow is the time constant of the queue-wait average.
+const overloadWindow = 500 * time.Millisecond
+
+// observe folds one datagram's queue wait, read at now, into an
+// exponential average over time: each datagram weighs the time since the
+// previous one over the window, so the average follows time, not the
+// datagram rate.
+func (o *Overload) observe(wait time.Duration, now time.Time) {
 	if o == nil || o.Threshold <= 0 {
 		return
 	}
+	t := now.UnixNano()
+	dt := t - o.last.Swap(t)
+	w := min(max(float64(dt)/float64(overloadWindow), 0), 1)
 	old := o.delay.Load()
-	avg := old + (int64(max(wait, 0))-old)/16
+	avg := old + int64(float64(int64(max(wait, 0))-old)*w)
 	o.delay.Store(avg) // readers race benignly: an average, not a counter
 	switch {
 	case avg > int64(o.Threshold):

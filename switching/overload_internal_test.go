@@ -12,30 +12,33 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// TestOverloadHysteresis: shedding starts when the average wait passes
-// the threshold and stops only below half of it; single slow datagrams
-// do not start it.
+// TestOverloadHysteresis: shedding starts when the average wait over
+// the last half second passes the threshold and stops only below half of
+// it; a short stall (a GC pause, a burst) does not start it.
 func TestOverloadHysteresis(t *testing.T) {
-	o := &Overload{Threshold: 100 * time.Millisecond, RetryAfter: 2 * time.Second}
-	feed := func(wait time.Duration, n int) {
-		for range n {
-			o.observe(wait)
+	o := &Overload{Threshold: 200 * time.Millisecond, RetryAfter: 2 * time.Second}
+	now := time.Unix(1000, 0)
+	// feed: one datagram per millisecond for d, each having waited wait.
+	feed := func(wait, d time.Duration) {
+		for range int(d / time.Millisecond) {
+			now = now.Add(time.Millisecond)
+			o.observe(wait, now)
 		}
 	}
 	steps := []struct {
-		name string
-		wait time.Duration
-		n    int
-		want bool
+		name       string
+		wait, span time.Duration
+		want       bool
 	}{
-		{"idle", 50 * time.Microsecond, 100, false},
-		{"one slow datagram", 500 * time.Millisecond, 1, false},
-		{"a backlog", 400 * time.Millisecond, 40, true},
-		{"draining, still above half", 60 * time.Millisecond, 100, true},
-		{"drained", 10 * time.Microsecond, 100, false},
+		{"idle", 50 * time.Microsecond, time.Second, false},
+		{"a 100 ms stall", 400 * time.Millisecond, 100 * time.Millisecond, false},
+		{"recovered", 50 * time.Microsecond, time.Second, false},
+		{"a backlog", 600 * time.Millisecond, time.Second, true},
+		{"draining, still above half", 150 * time.Millisecond, 2 * time.Second, true},
+		{"drained", 10 * time.Microsecond, 2 * time.Second, false},
 	}
 	for _, s := range steps {
-		feed(s.wait, s.n)
+		feed(s.wait, s.span)
 		if got := o.shedding.Load(); got != s.want {
 			t.Errorf("%s: shedding %v (average %s), want %v", s.name, got, o.Delay(), s.want)
 		}
@@ -53,8 +56,9 @@ func TestOverloadShedAnswers503(t *testing.T) {
 	if o.Shed(req, tx, m) || len(tx.res) != 0 {
 		t.Fatal("shed while idle")
 	}
-	for range 100 {
-		o.observe(time.Second)
+	at := time.Now()
+	for i := range 100 {
+		o.observe(time.Second, at.Add(time.Duration(i)*10*time.Millisecond))
 	}
 	if !o.Shed(req, tx, m) {
 		t.Fatal("not shed while overloaded")
@@ -83,6 +87,7 @@ func TestEdgeMeasuresQueueWait(t *testing.T) {
 	}
 	defer pcs[0].Close()
 	o := &Overload{Threshold: 20 * time.Millisecond}
+	o.last.Store(time.Now().Add(-time.Second).UnixNano()) // as if the socket had been idle
 	e := newEdge(EdgeConfig{}, nil, &Metrics{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e.overload = o
 	c := e.packetConn(pcs[0])
@@ -117,7 +122,7 @@ func TestEdgeMeasuresQueueWait(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(80 * time.Millisecond) // the backlog waits
+	time.Sleep(600 * time.Millisecond) // the backlog waits
 	for range 40 {
 		_ = pcs[0].SetReadDeadline(time.Now().Add(time.Second))
 		if _, _, err := c.ReadFrom(buf); err != nil {
@@ -125,7 +130,7 @@ func TestEdgeMeasuresQueueWait(t *testing.T) {
 		}
 	}
 	if d := o.Delay(); d < 20*time.Millisecond {
-		t.Errorf("measured queue wait %s, want most of the 80 ms the datagrams waited", d)
+		t.Errorf("measured queue wait %s, want most of the 600 ms the datagrams waited", d)
 	}
 	if !o.shedding.Load() {
 		t.Error("not shedding after a backlog over the threshold")

@@ -104,7 +104,8 @@ type SIP struct {
 	// OverloadQueueDelay (duration): when SIP datagrams wait longer than
 	// this on average in the receive queue, new INVITEs get 503 with
 	// Retry-After OverloadRetryAfter (duration, whole seconds). Defaults
-	// 100ms and 2s.
+	// 200ms (under RFC 3261's T1, 500 ms, past which peers retransmit and
+	// double the load) and 2s.
 	OverloadQueueDelay time.Duration `yaml:"overload_queue_delay"`
 	OverloadRetryAfter time.Duration `yaml:"overload_retry_after"`
 	// UserAgent is the Server/User-Agent header value.
@@ -305,7 +306,7 @@ func (s *SIP) setDefaults() {
 		s.MaxContacts = 10
 	}
 	if s.OverloadQueueDelay == 0 {
-		s.OverloadQueueDelay = 100 * time.Millisecond
+		s.OverloadQueueDelay = 200 * time.Millisecond
 	}
 	if s.OverloadRetryAfter == 0 {
 		s.OverloadRetryAfter = 2 * time.Second
