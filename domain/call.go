@@ -343,6 +343,19 @@ func (c *Call) Apply(ev Event, at time.Time) {
 	}
 }
 
+// CallFolds reports whether Call.Apply changes state for events of type
+// typ; for any other type it only advances the version. A consumer that
+// only builds calls (the CDR builder) need not decode the others' payloads
+// (SIP transactions, the largest events of a call, among them).
+func CallFolds(typ string) bool {
+	switch typ {
+	case TypeCallStarted, TypeLegStarted, TypeRouteDecided, TypeLegProgress, TypeLegAnswered, TypeCallAnswered,
+		TypeLegEnded, TypeCallEnded, TypeMediaStats, TypeRecording:
+		return true
+	}
+	return false
+}
+
 // endOf is when an ended leg or call is taken to have ended: its last
 // proof of life when the event says one, else the event's time.
 func endOf(at, until time.Time) time.Time {

@@ -291,3 +291,51 @@ func TestCallWithFakeClock(t *testing.T) {
 		}
 	})
 }
+
+// TestCallFoldsMatchesApply: CallFolds names exactly the event types that
+// change a call's state, so a consumer that skips the others builds the
+// same CDR. (call.ended, which ends every call, is folded too.)
+func TestCallFoldsMatchesApply(t *testing.T) {
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	samples := map[string]domain.Event{
+		domain.TypeCallStarted:    domain.CallStarted{CallID: "c", Caller: "6000", Callee: "6001"},
+		domain.TypeLegStarted:     domain.LegStarted{CallID: "c", Leg: "b9", Side: domain.SideB},
+		domain.TypeRouteDecided:   domain.RouteDecided{CallID: "c", RouteDecision: domain.RouteDecision{Number: "86"}},
+		domain.TypeLegProgress:    domain.LegProgress{CallID: "c", Leg: "a", Code: 180},
+		domain.TypeLegAnswered:    domain.LegAnswered{CallID: "c", Leg: "a"},
+		domain.TypeCallAnswered:   domain.CallAnswered{CallID: "c", Leg: "b1"},
+		domain.TypeLegEnded:       domain.LegEnded{CallID: "c", Leg: "a", Code: 200},
+		domain.TypeSIPTransaction: domain.SIPTransaction{Key: "call:c", Method: "INVITE", Code: 200},
+		domain.TypeMediaAnchored:  domain.MediaAnchored{CallID: "c", Leg: "a"},
+		domain.TypeMediaStats:     domain.MediaStats{CallID: "c", Legs: []domain.MediaLeg{{Leg: "a", Packets: 1}}},
+		domain.TypeDTMF:           domain.DTMF{CallID: "c", Leg: "a", Digit: "1"},
+		domain.TypeRecording:      domain.Recording{CallID: "c", Path: "/r.wav"},
+	}
+	for typ, ev := range samples {
+		base := func() *domain.Call {
+			c := domain.ReplayCall()
+			c.Apply(domain.CallStarted{CallID: "c", Caller: "6000", Callee: "6001"}, at)
+			c.Apply(domain.LegStarted{CallID: "c", Leg: "a", Side: domain.SideA}, at)
+			return c
+		}
+		folded, skipped := base(), base()
+		folded.Apply(ev, at.Add(time.Second))
+		skipped.Apply(opaque(typ), at.Add(time.Second))
+		for _, c := range []*domain.Call{folded, skipped} {
+			c.Apply(domain.CallEnded{CallID: "c", Code: 200}, at.Add(2*time.Second))
+		}
+		a, _ := folded.CDR()
+		b, _ := skipped.CDR()
+		changes := !reflect.DeepEqual(a, b) || !reflect.DeepEqual(folded.Legs(), skipped.Legs()) ||
+			!reflect.DeepEqual(folded.Routes(), skipped.Routes())
+		if changes != domain.CallFolds(typ) {
+			t.Errorf("%s: Apply changes the CDR: %v, CallFolds says %v", typ, changes, domain.CallFolds(typ))
+		}
+	}
+}
+
+type opaque string
+
+func (o opaque) EventType() string    { return string(o) }
+func (o opaque) SchemaVersion() int   { return 0 }
+func (o opaque) AggregateKey() string { return "call:c" }

@@ -2,12 +2,17 @@ package cdr_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill/message"
+
 	"softswitch/billing/cdr"
 	"softswitch/domain"
+	"softswitch/eventstore"
 )
 
 func ts(t time.Time) domain.Timestamp { return domain.Timestamp(t) }
@@ -429,5 +434,44 @@ func TestRebuildWriteFailure(t *testing.T) {
 	_, err := cdr.Rebuild(context.Background(), log, &failingStore{Store: s, fail: true}, cdr.Config{BatchSize: 2}, discardLogger())
 	if !errors.Is(err, errDiskFull) {
 		t.Fatalf("Rebuild: %v, want errDiskFull", err)
+	}
+}
+
+// TestHandleTakesTheEnvelopeFromContext: a message from the journal in
+// this process carries its envelope decoded; the builder uses it, and
+// builds the same CDR as from the JSON payload. One whose context holds
+// another envelope (a mismatched id) is decoded from its payload.
+func TestHandleTakesTheEnvelopeFromContext(t *testing.T) {
+	w := newLogWriter(t)
+	answeredCall(t, w, "ctx@sw.example", 0)
+	want := oneCDR(t, w.envs)
+
+	s, _ := newStore(t)
+	b := newBuilder(t, s, cdr.Config{})
+	for _, env := range w.envs {
+		// No payload at all: only the context can have made the CDR.
+		msg := message.NewMessage(env.ID, []byte("not json"))
+		msg.SetContext(eventstore.ContextWithEnvelope(context.Background(), env))
+		must(t, b.Handle(msg))
+	}
+	must(t, b.Close(context.Background()))
+	if got := listAll(t, s); len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("CDRs from context envelopes %+v, want %+v", got, want)
+	}
+
+	s2, _ := newStore(t)
+	b2 := newBuilder(t, s2, cdr.Config{})
+	for _, env := range w.envs {
+		payload, err := json.Marshal(env)
+		must(t, err)
+		msg := message.NewMessage(env.ID, payload)
+		other := env
+		other.ID = "someone-else"
+		msg.SetContext(eventstore.ContextWithEnvelope(context.Background(), other))
+		must(t, b2.Handle(msg))
+	}
+	must(t, b2.Close(context.Background()))
+	if got := listAll(t, s2); len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("CDRs when the context envelope is not the message's %+v, want %+v", got, want)
 	}
 }

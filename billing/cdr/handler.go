@@ -6,6 +6,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"softswitch/domain"
+	"softswitch/eventstore"
 )
 
 // Handle is the watermill handler (message.NoPublishHandlerFunc): each
@@ -13,6 +14,10 @@ import (
 // acked when Handle returns nil, possibly before its CDR is flushed; see
 // Builder for why that is safe.
 func (b *Builder) Handle(msg *message.Message) error {
+	if env, ok := eventstore.EnvelopeFromContext(msg.Context()); ok && env.ID == msg.UUID {
+		// From the journal in this process: already decoded.
+		return b.Apply(msg.Context(), env)
+	}
 	var env domain.Envelope
 	if err := json.Unmarshal(msg.Payload, &env); err != nil {
 		// Redelivering it cannot help, and without a position it cannot

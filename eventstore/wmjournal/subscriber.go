@@ -169,7 +169,7 @@ func (s *Subscriber) deliver(ctx context.Context, env domain.Envelope, out chan<
 		if err != nil {
 			return err
 		}
-		msg.SetContext(ctx)
+		msg.SetContext(eventstore.ContextWithEnvelope(ctx, env))
 		select {
 		case out <- msg:
 		case <-ctx.Done():
