@@ -22,8 +22,9 @@ type ServerConfig struct {
 	// UDPBufferBytes sizes the UDP socket's receive and send buffers; the
 	// 208 KB kernel default drops packets under load.
 	UDPBufferBytes int
-	// UDPReaders is how many sockets (SO_REUSEPORT) and goroutines read
-	// the SIP UDP port; 0 or 1 means one.
+	// UDPReaders is how many sockets (SO_REUSEPORT) read the SIP UDP port
+	// and how many shards, by sender, frame and parse what they receive
+	// (udpshards.go); 0 or 1 means one of each.
 	UDPReaders int
 	// Overload, when set, measures the receive queue and sheds new calls
 	// (overload.go).
@@ -146,9 +147,13 @@ func (s *Server) Run(ctx context.Context) error {
 		closeUDP()
 		return fmt.Errorf("sip tcp listen %s: %w", s.cfg.Listen, err)
 	}
-	errs := make(chan error, 2+len(pcs))
-	for _, c := range pcs {
-		go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(c)) }()
+	// The sockets' datagrams are spread over shards by sender, each shard
+	// framed, checked and parsed on its own goroutine (udpshards.go).
+	shards := newUDPShards(pcs, max(1, s.cfg.UDPReaders), s.cfg.Overload)
+	go shards.run()
+	errs := make(chan error, 2+len(shards.shards))
+	for _, sh := range shards.shards {
+		go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(sh)) }()
 	}
 	go func() { errs <- s.srv.ServeTCP(s.edge.listener(ln)) }()
 	go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(s.out)) }()

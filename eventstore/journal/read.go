@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"sync"
 
 	"softswitch/domain"
 	"softswitch/eventstore"
@@ -43,7 +44,7 @@ func (j *Journal) Read(ctx context.Context, from uint64, fn func(domain.Envelope
 	}
 	j.mu.RUnlock()
 
-	r := reader{ctx: ctx, from: from, head: head, fn: fn}
+	r := reader{ctx: ctx, from: from, head: head, fn: fn, bufs: &j.readBufs}
 	for k := range snap {
 		off := segmentHeaderBytes
 		if k == 0 {
@@ -62,7 +63,11 @@ type reader struct {
 	fn         func(domain.Envelope) error
 	buf        []byte
 	n          int
+	bufs       *sync.Pool // of *bufio.Reader; nil: a fresh one per segment
 }
+
+// readBufBytes is the read buffer of a segment reader.
+const readBufBytes = 256 << 10
 
 // segment reads one segment from off; done reports that head was reached.
 func (r *reader) segment(s *segment, off int64) (done bool, err error) {
@@ -74,7 +79,21 @@ func (r *reader) segment(s *segment, off int64) (done bool, err error) {
 		return false, fmt.Errorf("journal: open segment: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(io.NewSectionReader(f, off, s.size-off), 256<<10)
+	sr := io.NewSectionReader(f, off, s.size-off)
+	var br *bufio.Reader
+	if r.bufs != nil {
+		if b, ok := r.bufs.Get().(*bufio.Reader); ok {
+			br = b
+			br.Reset(sr)
+		}
+		defer func() {
+			br.Reset(nil) // no reference to the file once closed
+			r.bufs.Put(br)
+		}()
+	}
+	if br == nil {
+		br = bufio.NewReaderSize(sr, readBufBytes)
+	}
 	for {
 		var body []byte
 		body, r.buf, err = readFrame(br, r.buf)
