@@ -28,12 +28,12 @@ type Journal struct {
 	closing    chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
-	bufs       sync.Pool      // *encodeBuf, reused across Appends
+	bufs       sync.Pool // *encodeBuf, reused across Appends
 	// readBufs holds *bufio.Reader of readBufBytes for Read: a consumer
 	// tailing the journal reads a few records at a time, and a fresh
 	// 256 KiB buffer per Read was a tenth of the switch's CPU under load.
 	readBufs sync.Pool
-	sidecars   sync.WaitGroup // sidecar writes of sealed segments in flight
+	sidecars sync.WaitGroup // sidecar writes of sealed segments in flight
 
 	head atomic.Uint64 // last durable position
 
