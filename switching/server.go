@@ -22,9 +22,10 @@ type ServerConfig struct {
 	// UDPBufferBytes sizes the UDP socket's receive and send buffers; the
 	// 208 KB kernel default drops packets under load.
 	UDPBufferBytes int
-	// UDPReaders is how many sockets (SO_REUSEPORT) read the SIP UDP port
-	// and how many shards, by sender, frame and parse what they receive
-	// (udpshards.go); 0 or 1 means one of each.
+	// UDPReaders is how many sockets (SO_REUSEPORT) read the SIP UDP port;
+	// 0 or 1 means one. UDPShards, above 1, spreads what they receive
+	// over that many goroutines by sender (udpshards.go).
+	UDPShards  int
 	UDPReaders int
 	// Overload, when set, measures the receive queue and sheds new calls
 	// (overload.go).
@@ -147,13 +148,21 @@ func (s *Server) Run(ctx context.Context) error {
 		closeUDP()
 		return fmt.Errorf("sip tcp listen %s: %w", s.cfg.Listen, err)
 	}
-	// The sockets' datagrams are spread over shards by sender, each shard
-	// framed, checked and parsed on its own goroutine (udpshards.go).
-	shards := newUDPShards(pcs, max(1, s.cfg.UDPReaders), s.cfg.Overload)
-	go shards.run()
-	errs := make(chan error, 2+len(shards.shards))
-	for _, sh := range shards.shards {
-		go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(sh)) }()
+	// Each socket is read by sipgo through the edge; or, with shards, the
+	// sockets' datagrams are spread over shards by sender, each framed,
+	// checked and parsed on its own goroutine (udpshards.go).
+	conns := pcs
+	if s.cfg.UDPShards > 1 {
+		shards := newUDPShards(pcs, s.cfg.UDPShards, s.cfg.Overload)
+		go shards.run()
+		conns = make([]net.PacketConn, 0, len(shards.shards))
+		for _, sh := range shards.shards {
+			conns = append(conns, sh)
+		}
+	}
+	errs := make(chan error, 2+len(conns))
+	for _, c := range conns {
+		go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(c)) }()
 	}
 	go func() { errs <- s.srv.ServeTCP(s.edge.listener(ln)) }()
 	go func() { errs <- s.srv.ServeUDP(s.edge.packetConn(s.out)) }()
@@ -163,7 +172,7 @@ func (s *Server) Run(ctx context.Context) error {
 	// would try to bind the socket's address a second time.
 	s.awaitServed(pc.LocalAddr().String(), s.out.LocalAddr().String())
 	close(s.ready)
-	s.log.Info("sip listening", "udp", pc.LocalAddr().String(), "udp_readers", len(pcs), "tcp", ln.Addr().String())
+	s.log.Info("sip listening", "udp", pc.LocalAddr().String(), "udp_readers", len(pcs), "udp_shards", s.cfg.UDPShards, "tcp", ln.Addr().String())
 	select {
 	case <-ctx.Done():
 	case err = <-errs:

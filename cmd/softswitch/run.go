@@ -140,7 +140,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		readers = runtime.GOMAXPROCS(0)
 	}
 	overload := &switching.Overload{Threshold: cfg.SIP.OverloadQueueDelay, RetryAfter: cfg.SIP.OverloadRetryAfter}
-	scfg := switching.ServerConfig{Overload: overload, Listen: cfg.SIP.Listen, UserAgent: cfg.SIP.UserAgent, UDPBufferBytes: cfg.SIP.UDPBufferBytes, UDPReaders: readers, SweepInterval: time.Second,
+	scfg := switching.ServerConfig{Overload: overload, Listen: cfg.SIP.Listen, UserAgent: cfg.SIP.UserAgent, UDPBufferBytes: cfg.SIP.UDPBufferBytes, UDPReaders: readers, UDPShards: cfg.SIP.UDPShards, SweepInterval: time.Second,
 		Edge: switching.EdgeConfig{MaxMessageBytes: cfg.SIP.Edge.MaxMessageBytes, TCPMaxConnections: cfg.SIP.Edge.TCPMaxConnections,
 			TCPMaxConnectionsPerSource: cfg.SIP.Edge.TCPMaxConnectionsPerSource, TCPIdleTimeout: cfg.SIP.Edge.TCPIdleTimeout,
 			ErrorAnswersPerSecond: cfg.SIP.Edge.ErrorAnswersPerSecond}}

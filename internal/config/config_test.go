@@ -187,6 +187,7 @@ func TestInvalid(t *testing.T) {
 		{"security.ban_duration", "security: {ban_duration: -1s}\n", "security.ban_duration"},
 		{"sip.overload_queue_delay", "sip: {overload_queue_delay: 1us}\n", "sip.overload_queue_delay"},
 		{"sip.overload_retry_after", "sip: {overload_retry_after: 500ms}\n", "sip.overload_retry_after"},
+		{"sip.udp_shards negative", "sip: {udp_shards: -1}\n", "sip.udp_shards"},
 		{"sip.udp_readers negative", "sip: {udp_readers: -1}\n", "sip.udp_readers"},
 		{"media.bind", "media: {bind: somehost}\n", "media.bind"},
 		{"media.advertise unspecified", "media: {advertise: 0.0.0.0}\n", "media.advertise"},
