@@ -1284,3 +1284,50 @@ func TestE2EMediaNoLeak(t *testing.T) {
 		t.Errorf("%d CDRs, %d with both media legs; want %d", len(cdrs), withMedia, warm+n)
 	}
 }
+
+// TestE2EMediaEarly: a 183 with SDP (early media, RFC 3960) points the
+// relay at the callee before the answer: the callee's ringback reaches the
+// caller from the switch's A-leg port while the call is unanswered, and
+// the caller's 183 names the switch, not the callee.
+func TestE2EMediaEarly(t *testing.T) {
+	itest.RequireSIPp(t)
+	// The UAS answers after 4 s of early media: past itest's 3 s ring timeout.
+	sw := mediaSwitch(t, itest.Options{RingTimeout: 15 * time.Second})
+	pa, pb := rtpPeer(t, false), rtpPeer(t, false)
+	uas := itest.StartSIPp(t, "uas_media_early", "-m", "1", "-s", callee, "-key", "rtp_port", itoa(int(pb.Addr().Port())), "-d", "4000")
+	mustRegister(t, sw, callee, uas.Addr, 300)
+	uac := mediaUAC(t, sw, "uac_media", callee, "127.0.0.1", int(pa.Addr().Port()), "-d", "1000")
+	var a, b netip.AddrPort
+	itest.Eventually(t, 10*time.Second, "an unanswered call with both media legs", func() bool {
+		calls := activeCalls(t, sw)
+		if len(calls) != 1 || !calls[0].Answered.IsZero() {
+			return false
+		}
+		for _, m := range calls[0].Media {
+			ap, err := netip.ParseAddrPort(m.Local)
+			if err != nil {
+				continue
+			}
+			if m.Leg == "a" {
+				a = ap
+			} else if m.Leg == "b" {
+				b = ap
+			}
+		}
+		return a.IsValid() && b.IsValid()
+	})
+	const n = 50 // 1 s of ringback, well inside the 4 s before the answer
+	sendAll(t, send{from: pb, to: b, s: rtppeer.Stream{SSRC: ssrcB, Count: n}})
+	got := waitStream(t, pa, ssrcB, n)
+	if got.Packets != n || len(got.Sources) != 1 || got.Sources[0] != a {
+		t.Errorf("caller got %d early packets from %v, want %d from the A-leg relay %s", got.Packets, got.Sources, n, a)
+	}
+	if calls := activeCalls(t, sw); len(calls) != 1 || !calls[0].Answered.IsZero() {
+		t.Fatalf("the call was answered before the early media was checked; raise the UAS's -d")
+	}
+	mustSucceed(t, "callee", uas, 1, 20*time.Second)
+	uacRes := mustSucceed(t, "caller", uac, 1, 10*time.Second)
+	if sdp, msg := receivedSDP(t, uacRes, "SIP/2.0 183"); sdp != a {
+		t.Errorf("caller's 183 names %s, want the A-leg relay %s:\n%s", sdp, a, msg)
+	}
+}
