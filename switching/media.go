@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"softswitch/domain"
@@ -33,6 +34,10 @@ type MediaConfig struct {
 	StatsInterval time.Duration
 	// RecordDir is where recordings are written.
 	RecordDir string
+	// RecordHeader, when set, names a request header with which the
+	// authenticated caller asks for this one call to be recorded
+	// ("on"); "" ignores any such header.
+	RecordHeader string
 	// Direct tells whether a party (a subscriber's name, "trunk:<name>" or
 	// "route:<prefix>") keeps media end to end; Record whether its calls
 	// are recorded. Nil means no one.
@@ -133,6 +138,18 @@ func (c *call) callerParty() string {
 	return c.agg.Caller()
 }
 
+// asksRecording reports whether the caller's INVITE asks for this call to
+// be recorded (media.record_header: on). Only an authenticated caller's
+// INVITE gets this far, and it records nothing the caller is not party to.
+func (c *call) asksRecording() bool {
+	h := c.b.cfg.Media.RecordHeader
+	if h == "" {
+		return false
+	}
+	v := c.a.InviteRequest.GetHeader(h)
+	return v != nil && strings.EqualFold(strings.TrimSpace(v.Value()), "on")
+}
+
 // openMedia opens the call's relay session, or says why the call cannot
 // have one (no port pair free: 503).
 func (c *call) openMedia(ctx context.Context, parties ...string) *domain.CallFailure {
@@ -172,7 +189,7 @@ func (c *call) startMedia(ctx context.Context, parties ...string) error {
 			m.dtmfLost++ // only read after Close, which waits for this goroutine
 		}
 	}}
-	if mc.record(parties...) {
+	if mc.record(parties...) || c.asksRecording() {
 		if err := os.MkdirAll(mc.RecordDir, 0o750); err != nil {
 			return err
 		}

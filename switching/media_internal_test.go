@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	"softswitch/domain"
@@ -292,5 +293,34 @@ func TestRewriteVersion(t *testing.T) {
 		if got := version(s.body); got != s.want {
 			t.Errorf("step %d: o= version %s, want %s", i, got, s.want)
 		}
+	}
+}
+
+// TestAsksRecording: media.record_header lets the caller ask for one call
+// to be recorded with "on"; nothing else, and no header when unset.
+func TestAsksRecording(t *testing.T) {
+	tests := []struct {
+		name, configured, header, value string
+		want                            bool
+	}{
+		{"asked", "X-Record", "X-Record", "on", true},
+		{"any case and spaces", "X-Record", "x-record", " ON ", true},
+		{"off", "X-Record", "X-Record", "off", false},
+		{"absent", "X-Record", "", "", false},
+		{"not configured", "", "X-Record", "on", false},
+		{"another header", "X-Record", "X-Rec", "on", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "6001", Host: "switch"})
+			if tt.header != "" {
+				req.AppendHeader(sip.NewHeader(tt.header, tt.value))
+			}
+			c := &call{b: &B2BUA{cfg: B2BUAConfig{Media: MediaConfig{RecordHeader: tt.configured}}},
+				a: &sipgo.DialogServerSession{Dialog: sipgo.Dialog{InviteRequest: req}}}
+			if got := c.asksRecording(); got != tt.want {
+				t.Errorf("asksRecording = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

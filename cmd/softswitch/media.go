@@ -31,6 +31,6 @@ func mediaConfig(cfg *config.Config, log *slog.Logger) (switching.MediaConfig, e
 	log.Info("media: anchored", "bind", m.BindAddr, "advertise", m.AdvertiseAddr, "ports", pool.Stats().Capacity,
 		"port_min", m.PortMin, "port_max", m.PortMax)
 	return switching.MediaConfig{Pool: pool, Advertise: m.AdvertiseAddr, LearnWindow: m.LearnWindow, Timeout: m.Timeout,
-		HoldTimeout: m.HoldTimeout, StatsInterval: m.StatsInterval, RecordDir: recordDir,
+		HoldTimeout: m.HoldTimeout, StatsInterval: m.StatsInterval, RecordDir: recordDir, RecordHeader: m.RecordHeader,
 		Direct: func(p string) bool { return direct[p] }, Record: func(p string) bool { return record[p] }}, nil
 }

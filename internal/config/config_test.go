@@ -196,6 +196,7 @@ func TestInvalid(t *testing.T) {
 		{"media.port_max below min", "media: {port_min: 30000, port_max: 20000}\n", "media.port_max"},
 		{"media.timeout negative", "media: {timeout: -1s}\n", "media.timeout"},
 		{"media.hold_timeout negative", "media: {hold_timeout: -1s}\n", "media.hold_timeout"},
+		{"media.record_header", "media: {record_header: \"X Record\"}\n", "media.record_header"},
 		{"media.read_buffer_bytes negative", "media: {read_buffer_bytes: -1}\n", "media.read_buffer_bytes"},
 		{"log.level", "log: {level: verbose}\n", "log.level"},
 		{"log.format", "log: {format: xml}\n", "log.format"},

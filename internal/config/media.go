@@ -44,6 +44,10 @@ type Media struct {
 	// RecordDir is where recordings go (one WAV per call). Default
 	// <data_dir>/recordings.
 	RecordDir string `yaml:"record_dir"`
+	// RecordHeader names a request header (e.g. X-Record) with which an
+	// authenticated caller asks for one call to be recorded, value "on";
+	// the dialer sets it per campaign. Default "" (no such header).
+	RecordHeader string `yaml:"record_header"`
 	// ReadBufferBytes (bytes) is SO_RCVBUF asked for each RTP socket;
 	// 0 keeps the kernel's default.
 	ReadBufferBytes int `yaml:"read_buffer_bytes"`
@@ -112,6 +116,9 @@ func (m *Media) Validate() error {
 			return fieldErr(d.name, "must not be negative, got %s", d.v)
 		}
 	}
+	if m.RecordHeader != "" && !validHeaderName(m.RecordHeader) {
+		return fieldErr("media.record_header", "must be a SIP header name (letters, digits, '-'), got %q", m.RecordHeader)
+	}
 	if m.ReadBufferBytes < 0 {
 		return fieldErr("media.read_buffer_bytes", "must not be negative, got %d", m.ReadBufferBytes)
 	}
@@ -146,4 +153,15 @@ func (c *Config) MediaPolicy() (direct, record map[string]bool) {
 		mark(fmt.Sprintf("route:%s", r.Prefix), r.DirectMedia, r.Record)
 	}
 	return direct, record
+}
+
+// validHeaderName reports whether s is a plain header name (RFC 3261
+// §25.1 token, letters, digits and '-' here).
+func validHeaderName(s string) bool {
+	for _, r := range s {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
 }
