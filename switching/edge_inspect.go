@@ -342,7 +342,40 @@ func (e *edge) datagram(st *edgeMsg, data []byte, src netip.AddrPort, reply func
 		e.refuse(st, p, "UDP", src.Addr(), send)
 		return nil, false
 	}
+	if e.shed(st, send) {
+		return nil, false
+	}
 	return st.out, true
+}
+
+// shed answers a new INVITE 503 here, statelessly (RFC 3261 §8.2.7),
+// while the switch is overloaded (Overload): a shed call then costs the
+// edge's framing and no parse, transaction or goroutine of sipgo's, which
+// is what lets the switch keep up with the calls it does take. In-dialog
+// requests (a To tag) and every other method pass. The caller's ACK of
+// the 503 matches no transaction and is absorbed.
+func (e *edge) shed(st *edgeMsg, send func([]byte)) bool {
+	o := e.overload
+	if o == nil || !o.shedding.Load() || !st.request || !bytes.Equal(st.bytes(st.method), []byte("INVITE")) {
+		return false
+	}
+	if to, ok := st.first("to"); !ok {
+		return false
+	} else if _, tagged := headerParam(st.bytes(to.value), "tag", true); tagged {
+		return false
+	}
+	ok, ans := st.answer(nil, 503, "Service Unavailable (Overloaded)")
+	if !ok {
+		return false
+	}
+	// Retry-After (RFC 3261 §20.33) before the final empty line.
+	ans = append(ans[:len(ans)-len("Content-Length: 0\r\n\r\n")], "Retry-After: "...)
+	ans = strconv.AppendInt(ans, int64(max(1, int(o.RetryAfter/time.Second))), 10)
+	ans = append(ans, "\r\nContent-Length: 0\r\n\r\n"...)
+	o.shed.Add(1)
+	e.m.response(503)
+	send(ans)
+	return true
 }
 
 // oversize reads what it can of a message over the size limit, for the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +135,62 @@ func TestEdgeMeasuresQueueWait(t *testing.T) {
 	}
 	if !o.shedding.Load() {
 		t.Error("not shedding after a backlog over the threshold")
+	}
+}
+
+// TestEdgeShedsNewInvites: while the switch sheds, the edge answers a new
+// INVITE 503 with Retry-After itself, statelessly, and passes everything
+// else (a re-INVITE, other methods) on; while it does not, every INVITE
+// passes.
+func TestEdgeShedsNewInvites(t *testing.T) {
+	invite := func(to string) []byte {
+		return crlf("INVITE sip:6001@127.0.0.1 SIP/2.0\n" +
+			"Via: SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bKshed1;rport\n" +
+			"Max-Forwards: 70\n" +
+			"From: <sip:6000@example.com>;tag=1\n" +
+			"To: " + to + "\n" +
+			"Call-ID: shed1\n" +
+			"CSeq: 1 INVITE\n" +
+			"Content-Length: 0\n\n")
+	}
+	options := crlf(optionsHead + "Content-Length: 0\n\n")
+	tests := []struct {
+		name     string
+		shedding bool
+		msg      []byte
+		shed     bool
+	}{
+		{"new INVITE, overloaded", true, invite("<sip:6001@127.0.0.1>"), true},
+		{"re-INVITE, overloaded", true, invite("<sip:6001@127.0.0.1>;tag=abc"), false},
+		{"OPTIONS, overloaded", true, options, false},
+		{"new INVITE, not overloaded", false, invite("<sip:6001@127.0.0.1>"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := testEdge(t, EdgeConfig{})
+			e.overload = &Overload{Threshold: time.Millisecond, RetryAfter: 3 * time.Second}
+			e.overload.shedding.Store(tt.shedding)
+			r := runDatagram(t, e, tt.msg, testSrc)
+			if !tt.shed {
+				if r.out == nil || r.answer != nil {
+					t.Fatalf("not passed on (answered %q)", r.answer)
+				}
+				return
+			}
+			if r.out != nil {
+				t.Fatal("a shed INVITE was passed on to sipgo")
+			}
+			a := string(r.answer)
+			if !strings.HasPrefix(a, "SIP/2.0 503 ") || !strings.Contains(a, "\r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n") ||
+				!strings.Contains(a, "Call-ID: shed1\r\n") || !strings.Contains(a, ";tag=") {
+				t.Errorf("answer:\n%s", a)
+			}
+			if r.to != testSrc {
+				t.Errorf("answered to %s, want the source %s (rport)", r.to, testSrc)
+			}
+			if e.overload.ShedCount() != 1 {
+				t.Errorf("shed count %d, want 1", e.overload.ShedCount())
+			}
+		})
 	}
 }
