@@ -1331,3 +1331,38 @@ func TestE2EMediaEarly(t *testing.T) {
 		t.Errorf("caller's 183 names %s, want the A-leg relay %s:\n%s", sdp, a, msg)
 	}
 }
+
+// TestE2EMediaRecordHeader: with media.record_header set, the caller's
+// INVITE asks for one call to be recorded; "off", or no such setting,
+// records nothing (the subscriber has no record: true).
+func TestE2EMediaRecordHeader(t *testing.T) {
+	itest.RequireSIPp(t)
+	sw := mediaSwitch(t, itest.Options{}, "record_header: X-Record")
+	for _, tc := range []struct {
+		ask  string
+		want int
+	}{{"on", 1}, {"off", 0}} {
+		t.Run(tc.ask, func(t *testing.T) {
+			pa, pb := rtpPeer(t, false), rtpPeer(t, false)
+			uas := mediaUAS(t, sw, callee, int(pb.Addr().Port()), 1)
+			uac := mediaUAC(t, sw, "uac_media_record", callee, "127.0.0.1", int(pa.Addr().Port()), "-d", "2000", "-key", "record", tc.ask)
+			call := waitAnchored(t, sw, 1)[0]
+			sendAll(t, send{from: pa, to: call.A, s: rtppeer.Stream{SSRC: ssrcA, Count: 25}})
+			waitStream(t, pb, ssrcA, 25)
+			mustSucceed(t, "caller", uac, 1, 20*time.Second)
+			mustSucceed(t, "callee", uas, 1, 10*time.Second)
+			waitNoActiveCalls(t, sw)
+			mediaCallCDR(t, sw, call.CallID) // the call is over and billed
+			recs := payloadsOf[domain.Recording](t, callEventsOf(t, sw, call.CallID), domain.TypeRecording)
+			if len(recs) != tc.want {
+				t.Fatalf("X-Record: %s gave %d call.recording events, want %d", tc.ask, len(recs), tc.want)
+			}
+			for _, r := range recs {
+				b, err := os.ReadFile(r.Path)
+				if err != nil || sha256Hex(b) != r.SHA256 {
+					t.Errorf("recording %s: %v, hash %s vs event %s", r.Path, err, sha256Hex(b), r.SHA256)
+				}
+			}
+		})
+	}
+}
