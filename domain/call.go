@@ -366,34 +366,22 @@ func endOf(at, until time.Time) time.Time {
 }
 
 // MediaAnchored records where one leg's media goes after its SDP was
-// applied. Media events are recorded only on a live call.
-func (c *Call) MediaAnchored(e MediaAnchored, at time.Time) {
-	if !c.Ended() {
-		e.CallID = c.id
-		c.record(e, at)
-	}
-}
+// applied. Media events are recorded only on a live call (recordLive).
+func (c *Call) MediaAnchored(e MediaAnchored, at time.Time) { e.CallID = c.id; c.recordLive(e, at) }
 
 // DTMF records one digit the relay passed on.
-func (c *Call) DTMF(e DTMF, at time.Time) {
-	if !c.Ended() {
-		e.CallID = c.id
-		c.record(e, at)
-	}
-}
+func (c *Call) DTMF(e DTMF, at time.Time) { e.CallID = c.id; c.recordLive(e, at) }
 
 // RecordMediaStats records a media quality snapshot.
-func (c *Call) RecordMediaStats(e MediaStats, at time.Time) {
-	if !c.Ended() {
-		e.CallID = c.id
-		c.record(e, at)
-	}
-}
+func (c *Call) RecordMediaStats(e MediaStats, at time.Time) { e.CallID = c.id; c.recordLive(e, at) }
 
 // Recorded records the call's finished recording.
-func (c *Call) Recorded(e Recording, at time.Time) {
+func (c *Call) Recorded(e Recording, at time.Time) { e.CallID = c.id; c.recordLive(e, at) }
+
+// recordLive records ev unless the call has ended: what the relay reports
+// after call.ended (a late digit) belongs to no CDR.
+func (c *Call) recordLive(ev Event, at time.Time) {
 	if !c.Ended() {
-		e.CallID = c.id
-		c.record(e, at)
+		c.record(ev, at)
 	}
 }
