@@ -370,7 +370,7 @@ func (e *edge) shed(st *edgeMsg, send func([]byte)) bool {
 	}
 	// Retry-After (RFC 3261 §20.33) before the final empty line.
 	ans = append(ans[:len(ans)-len("Content-Length: 0\r\n\r\n")], "Retry-After: "...)
-	ans = strconv.AppendInt(ans, int64(max(1, int(o.RetryAfter/time.Second))), 10)
+	ans = strconv.AppendInt(ans, int64(o.retryAfter()), 10)
 	ans = append(ans, "\r\nContent-Length: 0\r\n\r\n"...)
 	o.shed.Add(1)
 	e.m.response(503)

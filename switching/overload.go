@@ -72,11 +72,15 @@ func (o *Overload) Shed(req *sip.Request, tx sip.ServerTransaction, m *Metrics) 
 	}
 	o.shed.Add(1)
 	res := sip.NewResponseFromRequest(req, 503, "Service Unavailable (Overloaded)", nil)
-	res.AppendHeader(sip.NewHeader("Retry-After", strconv.Itoa(max(1, int(o.RetryAfter/time.Second)))))
+	res.AppendHeader(sip.NewHeader("Retry-After", strconv.Itoa(o.retryAfter())))
 	m.response(503)
 	_ = tx.Respond(res)
 	return true
 }
+
+// retryAfter is the Retry-After of a shed INVITE, in whole seconds (RFC
+// 3261 §20.33), at least 1.
+func (o *Overload) retryAfter() int { return max(1, int(o.RetryAfter/time.Second)) }
 
 // ShedCount is how many INVITEs were shed.
 func (o *Overload) ShedCount() uint64 {
