@@ -11,6 +11,7 @@ import (
 
 	"softswitch/domain"
 	"softswitch/interconnect/number"
+	"softswitch/media"
 )
 
 // call is one B2BUA call: the caller's dialog, the forks, and the aggregate
@@ -63,8 +64,10 @@ type call struct {
 	// sides are the two confirmed dialogs once answered (talk.go).
 	sides [2]*side
 	// media is the call's anchored media (media.go), nil when its media
-	// goes end to end.
+	// goes end to end; offer is the caller's SDP, parsed once at the INVITE
+	// (nil without a body, or with anchoring off).
 	media *callMedia
+	offer *media.Description
 }
 
 // callerKey is a caller's Call-ID and From tag.

@@ -86,9 +86,11 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		b.reply(tx, req, 483, "Too Many Hops")
 		return
 	}
+	var offer *media.Description
 	if b.cfg.Media.On() {
 		// The offer is checked before a call or a port exists for it.
-		if err := checkOffer(req.Body()); err != nil {
+		var err error
+		if offer, err = parseOffer(req.Body()); err != nil {
 			b.refuseSDP(req, tx, err)
 			return
 		}
@@ -103,7 +105,7 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	callID := req.CallID().Value()
 	fromTag, _ := req.From().Params.Get("tag")
 	c := &call{b: b, id: b.ids.Next(), aCallID: callID, callerKey: callerKey{callID, fromTag}, aSource: req.Source(), aTx: tx, aTimer: aTimer,
-		started: started, cancelled: make(chan struct{}), inbound: inbound, transit: transit}
+		started: started, cancelled: make(chan struct{}), inbound: inbound, transit: transit, offer: offer}
 	if !b.claim(c) {
 		// The same request again with a new branch, merged on its way
 		// here (RFC 3261 §8.2.2.2); another From tag is another call.

@@ -86,9 +86,6 @@ type relay interface {
 // switch keeps of the SDP it rewrote for each leg.
 type callMedia struct {
 	s relay
-	// offer is the caller's SDP as it came (a B-leg's offer is re-made from
-	// it for each fork, filtered to that trunk's codecs).
-	offer []byte
 	// sessID is the switch's own o= session id towards both legs; version
 	// and sent the o= version and last body sent to each leg (RFC 3264 §8:
 	// one higher only when the body changed).
@@ -119,14 +116,14 @@ func sdpRefusal(err error) (int, string) {
 	return 500, "Server Internal Error"
 }
 
-// checkOffer parses an INVITE's SDP before anything is set up for it, so
-// a body the switch cannot anchor is refused with a reason at once.
-func checkOffer(body []byte) error {
+// parseOffer parses an INVITE's SDP before anything is set up for it, so
+// a body the switch cannot anchor is refused with a reason at once; the
+// call keeps the result (nil for an INVITE without a body).
+func parseOffer(body []byte) (*media.Description, error) {
 	if len(body) == 0 {
-		return nil
+		return nil, nil
 	}
-	_, err := media.ParseSDP(body)
-	return err
+	return media.ParseSDP(body)
 }
 
 // callerParty names the caller for media.direct and media.record: the
@@ -173,15 +170,10 @@ func (c *call) openMedia(ctx context.Context, parties ...string) *domain.CallFai
 // anchored: its offer comes in the callee's answer.
 func (c *call) startMedia(ctx context.Context, parties ...string) error {
 	mc := c.b.cfg.Media
-	body := c.a.InviteRequest.Body()
-	if !mc.On() || len(body) == 0 || mc.direct(parties...) {
+	if !mc.On() || c.offer == nil || mc.direct(parties...) {
 		return nil
 	}
-	desc, err := media.ParseSDP(body)
-	if err != nil {
-		return err
-	}
-	m := &callMedia{offer: body, sessID: rand.Uint64N(1<<62) + 1, dtmf: make(chan media.DTMF, 32)}
+	m := &callMedia{sessID: rand.Uint64N(1<<62) + 1, dtmf: make(chan media.DTMF, 32)}
 	cfg := media.SessionConfig{Logger: c.b.log.With("call", c.id), LearnWindow: mc.LearnWindow, OnDTMF: func(d media.DTMF) {
 		select {
 		case m.dtmf <- d:
@@ -205,7 +197,7 @@ func (c *call) startMedia(ctx context.Context, parties ...string) error {
 	}
 	m.s = s
 	c.media = m
-	c.applySDP(media.A, desc)
+	c.applySDP(media.A, c.offer)
 	return nil
 }
 
@@ -271,11 +263,14 @@ func (c *call) offerFor(leg *bLeg) ([]byte, error) {
 	if c.media == nil || leg.direct {
 		return filterCodecs(body, codecs)
 	}
-	desc, err := media.ParseSDP(c.media.offer)
-	if err != nil {
-		return nil, err
-	}
+	desc := c.offer
 	if len(codecs) > 0 {
+		// FilterCodecs changes the description it is given: each trunk
+		// filters a copy of the caller's offer of its own.
+		var err error
+		if desc, err = media.ParseSDP(body); err != nil {
+			return nil, err
+		}
 		if err := desc.FilterCodecs(codecs); err != nil {
 			return nil, err
 		}
