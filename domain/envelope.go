@@ -41,6 +41,25 @@ type Envelope struct {
 	Position uint64 `json:"position,omitempty"`
 	// Payload is the JSON encoding of the event.
 	Payload json.RawMessage `json:"payload"`
+
+	// event is the value Payload encodes, when this process sealed it: an
+	// in-memory handoff (the journal keeps recent envelopes, and the CDR
+	// builder folds them) then skips decoding JSON it has just encoded.
+	// It is never serialised, and used only while the envelope still holds
+	// the very payload it was sealed with (same bytes in memory, same type
+	// and version): whoever replaces Payload, Type or Version gets a decode.
+	event  Event
+	sealed json.RawMessage
+}
+
+// sealedEvent is env.event when it still describes env.
+func (env *Envelope) sealedEvent() Event {
+	if env.event == nil || len(env.sealed) != len(env.Payload) || len(env.Payload) == 0 ||
+		&env.sealed[0] != &env.Payload[0] ||
+		env.event.EventType() != env.Type || env.event.SchemaVersion() != env.Version {
+		return nil
+	}
+	return env.event
 }
 
 // ErrUnknownEventType is returned by Decode for a type it does not know.
@@ -66,11 +85,18 @@ func Seal(ev Event, id, node string, seq uint64, at time.Time) (Envelope, error)
 		Node:      node,
 		Time:      at.UTC(),
 		Payload:   payload,
+		event:     ev,
+		sealed:    payload,
 	}, nil
 }
 
 // Decode turns an envelope back into its event, as a value of the event's
 // type (never a pointer).
 func Decode(env Envelope) (Event, error) {
+	if ev := env.sealedEvent(); ev != nil {
+		// Sealed here: Payload is its encoding (Seal), and events are
+		// values nobody mutates after sealing.
+		return ev, nil
+	}
 	return decodePayload(env.Type, env.Version, env.Payload)
 }

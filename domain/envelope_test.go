@@ -70,12 +70,19 @@ func TestSealDecodeRoundTrip(t *testing.T) {
 			if env.Aggregate != ev.AggregateKey() || env.Seq != 3 || env.Version != 1 {
 				t.Fatalf("bad envelope %+v", env)
 			}
-			got, err := Decode(env)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, ev) {
-				t.Fatalf("round trip: got %#v want %#v", got, ev)
+			// Sealed here, Decode hands back the value itself; read
+			// back from a log (no sealed value), it decodes the payload.
+			// Both must be the event, as a value of its type.
+			fromLog := env
+			fromLog.event = nil
+			for name, e := range map[string]Envelope{"sealed": env, "from log": fromLog} {
+				got, err := Decode(e)
+				if err != nil {
+					t.Fatal(name, err)
+				}
+				if !reflect.DeepEqual(got, ev) {
+					t.Fatalf("%s: round trip: got %#v want %#v", name, got, ev)
+				}
 			}
 		})
 	}
@@ -94,6 +101,42 @@ func TestDecodeErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := Decode(tt.env); !errors.Is(err, tt.want) {
 				t.Fatalf("got %v want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeSealedOnlyWhileUnchanged: the sealed value is handed back only
+// while the envelope still holds the payload, type and version it was
+// sealed with; any replacement is decoded (or refused) as from a log.
+func TestDecodeSealedOnlyWhileUnchanged(t *testing.T) {
+	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	sealed, err := Seal(NodeAlive{Node: "n1"}, "n1-1", "n1", 1, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		change  func(*Envelope)
+		want    Event
+		wantErr error
+	}{
+		{"unchanged", func(*Envelope) {}, NodeAlive{Node: "n1"}, nil},
+		{"payload replaced", func(e *Envelope) { e.Payload = []byte(`{"node":"n2"}`) }, NodeAlive{Node: "n2"}, nil},
+		{"payload copied", func(e *Envelope) { e.Payload = append([]byte(nil), e.Payload...) }, NodeAlive{Node: "n1"}, nil},
+		{"newer version", func(e *Envelope) { e.Version = 99 }, nil, ErrUnsupportedVersion},
+		{"other type", func(e *Envelope) { e.Type = "nope" }, nil, ErrUnknownEventType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := sealed
+			tt.change(&env)
+			got, err := Decode(env)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr == nil && !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %#v, want %#v", got, tt.want)
 			}
 		})
 	}

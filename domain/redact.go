@@ -40,7 +40,7 @@ func RedactSecrets(env Envelope) Envelope {
 	if err := json.Unmarshal(env.Payload, &m); err != nil {
 		// Not an object: it cannot be this type's payload, and holds no
 		// field to redact. Nothing of it is shown as a secret either.
-		env.Payload = json.RawMessage(`{}`)
+		env.Payload, env.event = json.RawMessage(`{}`), nil
 		return env
 	}
 	changed := false
@@ -55,9 +55,10 @@ func RedactSecrets(env Envelope) Envelope {
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
-		env.Payload = json.RawMessage(`{}`)
+		env.Payload, env.event = json.RawMessage(`{}`), nil
 		return env
 	}
-	env.Payload = b
+	// The sealed value holds the secrets the payload no longer does.
+	env.Payload, env.event = b, nil
 	return env
 }

@@ -50,9 +50,20 @@ func TestRedactSecrets(t *testing.T) {
 			if strings.Contains(string(got.Payload), md5) || strings.Contains(string(got.Payload), sha) {
 				t.Fatalf("an HA1 left: %s", got.Payload)
 			}
-			// Everything but the payload is the envelope's own.
+			// Everything but the payload is the envelope's own; a
+			// redacted envelope no longer carries the sealed value, which
+			// holds the secrets.
+			if string(got.Payload) != string(before) {
+				if got.event != nil {
+					t.Fatalf("redacted envelope still carries its sealed event %+v", got.event)
+				}
+				if _, err := Decode(got); err != nil && tt.env.event != nil {
+					t.Fatalf("redacted envelope does not decode: %v", err)
+				}
+			}
 			g, e := got, tt.env
 			g.Payload, e.Payload = nil, nil
+			g.event, e.event = nil, nil
 			if !reflect.DeepEqual(g, e) {
 				t.Errorf("envelope changed: %+v, want %+v", g, e)
 			}

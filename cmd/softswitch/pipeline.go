@@ -217,11 +217,9 @@ func (p *pipeline) runJournalCDRs(ctx context.Context, raw, store cdr.Store, log
 		return err
 	}
 	p.cdrs.Store(&cdrSink{store: raw, stats: b.Stats})
-	sub, err := wmjournal.New(p.journal, wmjournal.Config{StartFrom: raw.Checkpoint}, watermill.NewSlogLogger(log))
-	if err != nil {
-		return err
-	}
-	return cdr.Run(ctx, sub, eventsTopic, b, nil, log)
+	// No router here: the builder reads the journal directly, and from its
+	// in-memory ring while it keeps up (cdr.Tail explains why).
+	return cdr.Tail(ctx, p.journal, raw.Checkpoint, b, log)
 }
 
 // runKafkaCDRs consumes the events topic in a consumer group: builders

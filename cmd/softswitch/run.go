@@ -19,9 +19,6 @@ import (
 	"softswitch/switching/auth"
 )
 
-// eventsTopic is the watermill topic of the node's event log.
-const eventsTopic = "events"
-
 func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	var cf commonFlags
 	fs := newFlagSet("run", &cf)

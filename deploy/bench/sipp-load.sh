@@ -13,6 +13,9 @@
 #   --bin PATH     prebuilt softswitch binary (default: go build ./cmd/softswitch)
 #   --hold MS      call hold time before the BYE (default 0)
 #   --port N       SIP port of the target on 127.0.0.1 (default 15060)
+#   --profile S    CPU profile of the switch for S seconds from 3 s into the
+#                  load (admin /debug/pprof/profile), saved as
+#                  <label>.cpu.pprof in the log dir with its -top head
 #   --shed         overload step: the UAC is uac_shed.xml, for which a 503
 #                  (the switch shedding, sip.overload_queue_delay) is an
 #                  expected outcome; shed calls are counted apart, and
@@ -39,7 +42,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 sippdir="$root/deploy/sipp"
 
-target="" rate="" duration=15 hold=0 port=15060 bin="" shed=0
+target="" rate="" duration=15 hold=0 port=15060 bin="" shed=0 profile=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --target) target=$2; shift 2 ;;
@@ -49,6 +52,7 @@ while [[ $# -gt 0 ]]; do
     --port) port=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --shed) shed=1; shift ;;
+    --profile) profile=$2; shift 2 ;;
     -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -145,6 +149,11 @@ run_one() { # target [label]
   local limit=$(( rate * 5 )) total=$(( rate * duration ))
   local fam; fam=$(family "$target_pid")
   local t0 c0; t0=$(date +%s.%N); c0=$(cpu_ticks $fam)
+  local prof_pid=""
+  if (( profile > 0 )) && [[ $t == switch ]]; then
+    ( sleep 3; curl -fsS -o "$work/$label.cpu.pprof" "http://127.0.0.1:$http_port/debug/pprof/profile?seconds=$profile" ) &
+    prof_pid=$!
+  fi
   # bounded twice: -m calls, and timeout(1) well past the nominal duration
   local uac=uac.xml shedargs=()
   if (( shed )); then uac=uac_shed.xml; shedargs=(-trace_logs -log_file "$work/$label.shed.log"); fi
@@ -154,6 +163,11 @@ run_one() { # target [label]
        -trace_stat -stf "$work/$t.uac.stat.csv" -fd 1 \
        "127.0.0.1:$port" >"$work/$t.uac.out" 2>&1 || true
   local t1 c1; t1=$(date +%s.%N); fam=$(family "$target_pid"); c1=$(cpu_ticks $fam)
+  if [[ -n $prof_pid ]]; then
+    wait "$prof_pid" 2>/dev/null || true
+    go tool pprof -top "$bin" "$work/$label.cpu.pprof" 2>/dev/null | head -40 >"$work/$label.cpu.top" || true
+    echo "CPU profile: $work/$label.cpu.pprof (top: $work/$label.cpu.top)"
+  fi
 
   kill -USR1 "$uas_pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$uas_pid" 2>/dev/null || break; sleep 0.1; done

@@ -35,7 +35,8 @@ type Journal struct {
 	readBufs sync.Pool
 	sidecars sync.WaitGroup // sidecar writes of sealed segments in flight
 
-	head atomic.Uint64 // last durable position
+	head   atomic.Uint64 // last durable position
+	recent *recent       // the newest durable envelopes, for readers that keep up
 
 	mu     sync.RWMutex
 	segs   []*segment
@@ -86,6 +87,7 @@ func open(ctx context.Context, dir string, opts Options, logger *slog.Logger, lo
 		closing:    make(chan struct{}),
 		writerDone: make(chan struct{}),
 		notify:     make(chan struct{}),
+		recent:     newRecent(recentEnvelopes),
 	}
 	var f *os.File
 	if len(segs) == 0 {

@@ -34,6 +34,20 @@ func (j *Journal) Read(ctx context.Context, from uint64, fn func(domain.Envelope
 		return eventstore.ErrClosed
 	}
 	head := j.head.Load()
+	j.mu.RUnlock()
+	if from > head {
+		return nil
+	}
+	if envs, ok := j.recent.span(nil, from, head); ok {
+		j.stats.memoryReads.Add(1)
+		return readRecent(ctx, envs, fn)
+	}
+	j.stats.segmentReads.Add(1)
+	j.mu.RLock()
+	if j.closed {
+		j.mu.RUnlock()
+		return eventstore.ErrClosed
+	}
 	i := sort.Search(len(j.segs), func(i int) bool { return j.segs[i].base > from }) - 1
 	var snap []segment
 	if from <= head && i >= 0 {
@@ -51,6 +65,21 @@ func (j *Journal) Read(ctx context.Context, from uint64, fn func(domain.Envelope
 			off = snap[k].seek(from)
 		}
 		if done, err := r.segment(&snap[k], off); done || err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readRecent hands envelopes copied from the recent ring to fn.
+func readRecent(ctx context.Context, envs []domain.Envelope, fn func(domain.Envelope) error) error {
+	for k := range envs {
+		if k%readCtxEvery == readCtxEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := fn(envs[k]); err != nil {
 			return err
 		}
 	}

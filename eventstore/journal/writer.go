@@ -19,8 +19,9 @@ type encodeBuf struct {
 
 // appendReq is one Append call waiting for its group commit.
 type appendReq struct {
-	frames []byte   // encoded by the caller; stamped by the writer
-	hashes []uint64 // aggHash of each frame's aggregate, computed by the caller
+	frames []byte            // encoded by the caller; stamped by the writer
+	hashes []uint64          // aggHash of each frame's aggregate, computed by the caller
+	envs   []domain.Envelope // the caller's, one per frame, for the recent ring
 	done   chan appendResult
 	first  uint64
 }
@@ -42,6 +43,7 @@ type writer struct {
 	buf         []byte
 	pendingIdx  []indexEntry
 	pendingAgg  []aggEntry
+	pendingEnvs []domain.Envelope // the envelopes of buf's frames, for recent
 	batch       []*appendReq
 	failed      error
 }
@@ -73,7 +75,7 @@ func (j *Journal) Append(ctx context.Context, envs []domain.Envelope) error {
 		hashes = append(hashes, aggHash(envs[i].Aggregate))
 	}
 	eb.frames, eb.hashes = frames, hashes
-	r := &appendReq{frames: frames, hashes: hashes, done: make(chan appendResult, 1)}
+	r := &appendReq{frames: frames, hashes: hashes, envs: envs, done: make(chan appendResult, 1)}
 	select {
 	case j.reqs <- r:
 	case <-j.closing:
@@ -168,6 +170,7 @@ func (j *Journal) commit(batch []*appendReq) {
 			}
 			w.pendingAgg = append(w.pendingAgg, aggEntry{hash: r.hashes[k], off: off})
 			w.buf = append(w.buf, frame...)
+			w.pendingEnvs = append(w.pendingEnvs, r.envs[k])
 			w.next++
 		}
 	}
@@ -206,6 +209,11 @@ func (j *Journal) flush() error {
 	j.stats.records.Add(w.next - 1 - w.seg.last)
 	j.stats.bytes.Add(uint64(len(w.buf)))
 	w.size += int64(len(w.buf))
+	// Into the ring before head moves, so a reader woken by publish finds
+	// them there.
+	j.recent.add(w.next-uint64(len(w.pendingEnvs)), w.pendingEnvs)
+	clear(w.pendingEnvs) // no payloads kept alive from here
+	w.pendingEnvs = w.pendingEnvs[:0]
 	j.publish(w.size, w.next-1, w.pendingIdx, w.pendingAgg)
 	w.buf = w.buf[:0]
 	w.pendingIdx = w.pendingIdx[:0]
