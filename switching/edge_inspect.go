@@ -86,6 +86,9 @@ type edge struct {
 	linger time.Duration
 	// overload learns the receive queue's wait from each datagram.
 	overload *Overload
+	// tagPrefix starts the To tag of every stateless answer, so the ACK
+	// of one is known without a transaction and dropped (absorbAck).
+	tagPrefix string
 }
 
 func newEdge(cfg EdgeConfig, silenced func(ip, userAgent string) bool, m *Metrics, log *slog.Logger) *edge {
@@ -95,7 +98,8 @@ func newEdge(cfg EdgeConfig, silenced func(ip, userAgent string) bool, m *Metric
 	}
 	return &edge{cfg: cfg, parser: sip.NewParser(), silenced: silenced,
 		limiter: newAnswerLimiter(cfg.ErrorAnswersPerSecond, time.Now),
-		m:       m, log: log, logged: &logEvery{interval: 10 * time.Second}, now: time.Now, linger: edgeLinger}
+		m:       m, log: log, logged: &logEvery{interval: 10 * time.Second}, now: time.Now, linger: edgeLinger,
+		tagPrefix: "e" + strconv.FormatUint(rand.Uint64()>>32, 36) + "-"}
 }
 
 // check is what the edge asks of a framed, canonical message beyond its
@@ -207,7 +211,7 @@ func (e *edge) refuse(st *edgeMsg, p edgeProblem, transport string, src netip.Ad
 		e.m.edge.errorAnswersDenied.Add(1)
 		return
 	}
-	ok, ans := st.answer(nil, p.code, p.reason)
+	ok, ans := st.answer(nil, p.code, p.reason, e.tagPrefix)
 	if !ok {
 		return
 	}
@@ -219,7 +223,7 @@ func (e *edge) refuse(st *edgeMsg, p edgeProblem, transport string, src netip.Ad
 // answer builds the stateless answer to the request in st (RFC 3261
 // §8.2.6: the Via fields, From, To with a tag, Call-ID and CSeq copied, in
 // their canonical form) into dst. ok is false when the request has no Via.
-func (st *edgeMsg) answer(dst []byte, code int, reason string) (ok bool, out []byte) {
+func (st *edgeMsg) answer(dst []byte, code int, reason, tagPrefix string) (ok bool, out []byte) {
 	out = dst
 	out = append(out, "SIP/2.0 "...)
 	out = strconv.AppendInt(out, int64(code), 10)
@@ -252,6 +256,7 @@ func (st *edgeMsg) answer(dst []byte, code int, reason string) (ok bool, out []b
 			// transaction, so any unique tag will do.
 			if _, has := headerParam(st.bytes(h.value), "tag", true); !has {
 				out = append(out, ";tag="...)
+				out = append(out, tagPrefix...)
 				out = strconv.AppendUint(out, rand.Uint64(), 36)
 			}
 		}
@@ -334,6 +339,12 @@ func (e *edge) datagram(st *edgeMsg, data []byte, src netip.AddrPort, reply func
 		return nil, false
 	}
 	st.appendBody(body)
+	// Before check, which parses the message as sipgo will: while
+	// overloaded, a shed INVITE and the ACK of a stateless answer cost the
+	// edge's framing only.
+	if e.shed(st, send) || e.absorbAck(st) {
+		return nil, false
+	}
 	if p := e.check(st); p.code != 0 {
 		e.refuse(st, p, "UDP", src.Addr(), send)
 		return nil, false
@@ -342,10 +353,27 @@ func (e *edge) datagram(st *edgeMsg, data []byte, src netip.AddrPort, reply func
 		e.refuse(st, p, "UDP", src.Addr(), send)
 		return nil, false
 	}
-	if e.shed(st, send) {
-		return nil, false
-	}
 	return st.out, true
+}
+
+// absorbAck drops the ACK of a stateless answer of the edge's (its To tag
+// starts with tagPrefix): the answer ended its transaction (RFC 3261
+// §17.2.1 leaves the ACK of a non-2xx to the transaction, and there is
+// none), so sipgo would parse it only to find nothing to match.
+func (e *edge) absorbAck(st *edgeMsg) bool {
+	if !st.request || !bytes.Equal(st.bytes(st.method), []byte("ACK")) {
+		return false
+	}
+	to, ok := st.first("to")
+	if !ok {
+		return false
+	}
+	tag, ok := headerParam(st.bytes(to.value), "tag", true)
+	if !ok || !bytes.HasPrefix(tag, []byte(e.tagPrefix)) {
+		return false
+	}
+	e.m.edge.acksAbsorbed.Add(1)
+	return true
 }
 
 // shed answers a new INVITE 503 here, statelessly (RFC 3261 §8.2.7),
@@ -364,7 +392,7 @@ func (e *edge) shed(st *edgeMsg, send func([]byte)) bool {
 	} else if _, tagged := headerParam(st.bytes(to.value), "tag", true); tagged {
 		return false
 	}
-	ok, ans := st.answer(nil, 503, "Service Unavailable (Overloaded)")
+	ok, ans := st.answer(nil, 503, "Service Unavailable (Overloaded)", e.tagPrefix)
 	if !ok {
 		return false
 	}

@@ -19,6 +19,7 @@ type edgeMetrics struct {
 	acceptErrors       atomic.Uint64
 	errorAnswers       atomic.Uint64
 	errorAnswersDenied atomic.Uint64
+	acksAbsorbed       atomic.Uint64
 }
 
 // writeTo writes the edge's metrics in the Prometheus text format.
@@ -35,5 +36,6 @@ func (e *edgeMetrics) writeTo(w io.Writer) {
 	fmt.Fprintf(w, "softswitch_sip_oversize_total{transport=\"udp\"} %d\nsoftswitch_sip_oversize_total{transport=\"tcp\"} %d\n", e.oversizeUDP.Load(), e.oversizeTCP.Load())
 	counter("softswitch_sip_tcp_accept_errors_total", "Failed accepts on the SIP TCP listener (file descriptors exhausted, ...); the listener backs off and goes on.", e.acceptErrors.Load())
 	counter("softswitch_sip_error_answers_total", "Error answers the SIP edge sent for messages it could not take (400, 413, 416, 505, 513).", e.errorAnswers.Load())
+	counter("softswitch_sip_edge_acks_absorbed_total", "ACKs of the edge's own stateless answers (a shed INVITE's 503, a 400) dropped at the edge: they end nothing (RFC 3261 §17.2.1).", e.acksAbsorbed.Load())
 	counter("softswitch_sip_error_answers_suppressed_total", "Error answers not sent: over sip.edge.error_answers_per_second for the source.", e.errorAnswersDenied.Load())
 }

@@ -194,3 +194,55 @@ func TestEdgeShedsNewInvites(t *testing.T) {
 		})
 	}
 }
+
+// TestEdgeAbsorbsAcksOfItsAnswers: the ACK of a shed INVITE's 503 (its To
+// tag is the edge's) is dropped at the edge and counted; an ACK of
+// anything else, a 2xx's in a dialog sipgo made, passes on.
+func TestEdgeAbsorbsAcksOfItsAnswers(t *testing.T) {
+	e := testEdge(t, EdgeConfig{})
+	e.overload = &Overload{Threshold: time.Millisecond, RetryAfter: time.Second}
+	e.overload.shedding.Store(true)
+	msg := func(method, to string) []byte {
+		return crlf(method + " sip:6001@127.0.0.1 SIP/2.0\n" +
+			"Via: SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bKshed2;rport\n" +
+			"Max-Forwards: 70\n" +
+			"From: <sip:6000@example.com>;tag=1\n" +
+			"To: " + to + "\n" +
+			"Call-ID: shed2\n" +
+			"CSeq: 1 " + method + "\n" +
+			"Content-Length: 0\n\n")
+	}
+	r := runDatagram(t, e, msg("INVITE", "<sip:6001@127.0.0.1>"), testSrc)
+	_, tag, ok := strings.Cut(string(r.answer), "To: <sip:6001@127.0.0.1>;tag=")
+	if !ok {
+		t.Fatalf("503 without a To tag:\n%s", r.answer)
+	}
+	tag, _, _ = strings.Cut(tag, "\r\n")
+	if !strings.HasPrefix(tag, e.tagPrefix) {
+		t.Fatalf("503's To tag %q lacks the edge's prefix %q", tag, e.tagPrefix)
+	}
+	tests := []struct {
+		name   string
+		msg    []byte
+		passed bool
+	}{
+		{"ACK of the 503", msg("ACK", "<sip:6001@127.0.0.1>;tag="+tag), false},
+		{"ACK of a dialog", msg("ACK", "<sip:6001@127.0.0.1>;tag=abc"), true},
+		{"BYE with the edge's tag", msg("BYE", "<sip:6001@127.0.0.1>;tag="+tag), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.m.edge.acksAbsorbed.Load()
+			r := runDatagram(t, e, tt.msg, testSrc)
+			if got := r.out != nil; got != tt.passed {
+				t.Fatalf("passed on = %v, want %v", got, tt.passed)
+			}
+			if r.answer != nil {
+				t.Fatalf("answered %q", r.answer)
+			}
+			if n := e.m.edge.acksAbsorbed.Load() - before; n != map[bool]uint64{true: 0, false: 1}[tt.passed] {
+				t.Fatalf("absorbed %d", n)
+			}
+		})
+	}
+}

@@ -10,6 +10,10 @@
 #   sipp-load.sh --target both     --rate 500        # switch, then Kamailio, + ratio
 #   sipp-load.sh --target media    --rate 500        # switch with media.enabled: false, then anchored, + ratio
 # Options:
+# Environment: SOFTSWITCH_BENCH_EXTRA_YAML is appended to the switch's
+# config (top-level keys other than sip/http/subscribers);
+# SOFTSWITCH_BENCH_SIP_YAML is one more line inside its sip: block, for
+# example 'udp_shards: 2'.
 #   --bin PATH     prebuilt softswitch binary (default: go build ./cmd/softswitch)
 #   --hold MS      call hold time before the BYE (default 0)
 #   --port N       SIP port of the target on 127.0.0.1 (default 15060)
@@ -35,7 +39,9 @@
 #   4. the UAS is stopped with SIGUSR1 (SIGTERM would count its lingering
 #      calls as failed), the target with SIGTERM, each by pid
 # Printed: offered rate, successful calls/s, failed %, target CPU (cores and
-# µs per call) from /proc/PID/stat (machine-wide figures are wrong on this VM).
+# µs per call) from /proc/PID/stat (machine-wide figures are wrong on this VM),
+# and the SIPp UAC's and UAS's CPU in cores (on 2 vCPUs, a step whose SIPp
+# needs more than the target leaves is the load generator's ceiling).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -97,6 +103,7 @@ sip:
   auth_algorithms: ["MD5"]
   ring_timeout: "30s"
   max_call_duration: "1h"
+${SOFTSWITCH_BENCH_SIP_YAML:+  $SOFTSWITCH_BENCH_SIP_YAML}
 http:
   listen: "127.0.0.1:$http_port"
 subscribers:
@@ -151,18 +158,25 @@ run_one() { # target [label]
   local t0 c0; t0=$(date +%s.%N); c0=$(cpu_ticks $fam)
   local prof_pid=""
   if (( profile > 0 )) && [[ $t == switch ]]; then
-    ( sleep 3; curl -fsS -o "$work/$label.cpu.pprof" "http://127.0.0.1:$http_port/debug/pprof/profile?seconds=$profile" ) &
+    ( sleep 3; curl -fsS -o "$work/$label.cpu.pprof" "http://127.0.0.1:$http_port/debug/pprof/profile?seconds=$profile"
+      if [[ -n ${SOFTSWITCH_BENCH_TRACE:-} ]]; then  # then a short execution trace
+        curl -fsS -o "$work/$label.trace.out" "http://127.0.0.1:$http_port/debug/pprof/trace?seconds=2"; fi ) &
     prof_pid=$!
   fi
   # bounded twice: -m calls, and timeout(1) well past the nominal duration
   local uac=uac.xml shedargs=()
   if (( shed )); then uac=uac_shed.xml; shedargs=(-trace_logs -log_file "$work/$label.shed.log"); fi
-  timeout $(( duration + 30 )) sipp -sf "$sippdir/$uac" "${shedargs[@]}" "${common[@]}" -p "$uac_port" -cp 18890 -mp 26200 \
+  local u0; u0=$(cpu_ticks "$uas_pid")
+  # bash's time reports the UAC's CPU (user + sys of the reaped child), so
+  # a run says whether the load generator, not the target, filled the box
+  local TIMEFORMAT='%U %S'
+  { time timeout $(( duration + 30 )) sipp -sf "$sippdir/$uac" "${shedargs[@]}" "${common[@]}" -p "$uac_port" -cp 18890 -mp 26200 \
        -s 6001 -key caller 6000 "${auth[@]}" -d "$hold" \
        -r "$rate" -l "$limit" -m "$total" -recv_timeout 10000 \
        -trace_stat -stf "$work/$t.uac.stat.csv" -fd 1 \
-       "127.0.0.1:$port" >"$work/$t.uac.out" 2>&1 || true
+       "127.0.0.1:$port" >"$work/$t.uac.out" 2>&1 || true; } 2>"$work/$t.uac.time"
   local t1 c1; t1=$(date +%s.%N); fam=$(family "$target_pid"); c1=$(cpu_ticks $fam)
+  local u1; u1=$(cpu_ticks "$uas_pid")
   if [[ -n $prof_pid ]]; then
     wait "$prof_pid" 2>/dev/null || true
     go tool pprof -top "$bin" "$work/$label.cpu.pprof" 2>/dev/null | head -40 >"$work/$label.cpu.top" || true
@@ -195,6 +209,9 @@ run_one() { # target [label]
     printf '%-13s shed %d of %d calls (%.2f %%) with 503\n' "$label" "$shedn" "$(( ok + shedn + failed ))" \
       "$(echo "100 * $shedn / ($ok + $shedn + $failed)" | bc -l)"
   fi
+  local uac_cpu; uac_cpu=$(awk '{print $1 + $2}' "$work/$t.uac.time" 2>/dev/null || echo 0)
+  printf '%-13s SIPp CPU: UAC %.2f cores, UAS %.2f cores\n' "$label" \
+    "$(echo "${uac_cpu:-0} / $el" | bc -l)" "$(echo "($u1 - $u0) / $clk_tck / $el" | bc -l)"
   printf '%-13s offered %6d cps | successful %8.1f cps (%d calls in %.1fs) | failed %6.3f %% | CPU %.2f cores, %s us/call\n' \
     "$label" "$rate" "$cps" "$ok" "$el" "$fpct" "$cores" "$us_per_call"
   RESULT_CPS[$label]=$cps
