@@ -15,8 +15,8 @@ import (
 // between the kernel's receipt (SO_TIMESTAMPNS) and the edge reading it.
 // When every reader is busy that wait grows before anything else does,
 // and past RFC 3261's T1 (500 ms) the peers' retransmissions double the
-// load. Above Threshold (an average over the last half second, so a
-// pause of the process or a burst is not taken for a backlog) new INVITEs
+// load. Above Threshold (an average over the last 100 ms, so a single
+// late datagram is not taken for a backlog) new INVITEs
 // get 503 with Retry-After; calls in progress and in-dialog requests are
 // served as before. Shedding stops once the average is below half the
 // threshold, so it does not flap at the edge. A nil *Overload never sheds.
@@ -31,8 +31,11 @@ type Overload struct {
 	shed     atomic.Uint64
 }
 
-// overloadWindow is the time constant of the queue-wait average.
-const overloadWindow = 500 * time.Millisecond
+// overloadWindow is the time constant of the queue-wait average. At
+// 6,000 calls/s a half-second average let the receive queue overflow
+// before shedding began, and calls already admitted lost their ACKs and
+// BYEs; 100 ms reacts in time (docs/benchmarks.md, issue 14).
+const overloadWindow = 100 * time.Millisecond
 
 // observe folds one datagram's queue wait, read at now, into an
 // exponential average over time: each datagram weighs the time since the

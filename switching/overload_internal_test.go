@@ -14,10 +14,10 @@ import (
 )
 
 // TestOverloadHysteresis: shedding starts when the average wait over
-// the last half second passes the threshold and stops only below half of
-// it; a short stall (a GC pause, a burst) does not start it.
+// the last 100 ms passes the threshold (the 50 ms default) and stops only
+// below half of it; a short stall (a GC pause, a burst) does not start it.
 func TestOverloadHysteresis(t *testing.T) {
-	o := &Overload{Threshold: 200 * time.Millisecond, RetryAfter: 2 * time.Second}
+	o := &Overload{Threshold: 50 * time.Millisecond, RetryAfter: 2 * time.Second}
 	now := time.Unix(1000, 0)
 	// feed: one datagram per millisecond for d, each having waited wait.
 	feed := func(wait, d time.Duration) {
@@ -32,10 +32,10 @@ func TestOverloadHysteresis(t *testing.T) {
 		want       bool
 	}{
 		{"idle", 50 * time.Microsecond, time.Second, false},
-		{"a 100 ms stall", 400 * time.Millisecond, 100 * time.Millisecond, false},
+		{"a 20 ms stall", 100 * time.Millisecond, 20 * time.Millisecond, false},
 		{"recovered", 50 * time.Microsecond, time.Second, false},
-		{"a backlog", 600 * time.Millisecond, time.Second, true},
-		{"draining, still above half", 150 * time.Millisecond, 2 * time.Second, true},
+		{"a backlog", 150 * time.Millisecond, 200 * time.Millisecond, true},
+		{"draining, still above half", 30 * time.Millisecond, 2 * time.Second, true},
 		{"drained", 10 * time.Microsecond, 2 * time.Second, false},
 	}
 	for _, s := range steps {

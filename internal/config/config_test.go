@@ -51,7 +51,7 @@ func TestDefaults(t *testing.T) {
 			DefaultExpires:      3600,
 			MaxContacts:         10,
 			UDPBufferBytes:      4 << 20,
-			OverloadQueueDelay:  200 * time.Millisecond,
+			OverloadQueueDelay:  50 * time.Millisecond,
 			OverloadRetryAfter:  2 * time.Second,
 			UserAgent:           "softswitch",
 			SessionExpires:      30 * time.Minute,
