@@ -84,6 +84,12 @@ func decodePayload(typ string, version int, payload []byte) (Event, error) {
 		return decodeAs[AuditAnchored](version, payload)
 	case TypeNodeAlive:
 		return decodeAs[NodeAlive](version, payload)
+	case TypeClickToCallRequested:
+		return decodeAs[ClickToCallRequested](version, payload)
+	case TypeClickToCallStep:
+		return decodeAs[ClickToCallStep](version, payload)
+	case TypeClickToCallEnded:
+		return decodeAs[ClickToCallEnded](version, payload)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, typ)
 }
@@ -113,5 +119,6 @@ func EventTypes() []string {
 		TypeRateDeckPublished,
 		TypeAccountCredited, TypeAccountCharged, TypeAccountReservationRequested, TypeAccountReleased,
 		TypeAuditAnchored, TypeNodeAlive,
+		TypeClickToCallRequested, TypeClickToCallStep, TypeClickToCallEnded,
 	}
 }

@@ -57,6 +57,9 @@ func TestSealDecodeRoundTrip(t *testing.T) {
 		AccountReleased{Account: "6000", CallID: "c", Reason: "not answered"},
 		AuditAnchored{Position: 42, Chain: "00ff", Verified: 42},
 		NodeAlive{Node: "n1"},
+		ClickToCallRequested{ID: "c2c1", Agent: "6001", Number: "13800138000", By: "api"},
+		ClickToCallStep{ID: "c2c1", Step: StepAgentAnswered, SIPCallID: "x@y"},
+		ClickToCallEnded{ID: "c2c1", Outcome: OutcomeNumberFailed, Code: 486, Reason: "Busy Here"},
 	}
 	if len(events) != len(EventTypes()) {
 		t.Fatalf("test covers %d events, catalog has %d", len(events), len(EventTypes()))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"softswitch/billing/cdr"
+	"softswitch/dialer"
 	"softswitch/domain"
 	"softswitch/eventstore"
 	"softswitch/internal/config"
@@ -48,7 +49,9 @@ type admin struct {
 	// bans the failed-auth table's size to /metrics.
 	disk *switching.DiskGuard
 	bans *auth.Limiter
-	log  *slog.Logger
+	// dialer places click-to-call attempts; nil when not enabled.
+	dialer *dialer.Dialer
+	log    *slog.Logger
 }
 
 // handler is what the admin listener serves: routes behind the guard
@@ -75,6 +78,9 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/subscribers", a.listSubscribers)
 	mux.HandleFunc("POST /api/v1/subscribers", a.addSubscriber)
 	mux.HandleFunc("DELETE /api/v1/subscribers/{user}", a.removeSubscriber)
+	mux.HandleFunc("POST /api/v1/click-to-call", a.clickToCall)
+	mux.HandleFunc("GET /api/v1/click-to-call/{id}", a.getClickToCall)
+	mux.HandleFunc("DELETE /api/v1/click-to-call/{id}", a.hangupClickToCall)
 	// Profiles are how performance targets get met: measured, not guessed.
 	// The guard asks a write token for everything under /debug/.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)

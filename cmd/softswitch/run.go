@@ -189,7 +189,12 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		switching.Heartbeat(ctx, rec, calls, cfg.Journal.HeartbeatInterval, log.With("component", "heartbeat"))
 	}()
 
-	admin := &admin{cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, disk: disk, bans: bans, log: log}
+	dial, err := newDialer(cfg, rec, subs, log.With("component", "dialer"))
+	if err != nil {
+		return fmt.Errorf("dialer: %w", err)
+	}
+	dialerDone := closeDialer(ctx, dial)
+	admin := &admin{dialer: dial, cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, disk: disk, bans: bans, log: log}
 	httpSrv := &http.Server{Handler: admin.handler(), ReadHeaderTimeout: 5 * time.Second}
 	hl, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -212,6 +217,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	<-anchorDone
 	<-recoveryDone
 	<-heartbeatDone
+	<-dialerDone
 	<-guardDone
 	<-diskDone
 	log.Info("stopped")

@@ -45,7 +45,9 @@ type Config struct {
 	// Security is the `security:` section: bans and scanner filtering.
 	Security Security `yaml:"security"`
 	Media    Media    `yaml:"media"`
-	Log      Log      `yaml:"log"`
+	// Dialer places the switch's own calls (click-to-call).
+	Dialer Dialer `yaml:"dialer"`
+	Log    Log    `yaml:"log"`
 	// Kafka switches on the shared event log; ClickHouse the CDR warehouse.
 	Kafka      Kafka      `yaml:"kafka"`
 	ClickHouse ClickHouse `yaml:"clickhouse"`
@@ -229,6 +231,7 @@ func (c *Config) SetDefaults() {
 	}
 	c.Security.setDefaults()
 	c.Media.setDefaults(c.SIP.Listen, c.DataDir)
+	c.Dialer.setDefaults(c.Media.Bind)
 	c.Log.setDefaults()
 	c.Kafka.setDefaults()
 	c.ClickHouse.setDefaults()
@@ -275,6 +278,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := validateAccounts(c.Accounts, seen); err != nil {
+		return err
+	}
+	if err := c.Dialer.validate(seen); err != nil {
 		return err
 	}
 	return c.validateInterconnect()

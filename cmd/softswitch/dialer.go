@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"softswitch/dialer"
+	"softswitch/internal/config"
+	"softswitch/internal/ids"
+	"softswitch/projections"
+	"softswitch/switching"
+)
+
+// newDialer starts the dialer when the config enables it (nil otherwise).
+// It calls the switch's own SIP port: on the dialer's IP when sip.listen
+// is a wildcard.
+func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Subscribers, log *slog.Logger) (*dialer.Dialer, error) {
+	d := cfg.Dialer
+	if !d.Enabled {
+		return nil, nil
+	}
+	host, port, err := net.SplitHostPort(cfg.SIP.Listen)
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = d.BindAddr.String()
+	}
+	var password string
+	for _, s := range cfg.Subscribers {
+		if s.User == d.Account {
+			password = s.Password
+		}
+	}
+	gen := ids.New(rec.Node()+"-d", rec.Now)
+	return dialer.New(dialer.Config{Switch: net.JoinHostPort(host, port), Bind: d.BindAddr, Account: d.Account, Password: password,
+		Realm: cfg.SIP.Realm, PortMin: d.PortMin, PortMax: d.PortMax, RingTimeout: d.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration,
+		IsSubscriber: func(u string) bool { _, ok := subs.Lookup(u); return ok }, NewID: gen.Next}, rec, log)
+}
+
+// clickToCall is POST /api/v1/click-to-call {agent, number}: 202 with the
+// attempt's id once its request is durable.
+func (a *admin) clickToCall(w http.ResponseWriter, r *http.Request) {
+	if a.dialer == nil {
+		http.Error(w, "dialer: not enabled (dialer.enabled)", http.StatusNotFound)
+		return
+	}
+	var body struct {
+		Agent  string `json:"agent"`
+		Number string `json:"number"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		http.Error(w, "body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	id, err := a.dialer.ClickToCall(r.Context(), body.Agent, body.Number, "api")
+	switch {
+	case errors.Is(err, dialer.ErrInvalid):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	case errors.Is(err, dialer.ErrStopped):
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	default:
+		w.Header().Set("Location", "/api/v1/click-to-call/"+id)
+		writeJSON(w, http.StatusAccepted, map[string]string{"id": id})
+	}
+}
+
+// getClickToCall is GET /api/v1/click-to-call/{id}: the attempt's steps
+// and outcome.
+func (a *admin) getClickToCall(w http.ResponseWriter, r *http.Request) {
+	if a.dialer == nil {
+		http.Error(w, "dialer: not enabled (dialer.enabled)", http.StatusNotFound)
+		return
+	}
+	st, err := a.dialer.Get(r.PathValue("id"))
+	if errors.Is(err, dialer.ErrNotFound) {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// hangupClickToCall is DELETE /api/v1/click-to-call/{id}: the attempt's
+// legs are cancelled or hung up; 202, as the BYEs go out after.
+func (a *admin) hangupClickToCall(w http.ResponseWriter, r *http.Request) {
+	if a.dialer == nil {
+		http.Error(w, "dialer: not enabled (dialer.enabled)", http.StatusNotFound)
+		return
+	}
+	if err := a.dialer.Hangup(r.PathValue("id")); errors.Is(err, dialer.ErrNotFound) {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// closeDialer ends the dialer's attempts once ctx ends, while the switch
+// still carries their BYEs.
+func closeDialer(ctx context.Context, d *dialer.Dialer) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if d == nil {
+			return
+		}
+		<-ctx.Done()
+		d.Close()
+	}()
+	return done
+}

@@ -1,0 +1,129 @@
+package dialer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"softswitch/domain"
+	"softswitch/media"
+)
+
+// ErrInvalid is wrapped by a request the dialer refuses before placing
+// anything (a missing agent, a number that is not one).
+var ErrInvalid = errors.New("dialer: invalid request")
+
+// ErrNotFound is returned by Get for an unknown attempt.
+var ErrNotFound = errors.New("dialer: no such attempt")
+
+// ErrStopped is returned once the dialer is shutting down.
+var ErrStopped = errors.New("dialer: stopped")
+
+// Recorder appends events durably (the switch's Recorder).
+type Recorder interface {
+	Record(ctx context.Context, recs ...domain.Recorded) error
+	Now() time.Time
+}
+
+// Config is the dialer's wiring; internal/config's Dialer holds the YAML.
+type Config struct {
+	// Switch is the switch's SIP address (host:port) the dialer's calls
+	// go to; Bind the local IP of the dialer's SIP and RTP sockets.
+	Switch string
+	Bind   netip.Addr
+	// Account and Password are the subscriber the dialer calls as.
+	Account, Password, Realm string
+	// PortMin and PortMax bound the dialer's RTP ports.
+	PortMin, PortMax int
+	// RingTimeout bounds each leg's ringing; MaxDuration a bridged call.
+	RingTimeout, MaxDuration time.Duration
+	// IsSubscriber says whether an agent exists.
+	IsSubscriber func(user string) bool
+	// NewID makes attempt ids (the switch's id generator).
+	NewID func() string
+}
+
+// Dialer places the switch's own calls. Each attempt runs on its own
+// goroutine; Get reads an attempt's state.
+type Dialer struct {
+	cfg  Config
+	rec  Recorder
+	log  *slog.Logger
+	ua   *ua
+	pool *media.Pool
+
+	mu       sync.Mutex
+	attempts map[string]*attempt
+	order    []string // oldest first, for the bound on ended attempts kept
+	wg       sync.WaitGroup
+	stop     chan struct{}
+	stopOnce sync.Once
+}
+
+// keepEnded is how many ended attempts Get still answers for.
+const keepEnded = 10_000
+
+// New binds the dialer's sockets.
+func New(cfg Config, rec Recorder, log *slog.Logger) (*Dialer, error) {
+	if cfg.RingTimeout <= 0 || cfg.MaxDuration <= 0 || cfg.IsSubscriber == nil || cfg.NewID == nil {
+		return nil, fmt.Errorf("%w: incomplete config", ErrInvalid)
+	}
+	pool, err := media.NewPool(media.PoolConfig{Addr: cfg.Bind, Min: cfg.PortMin, Max: cfg.PortMax, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("dialer: rtp ports: %w", err)
+	}
+	u, err := newUA(cfg.Bind.String(), cfg.Switch, cfg.Account, cfg.Password, cfg.Realm, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Dialer{cfg: cfg, rec: rec, log: log, ua: u, pool: pool, attempts: map[string]*attempt{}, stop: make(chan struct{})}, nil
+}
+
+// Close ends every attempt (BYE to its legs) and waits for them.
+func (d *Dialer) Close() {
+	d.stopOnce.Do(func() { close(d.stop) })
+	d.wg.Wait()
+	d.ua.close()
+}
+
+// Status is an attempt as Get reports it.
+type Status struct {
+	ID      string   `json:"id"`
+	Agent   string   `json:"agent"`
+	Number  string   `json:"number"`
+	Steps   []string `json:"steps"`
+	Outcome string   `json:"outcome,omitempty"`
+	Code    int      `json:"code,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+	By      string   `json:"by,omitempty"`
+}
+
+// Get returns an attempt's state.
+func (d *Dialer) Get(id string) (Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, ok := d.attempts[id]
+	if !ok {
+		return Status{}, ErrNotFound
+	}
+	return a.status(), nil
+}
+
+func (d *Dialer) track(a *attempt) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.attempts[a.agg.ID()] = a
+	d.order = append(d.order, a.agg.ID())
+	for len(d.order) > keepEnded {
+		old := d.attempts[d.order[0]]
+		if old != nil && old.agg.Outcome() == "" {
+			break // still running: kept whatever the bound
+		}
+		delete(d.attempts, d.order[0])
+		d.order = d.order[1:]
+	}
+}

@@ -1,0 +1,71 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Dialer is the `dialer:` section: calls the switch places itself
+// (dialer/, docs/dialer.md). The dialer calls through the switch's own SIP
+// port as Account, a subscriber of the `subscribers` list whose password it
+// answers digest challenges with, so every leg is authenticated, routed and
+// billed like any call of that subscriber's.
+type Dialer struct {
+	// Enabled starts the dialer and its API (POST /api/v1/click-to-call).
+	// Default false.
+	Enabled bool `yaml:"enabled"`
+	// Account is the subscriber the dialer calls as; required when
+	// enabled, and it must be in `subscribers`.
+	Account string `yaml:"account"`
+	// Bind (IP) is where the dialer's SIP and RTP sockets listen. Default
+	// media.bind.
+	Bind string `yaml:"bind"`
+	// PortMin and PortMax (UDP ports, both included) bound the dialer's
+	// own RTP relay, apart from media.port_min..port_max. Defaults 40002
+	// and 41000; PortMin must be even.
+	PortMin int `yaml:"port_min"`
+	PortMax int `yaml:"port_max"`
+	// RingTimeout (duration) bounds each leg's ringing. Default 30s.
+	RingTimeout time.Duration `yaml:"ring_timeout"`
+
+	// BindAddr is Bind parsed by Validate.
+	BindAddr netip.Addr `yaml:"-"`
+}
+
+func (d *Dialer) setDefaults(mediaBind string) {
+	if d.Bind == "" {
+		d.Bind = mediaBind
+	}
+	if d.PortMin == 0 && d.PortMax == 0 {
+		d.PortMin, d.PortMax = 40002, 41000
+	}
+	if d.RingTimeout == 0 {
+		d.RingTimeout = 30 * time.Second
+	}
+}
+
+// validate checks the dialer section against the subscribers it may call
+// as (users holds their names).
+func (d *Dialer) validate(users map[string]bool) error {
+	if !d.Enabled {
+		return nil
+	}
+	if d.Account == "" {
+		return fieldErr("dialer.account", "is required when the dialer is enabled")
+	}
+	if !users[d.Account] {
+		return fieldErr("dialer.account", "%q is not in subscribers: the dialer answers digest with that subscriber's password", d.Account)
+	}
+	a, err := netip.ParseAddr(d.Bind)
+	if err != nil || a.IsUnspecified() {
+		return fieldErr("dialer.bind", "must be one IP address, got %q", d.Bind)
+	}
+	d.BindAddr = a
+	if d.PortMin < 1024 || d.PortMax > 65535 || d.PortMin%2 != 0 || d.PortMax <= d.PortMin {
+		return fieldErr("dialer.port_min", "ports must be an even port_min from 1024 below port_max up to 65535, got %d..%d", d.PortMin, d.PortMax)
+	}
+	if d.RingTimeout < time.Second {
+		return fieldErr("dialer.ring_timeout", "must be at least 1s, got %s", d.RingTimeout)
+	}
+	return nil
+}
