@@ -35,7 +35,6 @@ const (
 
 // Reasons a Pick finds no caller ID (Decision.PoolReason).
 const (
-	PoolEmpty      = "pool_empty"
 	PoolAllRemoved = "all_removed"
 	PoolDailyCap   = "daily_cap"
 	PoolNone       = "no_pool" // no pool for the lead's carrier
