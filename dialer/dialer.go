@@ -41,8 +41,15 @@ type Config struct {
 	PortMin, PortMax int
 	// RingTimeout bounds each leg's ringing; MaxDuration a bridged call.
 	RingTimeout, MaxDuration time.Duration
-	// IsSubscriber says whether an agent exists.
+	// IsSubscriber says whether an agent exists; IsRegistered whether it
+	// has a binding now; OnCall whether it is on a call of the switch's
+	// (nil: never).
 	IsSubscriber func(user string) bool
+	IsRegistered func(user string) bool
+	OnCall       func(user string) bool
+	// Campaigns is the projection of campaign and DNC events, applied by
+	// the recorder (it must be in the recorder's projection set).
+	Campaigns *Campaigns
 	// NewID makes attempt ids (the switch's id generator).
 	NewID func() string
 }
@@ -56,12 +63,17 @@ type Dialer struct {
 	ua   *ua
 	pool *media.Pool
 
-	mu       sync.Mutex
-	attempts map[string]*attempt
-	order    []string // oldest first, for the bound on ended attempts kept
-	wg       sync.WaitGroup
-	stop     chan struct{}
-	stopOnce sync.Once
+	campaigns *Campaigns
+	emitMu    sync.Mutex // one writer of campaign events (emit)
+
+	mu            sync.Mutex
+	attempts      map[string]*attempt
+	agents        map[string]agentState
+	compiledSpecs map[string]compiledSpec
+	order         []string // oldest first, for the bound on ended attempts kept
+	wg            sync.WaitGroup
+	stop          chan struct{}
+	stopOnce      sync.Once
 }
 
 // keepEnded is how many ended attempts Get still answers for.
@@ -69,7 +81,7 @@ const keepEnded = 10_000
 
 // New binds the dialer's sockets.
 func New(cfg Config, rec Recorder, log *slog.Logger) (*Dialer, error) {
-	if cfg.RingTimeout <= 0 || cfg.MaxDuration <= 0 || cfg.IsSubscriber == nil || cfg.NewID == nil {
+	if cfg.RingTimeout <= 0 || cfg.MaxDuration <= 0 || cfg.IsSubscriber == nil || cfg.NewID == nil || cfg.Campaigns == nil {
 		return nil, fmt.Errorf("%w: incomplete config", ErrInvalid)
 	}
 	pool, err := media.NewPool(media.PoolConfig{Addr: cfg.Bind, Min: cfg.PortMin, Max: cfg.PortMax, Logger: log})
@@ -80,7 +92,8 @@ func New(cfg Config, rec Recorder, log *slog.Logger) (*Dialer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dialer{cfg: cfg, rec: rec, log: log, ua: u, pool: pool, attempts: map[string]*attempt{}, stop: make(chan struct{})}, nil
+	return &Dialer{cfg: cfg, rec: rec, log: log, ua: u, pool: pool, campaigns: cfg.Campaigns, attempts: map[string]*attempt{},
+		agents: map[string]agentState{}, compiledSpecs: map[string]compiledSpec{}, stop: make(chan struct{})}, nil
 }
 
 // Close ends every attempt (BYE to its legs) and waits for them.
@@ -89,6 +102,9 @@ func (d *Dialer) Close() {
 	d.wg.Wait()
 	d.ua.close()
 }
+
+// Campaigns is the dialer's campaign projection, for the API.
+func (d *Dialer) Campaigns() *Campaigns { return d.campaigns }
 
 // Status is an attempt as Get reports it.
 type Status struct {

@@ -90,6 +90,20 @@ func decodePayload(typ string, version int, payload []byte) (Event, error) {
 		return decodeAs[ClickToCallStep](version, payload)
 	case TypeClickToCallEnded:
 		return decodeAs[ClickToCallEnded](version, payload)
+	case TypeCampaignDefined:
+		return decodeAs[CampaignDefined](version, payload)
+	case TypeCampaignLeadsLoaded:
+		return decodeAs[CampaignLeadsLoaded](version, payload)
+	case TypeCampaignStateChanged:
+		return decodeAs[CampaignStateChanged](version, payload)
+	case TypeCampaignAgentChanged:
+		return decodeAs[CampaignAgentChanged](version, payload)
+	case TypeAttemptDecided:
+		return decodeAs[AttemptDecided](version, payload)
+	case TypeAttemptEnded:
+		return decodeAs[AttemptEnded](version, payload)
+	case TypeDNCUpdated:
+		return decodeAs[DNCUpdated](version, payload)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, typ)
 }
@@ -120,5 +134,7 @@ func EventTypes() []string {
 		TypeAccountCredited, TypeAccountCharged, TypeAccountReservationRequested, TypeAccountReleased,
 		TypeAuditAnchored, TypeNodeAlive,
 		TypeClickToCallRequested, TypeClickToCallStep, TypeClickToCallEnded,
+		TypeCampaignDefined, TypeCampaignLeadsLoaded, TypeCampaignStateChanged, TypeCampaignAgentChanged,
+		TypeAttemptDecided, TypeAttemptEnded, TypeDNCUpdated,
 	}
 }

@@ -60,6 +60,15 @@ func TestSealDecodeRoundTrip(t *testing.T) {
 		ClickToCallRequested{ID: "c2c1", Agent: "6001", Number: "13800138000", By: "api"},
 		ClickToCallStep{ID: "c2c1", Step: StepAgentAnswered, SIPCallID: "x@y"},
 		ClickToCallEnded{ID: "c2c1", Outcome: OutcomeNumberFailed, Code: 486, Reason: "Busy Here"},
+		CampaignDefined{Spec: CampaignSpec{Name: "spring", Mode: "progressive", Agents: []string{"6001"}, RingSeconds: 30,
+			Hours: []CampaignWindow{{Days: []string{"mon"}, Start: "09:00", End: "20:00"}}, Caps: []CampaignCap{{WindowSeconds: 60, Max: 1}},
+			Retry: map[string]CampaignRetry{"busy": {MaxAttempts: 3, IntervalSeconds: 600}}}},
+		CampaignLeadsLoaded{Campaign: "spring", Leads: []Lead{{ID: "1", Number: "+8613800138000", Fields: map[string]string{"k": "v"}}}, Rejected: 1},
+		CampaignStateChanged{Campaign: "spring", State: CampaignRunning, By: "api"},
+		CampaignAgentChanged{Campaign: "spring", Agent: "6001", LoggedIn: true},
+		AttemptDecided{Campaign: "spring", Lead: "1", Number: "+8613800138000", Attempt: 1, Allowed: true, Reason: "allowed", DNCVersion: 3, Agent: "6001"},
+		AttemptEnded{Campaign: "spring", Lead: "1", Attempt: 1, Outcome: AttemptBusy, Code: 486, RetryAt: at.Add(time.Hour)},
+		DNCUpdated{Version: 3, Added: []string{"+8613900139000"}},
 	}
 	if len(events) != len(EventTypes()) {
 		t.Fatalf("test covers %d events, catalog has %d", len(events), len(EventTypes()))

@@ -81,6 +81,13 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/click-to-call", a.clickToCall)
 	mux.HandleFunc("GET /api/v1/click-to-call/{id}", a.getClickToCall)
 	mux.HandleFunc("DELETE /api/v1/click-to-call/{id}", a.hangupClickToCall)
+	mux.HandleFunc("POST /api/v1/campaigns", a.defineCampaign)
+	mux.HandleFunc("GET /api/v1/campaigns", a.listCampaigns)
+	mux.HandleFunc("GET /api/v1/campaigns/{name}", a.getCampaign)
+	mux.HandleFunc("POST /api/v1/campaigns/{name}/leads", a.loadLeads)
+	mux.HandleFunc("POST /api/v1/campaigns/{name}/agents/{agent}/{action}", a.campaignAgent)
+	mux.HandleFunc("POST /api/v1/campaigns/{name}/{action}", a.campaignAction)
+	mux.HandleFunc("POST /api/v1/dnc", a.updateDNC)
 	// Profiles are how performance targets get met: measured, not guessed.
 	// The guard asks a write token for everything under /debug/.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)

@@ -180,12 +180,14 @@ func needsWrite(r *http.Request) bool {
 	return r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
 }
 
-// mediaTypeOK checks a write's body type: text/csv for a rate deck,
-// application/json everywhere else. A write with no body and no
-// Content-Type (re-rate, DELETE, forced GC) passes.
+// mediaTypeOK checks a write's body type: text/csv for a rate deck, a
+// campaign's leads and the DNC list, application/json everywhere else. A
+// write with no body and no Content-Type (re-rate, DELETE, forced GC, a
+// campaign's start) passes.
 func mediaTypeOK(r *http.Request) (string, bool) {
 	want := "application/json"
-	if r.URL.Path == ratesDecksPath {
+	if p := r.URL.Path; p == ratesDecksPath || p == "/api/v1/dnc" ||
+		strings.HasPrefix(p, "/api/v1/campaigns/") && strings.HasSuffix(p, "/leads") {
 		want = "text/csv"
 	}
 	ct := r.Header.Get("Content-Type")

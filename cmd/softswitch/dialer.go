@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"softswitch/dialer"
 	"softswitch/internal/config"
@@ -18,7 +19,8 @@ import (
 // newDialer starts the dialer when the config enables it (nil otherwise).
 // It calls the switch's own SIP port: on the dialer's IP when sip.listen
 // is a wildcard.
-func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Subscribers, log *slog.Logger) (*dialer.Dialer, error) {
+func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Subscribers, loc *projections.Location,
+	calls *projections.Calls, campaigns *dialer.Campaigns, log *slog.Logger) (*dialer.Dialer, error) {
 	d := cfg.Dialer
 	if !d.Enabled {
 		return nil, nil
@@ -39,7 +41,17 @@ func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Su
 	gen := ids.New(rec.Node()+"-d", rec.Now)
 	return dialer.New(dialer.Config{Switch: net.JoinHostPort(host, port), Bind: d.BindAddr, Account: d.Account, Password: password,
 		Realm: cfg.SIP.Realm, PortMin: d.PortMin, PortMax: d.PortMax, RingTimeout: d.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration,
-		IsSubscriber: func(u string) bool { _, ok := subs.Lookup(u); return ok }, NewID: gen.Next}, rec, log)
+		IsSubscriber: func(u string) bool { _, ok := subs.Lookup(u); return ok },
+		IsRegistered: func(u string) bool { return len(loc.Lookup(u, time.Now())) > 0 },
+		OnCall: func(u string) bool {
+			for _, c := range calls.List() {
+				if c.Caller == u || c.Callee == u {
+					return true
+				}
+			}
+			return false
+		},
+		Campaigns: campaigns, NewID: gen.Next}, rec, log)
 }
 
 // clickToCall is POST /api/v1/click-to-call {agent, number}: 202 with the
@@ -102,16 +114,16 @@ func (a *admin) hangupClickToCall(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// closeDialer ends the dialer's attempts once ctx ends, while the switch
-// still carries their BYEs.
-func closeDialer(ctx context.Context, d *dialer.Dialer) <-chan struct{} {
+// runDialer paces the campaigns until ctx ends, then ends the dialer's
+// attempts while the switch still carries their BYEs.
+func runDialer(ctx context.Context, d *dialer.Dialer) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		if d == nil {
 			return
 		}
-		<-ctx.Done()
+		d.Run(ctx)
 		d.Close()
 	}()
 	return done

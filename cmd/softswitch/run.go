@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"time"
 
+	"softswitch/dialer"
 	"softswitch/eventstore/journal"
 	"softswitch/internal/config"
 	"softswitch/projections"
@@ -52,6 +53,13 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	decks, balances := projections.NewRateDecks(), projections.NewBalances()
 	banned := projections.NewBans()
 	set := projections.Set{subs, loc, calls, ic, load, decks, banned}
+	var campaigns *dialer.Campaigns
+	if cfg.Dialer.Enabled {
+		// Campaigns, leads, decisions and the DNC list, replayed with the
+		// rest and applied as the dialer records.
+		campaigns = dialer.NewCampaigns()
+		set = append(set, campaigns)
+	}
 	if !cfg.Kafka.On() {
 		// Embedded, the balances fold this node's journal. In a cluster
 		// they fold every node's account events in the shared log's
@@ -189,11 +197,11 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		switching.Heartbeat(ctx, rec, calls, cfg.Journal.HeartbeatInterval, log.With("component", "heartbeat"))
 	}()
 
-	dial, err := newDialer(cfg, rec, subs, log.With("component", "dialer"))
+	dial, err := newDialer(cfg, rec, subs, loc, calls, campaigns, log.With("component", "dialer"))
 	if err != nil {
 		return fmt.Errorf("dialer: %w", err)
 	}
-	dialerDone := closeDialer(ctx, dial)
+	dialerDone := runDialer(ctx, dial)
 	admin := &admin{dialer: dial, cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, disk: disk, bans: bans, log: log}
 	httpSrv := &http.Server{Handler: admin.handler(), ReadHeaderTimeout: 5 * time.Second}
 	hl, err := net.Listen("tcp", cfg.HTTP.Listen)

@@ -1,0 +1,281 @@
+package dialer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"softswitch/dialer/compliance"
+	"softswitch/domain"
+	"softswitch/interconnect/number"
+	"softswitch/media"
+)
+
+// paceEvery is how often the pacing loop looks for idle agents; with
+// progressive dialing (one call per idle agent) it bounds how long an
+// agent waits after wrap-up.
+const paceEvery = 200 * time.Millisecond
+
+// agentAnswerWithin is how long an answered callee waits for the reserved
+// agent's phone to answer before the call counts as abandoned (the issue's
+// 2 s: an agent's phone in a campaign auto-answers).
+const agentAnswerWithin = 2 * time.Second
+
+// decisionsPerTick bounds the refusals one campaign's tick records (a list
+// of leads all outside hours must not flood the journal in one tick).
+const decisionsPerTick = 200
+
+// agentState is what the dialer knows of an agent beyond registration.
+type agentState struct {
+	busy       bool      // reserved for, or in, an attempt
+	wrapUntil  time.Time // after an attempt, the agent's pause
+	leadInHand string
+}
+
+// Run paces the running campaigns until ctx ends, then waits for the
+// attempts it placed.
+func (d *Dialer) Run(ctx context.Context) {
+	t := time.NewTicker(paceEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.stop:
+			return
+		case <-t.C:
+			d.pace(ctx)
+		}
+	}
+}
+
+// pace gives every idle agent of every running campaign its next lead.
+func (d *Dialer) pace(ctx context.Context) {
+	now := d.rec.Now()
+	for _, run := range d.campaigns.running() {
+		comp, err := d.compiledFor(run.spec)
+		if err != nil {
+			d.log.Error("dialer: campaign rules do not compile", "campaign", run.spec.Name, "error", err)
+			continue
+		}
+		decisions := 0
+		for _, agent := range run.agents {
+			for decisions < decisionsPerTick && d.agentFree(agent, now) {
+				lead, attempt, ok := d.campaigns.next(run.spec.Name, now, func(id string) bool { return false })
+				if !ok {
+					break
+				}
+				decisions++
+				if d.decide(ctx, run.spec, comp, lead, attempt, agent, now) {
+					break // this agent is taken
+				}
+			}
+		}
+	}
+}
+
+// decide takes the dialing decision for lead at now, records it, and
+// places the attempt when allowed; it reports whether agent was taken.
+func (d *Dialer) decide(ctx context.Context, spec domain.CampaignSpec, comp *compiled, lead domain.Lead, attempt int, agent string, now time.Time) bool {
+	n, err := number.Normalize(lead.Number)
+	dec := compliance.Decision{Reason: compliance.ReasonInvalidNumber}
+	if err == nil {
+		dec = comp.engine.Decide(now, compliance.Lead{ID: lead.ID, Number: n, Zone: lead.Zone, Carrier: comp.pool}, comp.campaign)
+	}
+	ev := domain.AttemptDecided{Campaign: spec.Name, Lead: lead.ID, Number: lead.Number, Attempt: attempt, Allowed: dec.Allowed,
+		Reason: dec.Reason, RetryAt: dec.RetryAt, DNCVersion: dec.DNCVersion, HoursRule: dec.HoursRule, Zone: dec.Zone, CallerID: dec.CallerID}
+	if dec.CapRule >= 0 && dec.CapRule < dec.NumCaps {
+		b, _ := json.Marshal(dec.Caps[dec.CapRule])
+		ev.CapRule = string(b)
+	}
+	if dec.Allowed {
+		ev.Agent = agent
+		d.reserve(agent, lead.ID)
+	}
+	if err := d.emit(ctx, ev); err != nil {
+		// Not recorded, not placed: the lead stays pending.
+		d.log.Error("dialer: decision not recorded", "campaign", spec.Name, "lead", lead.ID, "error", err)
+		if dec.Allowed {
+			d.release(agent, 0)
+		}
+		return dec.Allowed
+	}
+	if !dec.Allowed {
+		return false
+	}
+	d.wg.Add(1)
+	go d.progressive(spec, comp, lead, attempt, agent)
+	return true
+}
+
+// compiledFor returns a running campaign's compliance rules, compiled once
+// per definition.
+func (d *Dialer) compiledFor(spec domain.CampaignSpec) (*compiled, error) {
+	key, _ := json.Marshal(spec)
+	d.mu.Lock()
+	c, ok := d.compiledSpecs[spec.Name]
+	d.mu.Unlock()
+	if ok && c.key == string(key) {
+		return c.comp, nil
+	}
+	comp, err := d.compile(spec)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.compiledSpecs[spec.Name] = compiledSpec{key: string(key), comp: comp}
+	d.mu.Unlock()
+	return comp, nil
+}
+
+type compiledSpec struct {
+	key  string
+	comp *compiled
+}
+
+// agentFree: registered, not in one of the dialer's attempts, out of
+// wrap-up, and not on a call of its own.
+func (d *Dialer) agentFree(agent string, now time.Time) bool {
+	d.mu.Lock()
+	st := d.agents[agent]
+	d.mu.Unlock()
+	if st.busy || now.Before(st.wrapUntil) {
+		return false
+	}
+	if d.cfg.IsRegistered != nil && !d.cfg.IsRegistered(agent) {
+		return false
+	}
+	return d.cfg.OnCall == nil || !d.cfg.OnCall(agent)
+}
+
+func (d *Dialer) reserve(agent, lead string) {
+	d.mu.Lock()
+	d.agents[agent] = agentState{busy: true, leadInHand: lead}
+	d.mu.Unlock()
+}
+
+func (d *Dialer) release(agent string, wrapUp time.Duration) {
+	d.mu.Lock()
+	d.agents[agent] = agentState{wrapUntil: d.rec.Now().Add(wrapUp)}
+	d.mu.Unlock()
+}
+
+// outcomeOf classifies a leg's failure (RFC 3261 §21 codes as carriers use
+// them); ringing out (CANCEL, 487, or no answer at all) is no answer.
+func outcomeOf(err error) (string, int, string) {
+	var lf *legFailure
+	if !errors.As(err, &lf) || lf.code == 0 {
+		return domain.AttemptNoAnswer, 0, err.Error()
+	}
+	switch lf.code {
+	case 486, 600:
+		return domain.AttemptBusy, lf.code, lf.reason
+	case 408, 480, 487:
+		return domain.AttemptNoAnswer, lf.code, lf.reason
+	case 404, 484, 604:
+		return domain.AttemptInvalid, lf.code, lf.reason
+	case 603:
+		return domain.AttemptRejected, lf.code, lf.reason
+	}
+	return domain.AttemptCongestion, lf.code, lf.reason
+}
+
+// progressive places one attempt: the number first (the callee's ring
+// time is what pacing saves agents from), then, once it answers, the agent
+// reserved for it, bridged through the dialer's relay.
+func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead domain.Lead, attempt int, agent string) {
+	defer d.wg.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-d.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	end := domain.AttemptEnded{Campaign: spec.Name, Lead: lead.ID, Attempt: attempt, Agent: agent}
+	defer func() {
+		d.finishAttempt(spec, comp, &end)
+		d.release(agent, time.Duration(spec.WrapUpSeconds)*time.Second)
+	}()
+	sess, err := media.NewSession(ctx, d.pool, media.SessionConfig{Logger: d.log})
+	if err != nil {
+		end.Outcome, end.Reason = domain.AttemptCongestion, "dialer: "+err.Error()
+		return
+	}
+	defer sess.Close()
+
+	rtp, rtcp := sess.Local(media.B)
+	ringCtx, stopRing := context.WithTimeout(ctx, time.Duration(spec.RingSeconds)*time.Second)
+	callee, err := d.ua.invite(ringCtx, "number", lead.Number, "", offer(rtp, rtcp, offerCodecs, 2), nil)
+	stopRing()
+	if err != nil {
+		end.Outcome, end.Code, end.Reason = outcomeOf(err)
+		if ctx.Err() != nil {
+			end.Outcome = domain.AttemptCancelled
+		}
+		return
+	}
+	defer d.ua.hangup(context.WithoutCancel(ctx), callee)
+	end.SIPCallIDs = append(end.SIPCallIDs, callee.sess.InviteRequest.CallID().Value())
+	codecs, err := d.apply(sess, media.B, callee.answer)
+	if err != nil {
+		end.Outcome, end.Reason = domain.AttemptAbandoned, "callee's answer: "+err.Error()
+		return
+	}
+
+	rtp, rtcp = sess.Local(media.A)
+	agentCtx, stopAgent := context.WithTimeout(ctx, agentAnswerWithin)
+	go func() {
+		select {
+		case <-callee.bye:
+			stopAgent()
+		case <-agentCtx.Done():
+		}
+	}()
+	ag, err := d.ua.invite(agentCtx, "agent", agent, lead.Number, offer(rtp, rtcp, codecs, 1), nil)
+	stopAgent()
+	if err != nil {
+		// Answered, and no agent took it within 2 s: abandoned (the
+		// recorded message is not played yet; docs/dialer.md).
+		end.Outcome, end.Reason = domain.AttemptAbandoned, "agent did not answer: "+err.Error()
+		return
+	}
+	defer d.ua.hangup(context.WithoutCancel(ctx), ag)
+	end.SIPCallIDs = append(end.SIPCallIDs, ag.sess.InviteRequest.CallID().Value())
+	if _, err := d.apply(sess, media.A, ag.answer); err != nil {
+		end.Outcome, end.Reason = domain.AttemptAbandoned, "agent's answer: "+err.Error()
+		return
+	}
+	end.Outcome = domain.AttemptConnected
+	select {
+	case <-ag.bye:
+		end.Reason = "agent hung up"
+	case <-callee.bye:
+		end.Reason = "callee hung up"
+	case <-ctx.Done():
+		end.Reason = "dialer stopped"
+	}
+}
+
+// finishAttempt decides the lead's fate by the campaign's retry rules and
+// records the attempt's end.
+func (d *Dialer) finishAttempt(spec domain.CampaignSpec, comp *compiled, end *domain.AttemptEnded) {
+	now := d.rec.Now()
+	switch end.Outcome {
+	case domain.AttemptConnected, domain.AttemptAbandoned:
+		end.Final = true
+	case domain.AttemptCancelled:
+		// The dialer stopped under it: not the callee's doing, dialled
+		// again (the same attempt number) once the dialer runs.
+		end.RetryAt = now
+	default:
+		at, retry := comp.retry.Next(end.Outcome, end.Attempt, now)
+		end.Final, end.RetryAt = !retry, at
+	}
+	if err := d.emit(context.Background(), *end); err != nil {
+		d.log.Error("dialer: attempt end not recorded", "campaign", spec.Name, "lead", end.Lead, "error", err)
+	}
+}

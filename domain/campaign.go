@@ -1,0 +1,195 @@
+package domain
+
+import "time"
+
+// Campaign events (issue 15): an outbound campaign, its leads, its agents,
+// and every dialing decision with the rules it used, so that any call the
+// dialer placed, or did not place, can be replayed and defended. One
+// writer: the node whose dialer runs the campaign.
+const (
+	TypeCampaignDefined      = "campaign.defined"
+	TypeCampaignLeadsLoaded  = "campaign.leads_loaded"
+	TypeCampaignStateChanged = "campaign.state_changed"
+	TypeCampaignAgentChanged = "campaign.agent_changed"
+	TypeAttemptDecided       = "campaign.attempt_decided"
+	TypeAttemptEnded         = "campaign.attempt_ended"
+	TypeDNCUpdated           = "dnc.updated"
+)
+
+// Campaign states.
+const (
+	CampaignCreated = "created"
+	CampaignRunning = "running"
+	CampaignPaused  = "paused"
+	CampaignStopped = "stopped"
+)
+
+// Attempt outcomes. Those that name a callee's state are the retry rules'
+// keys of dialer/compliance.
+const (
+	AttemptConnected  = "connected"      // answered and bridged to an agent
+	AttemptAbandoned  = "abandoned"      // answered, no agent took it
+	AttemptBusy       = "busy"           // 486, 600
+	AttemptNoAnswer   = "no_answer"      // 480, 408, ring timeout
+	AttemptInvalid    = "invalid_number" // 404, 484, 604: never dialled again
+	AttemptRejected   = "rejected"       // 603
+	AttemptCongestion = "congestion"     // anything else (503, 403, no route)
+	AttemptCancelled  = "cancelled"      // the campaign stopped mid-dial
+)
+
+// CampaignKey is a campaign's aggregate key.
+func CampaignKey(name string) string { return "campaign:" + name }
+
+// DNCKey is the do-not-call list's aggregate key (one list per switch).
+const DNCKey = "dnc"
+
+// CampaignSpec is a campaign's definition as recorded; the API validates
+// it (dialer) before it becomes an event.
+type CampaignSpec struct {
+	Name string `json:"name"`
+	// Mode is "progressive" (one call per idle agent) today.
+	Mode   string   `json:"mode"`
+	Agents []string `json:"agents"`
+	// Hours: calling windows in the callee's local time.
+	Hours []CampaignWindow `json:"hours,omitempty"`
+	// Holidays are dates (YYYY-MM-DD) with no calls.
+	Holidays []string `json:"holidays,omitempty"`
+	// Zone is the callee zone when the number's country does not say
+	// (IANA name); a lead may override.
+	Zone string `json:"zone,omitempty"`
+	// Caps are per-callee frequency caps across campaigns.
+	Caps []CampaignCap `json:"caps,omitempty"`
+	// Retry maps an outcome to its rule.
+	Retry map[string]CampaignRetry `json:"retry,omitempty"`
+	// CallerIDs is the campaign's caller-ID pool (外显号码, E.164).
+	CallerIDs []string `json:"caller_ids"`
+	// RingSeconds bounds the number's ringing; WrapUpSeconds is an
+	// agent's pause after a call.
+	RingSeconds   int `json:"ring_seconds"`
+	WrapUpSeconds int `json:"wrap_up_seconds"`
+}
+
+// CampaignWindow is one weekly window ("mon".."sun", "HH:MM").
+type CampaignWindow struct {
+	Days  []string `json:"days"`
+	Start string   `json:"start"`
+	End   string   `json:"end"`
+}
+
+// CampaignCap is at most Max attempts per callee within Window seconds.
+type CampaignCap struct {
+	WindowSeconds int `json:"window_seconds"`
+	Max           int `json:"max"`
+}
+
+// CampaignRetry is how often, and how many times, an outcome is retried.
+type CampaignRetry struct {
+	MaxAttempts     int `json:"max_attempts"`
+	IntervalSeconds int `json:"interval_seconds"`
+}
+
+// CampaignDefined creates or redefines a campaign.
+type CampaignDefined struct {
+	Spec CampaignSpec `json:"spec"`
+}
+
+func (CampaignDefined) EventType() string      { return TypeCampaignDefined }
+func (CampaignDefined) SchemaVersion() int     { return 1 }
+func (e CampaignDefined) AggregateKey() string { return CampaignKey(e.Spec.Name) }
+
+// Lead is one callee of a campaign.
+type Lead struct {
+	ID     string            `json:"id"`
+	Number string            `json:"number"` // E.164, normalized at load
+	Name   string            `json:"name,omitempty"`
+	Zone   string            `json:"zone,omitempty"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// CampaignLeadsLoaded adds leads (one upload, or one batch of it).
+type CampaignLeadsLoaded struct {
+	Campaign string `json:"campaign"`
+	Leads    []Lead `json:"leads"`
+	Rejected int    `json:"rejected,omitempty"`
+}
+
+func (CampaignLeadsLoaded) EventType() string      { return TypeCampaignLeadsLoaded }
+func (CampaignLeadsLoaded) SchemaVersion() int     { return 1 }
+func (e CampaignLeadsLoaded) AggregateKey() string { return CampaignKey(e.Campaign) }
+
+// CampaignStateChanged starts, pauses, resumes or stops a campaign.
+type CampaignStateChanged struct {
+	Campaign string `json:"campaign"`
+	State    string `json:"state"`
+	By       string `json:"by,omitempty"`
+}
+
+func (CampaignStateChanged) EventType() string      { return TypeCampaignStateChanged }
+func (CampaignStateChanged) SchemaVersion() int     { return 1 }
+func (e CampaignStateChanged) AggregateKey() string { return CampaignKey(e.Campaign) }
+
+// CampaignAgentChanged logs an agent in or out of a campaign.
+type CampaignAgentChanged struct {
+	Campaign string `json:"campaign"`
+	Agent    string `json:"agent"`
+	LoggedIn bool   `json:"logged_in"`
+}
+
+func (CampaignAgentChanged) EventType() string      { return TypeCampaignAgentChanged }
+func (CampaignAgentChanged) SchemaVersion() int     { return 1 }
+func (e CampaignAgentChanged) AggregateKey() string { return CampaignKey(e.Campaign) }
+
+// AttemptDecided is one dialing decision about a lead, taken at the moment
+// of dialing, with the versions of the rules it used: the DNC list's
+// version, the calling-hours rule and the callee's zone, the cap that
+// refused it, the caller ID chosen, the agent reserved.
+type AttemptDecided struct {
+	Campaign   string    `json:"campaign"`
+	Lead       string    `json:"lead"`
+	Number     string    `json:"number"`
+	Attempt    int       `json:"attempt"`
+	Allowed    bool      `json:"allowed"`
+	Reason     string    `json:"reason"`
+	RetryAt    time.Time `json:"retry_at,omitzero"`
+	DNCVersion uint64    `json:"dnc_version"`
+	HoursRule  string    `json:"hours_rule,omitempty"`
+	Zone       string    `json:"zone,omitempty"`
+	CapRule    string    `json:"cap_rule,omitempty"`
+	CallerID   string    `json:"caller_id,omitempty"`
+	Agent      string    `json:"agent,omitempty"`
+}
+
+func (AttemptDecided) EventType() string      { return TypeAttemptDecided }
+func (AttemptDecided) SchemaVersion() int     { return 1 }
+func (e AttemptDecided) AggregateKey() string { return CampaignKey(e.Campaign) }
+
+// AttemptEnded is how a placed attempt went. Final says the lead is done
+// (no retry); otherwise RetryAt is when it may be dialled again.
+type AttemptEnded struct {
+	Campaign   string    `json:"campaign"`
+	Lead       string    `json:"lead"`
+	Attempt    int       `json:"attempt"`
+	Outcome    string    `json:"outcome"`
+	Code       int       `json:"code,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	Agent      string    `json:"agent,omitempty"`
+	SIPCallIDs []string  `json:"sip_call_ids,omitempty"`
+	Final      bool      `json:"final"`
+	RetryAt    time.Time `json:"retry_at,omitzero"`
+}
+
+func (AttemptEnded) EventType() string      { return TypeAttemptEnded }
+func (AttemptEnded) SchemaVersion() int     { return 1 }
+func (e AttemptEnded) AggregateKey() string { return CampaignKey(e.Campaign) }
+
+// DNCUpdated is one change of the do-not-call list: its new version and
+// the numbers (E.164) added and removed.
+type DNCUpdated struct {
+	Version uint64   `json:"version"`
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+}
+
+func (DNCUpdated) EventType() string    { return TypeDNCUpdated }
+func (DNCUpdated) SchemaVersion() int   { return 1 }
+func (DNCUpdated) AggregateKey() string { return DNCKey }
