@@ -17,7 +17,9 @@ func seq(parts ...func([]int16) []int16) []int16 {
 	return x
 }
 
-func sil(msec int) func([]int16) []int16 { return func(x []int16) []int16 { return silence(x, ms(msec)) } }
+func sil(msec int) func([]int16) []int16 {
+	return func(x []int16) []int16 { return silence(x, ms(msec)) }
+}
 func vox(msec int) func([]int16) []int16 { return func(x []int16) []int16 { return voice(x, msec) } }
 
 func TestAMD(t *testing.T) {
