@@ -27,6 +27,7 @@ type Matcher struct {
 	fp     fingerprinter
 	fr     framer
 	cells  []uint32
+	near   []bool // per print, this block: some cell passed with ≥ MinBits/2
 	blocks int64
 	found  bool
 	best   Match
@@ -41,7 +42,7 @@ const (
 
 // NewMatcher returns a Matcher for one stream.
 func (l *Library) NewMatcher() *Matcher {
-	return &Matcher{lib: l, cells: make([]uint32, l.cells)}
+	return &Matcher{lib: l, cells: make([]uint32, l.cells), near: make([]bool, len(l.prints))}
 }
 
 // Feed analyses the next samples (normally one 20 ms frame).
@@ -49,7 +50,10 @@ func (m *Matcher) Feed(frame []int16) { m.fr.feed(frame, m.block) }
 
 // Result returns the best match so far, and whether there is one. A match
 // is kept once found (the announcement does not un-play); a later, better
-// one (lower bit error rate) replaces it.
+// one (lower bit error rate) replaces it. A block where references of two
+// labels both pass the threshold decides nothing: references that share
+// audio (a common opening) are told apart only where they differ, and two
+// labels on identical audio never match.
 func (m *Matcher) Result() (Match, bool) { return m.best, m.found }
 
 func (m *Matcher) block(x []int16) {
@@ -75,7 +79,8 @@ func (m *Matcher) block(x []int16) {
 			if s == 1 {
 				cs, rb, rw, base = c[k+1:], rp.rev[:L-k-1], rp.wrev[:L-k-1], k+1
 			}
-			i, ce, cn := update(cs, rb, rw, fp, lib.minN, lib.maxBER)
+			i, ce, cn, near := update(cs, rb, rw, fp, lib.minN, lib.maxBER)
+			m.near[pi] = m.near[pi] || near
 			if i < 0 || (bestP >= 0 && ce*bestN >= bestE*cn) {
 				continue
 			}
@@ -86,7 +91,16 @@ func (m *Matcher) block(x []int16) {
 			bestE, bestN, bestP, bestJ = ce, cn, pi, j
 		}
 	}
-	if bestP < 0 || (m.found && bestE*m.bestN >= m.bestE*bestN) {
+	// A rival is another label that passes the threshold with half the
+	// evidence. Carriers' prompts share openings (您拨打的电话…): while the
+	// stream is in the shared part no label is decided, even if one
+	// reference, voiced a little differently, reached MinBits first.
+	rival := false
+	for pi, near := range m.near {
+		rival = rival || (near && bestP >= 0 && lib.prints[pi].label != lib.prints[bestP].label)
+		m.near[pi] = false
+	}
+	if bestP < 0 || rival || (m.found && bestE*m.bestN >= m.bestE*bestN) {
 		return
 	}
 	rp := &lib.prints[bestP]
@@ -100,22 +114,27 @@ func (m *Matcher) block(x []int16) {
 }
 
 // update advances one run of cells by a voiced stream block with
-// sub-fingerprint fp and returns the cell with the lowest bit error rate
+// sub-fingerprint fp. It returns the cell with the lowest bit error rate
 // among those with at least minN bits and a rate at or below maxBER/256
-// (i < 0 if none), with its E and N.
-func update(c, rb, rw []uint32, fp uint32, minN uint32, maxBER uint32) (int, int64, int64) {
+// (i < 0 if none), its E and N, and whether any cell passed the rate with
+// at least minN/2 bits.
+func update(c, rb, rw []uint32, fp uint32, minN uint32, maxBER uint32) (int, int64, int64, bool) {
 	rb, rw = rb[:len(c)], rw[:len(c)]
-	best, be, bn := -1, uint32(0), uint32(1)
+	best, be, bn, near := -1, uint32(0), uint32(1), false
+	half := minN >> 1 &^ 0xFFFF
 	for i, x := range c {
 		x -= (x >> 5) & decayMask
 		x += rw[i] & (32*fixScale<<16 | uint32(bits.OnesCount32(fp^rb[i]))*fixScale)
 		c[i] = x
-		if x >= minN {
+		if x >= half {
 			e, n := x&0xFFFF, x>>16
-			if e*256 <= maxBER*n && (best < 0 || uint64(e)*uint64(bn) < uint64(be)*uint64(n)) {
-				best, be, bn = i, e, n
+			if e*256 <= maxBER*n {
+				near = true
+				if x >= minN && (best < 0 || uint64(e)*uint64(bn) < uint64(be)*uint64(n)) {
+					best, be, bn = i, e, n
+				}
 			}
 		}
 	}
-	return best, int64(be), int64(bn)
+	return best, int64(be), int64(bn), near
 }
