@@ -48,10 +48,22 @@ type fingerprinter struct {
 	have bool // prev is valid
 }
 
+// fingerprint is one block's sub-fingerprint and which of its bits are
+// reliable: those whose difference is at least relMin of the four
+// energies it is made of. A steady sound (a held vowel, a tone) gives
+// differences near zero whose signs are noise; comparing them would only
+// add chance agreement (two unrelated steady sounds then look alike) or
+// chance errors. References keep only reliable bits; a stream's bits are
+// compared where the reference's are reliable.
+type fingerprint struct{ bits, rel uint32 }
+
+// relMin: see fingerprint.
+const relMin = 0.05
+
 // next takes one 160-sample block and returns its sub-fingerprint, the
 // block's energy (Σx²), and whether the bits mean anything (a previous
 // block existed).
-func (f *fingerprinter) next(x []int16) (uint32, float64, bool) {
+func (f *fingerprinter) next(x []int16) (fingerprint, float64, bool) {
 	copy(f.win[:histLen], f.win[FrameSamples:])
 	var e float64
 	for i, v := range x {
@@ -69,13 +81,19 @@ func (f *fingerprinter) next(x []int16) (uint32, float64, bool) {
 		}
 		band[b] = s
 	}
-	var fp uint32
+	var fp, rel uint32
 	for m := range nBands - 1 {
-		if band[m]-band[m+1]-(f.prev[m]-f.prev[m+1]) > 0 {
+		d := band[m] - band[m+1] - (f.prev[m] - f.prev[m+1])
+		if d > 0 {
 			fp |= 1 << m
+		}
+		if d*d >= relMin*relMin*sq(band[m]+band[m+1]+f.prev[m]+f.prev[m+1]) {
+			rel |= 1 << m
 		}
 	}
 	ok := f.have
 	f.prev, f.have = band, true
-	return fp, e, ok
+	return fingerprint{fp, rel}, e, ok
 }
+
+func sq(x float64) float64 { return x * x }
