@@ -86,3 +86,36 @@ func BenchmarkEarlyMedia(b *testing.B) {
 	}
 	reportStreams(b)
 }
+
+// BenchmarkEarlyMediaRingback is the usual early media, ringback, with
+// the matcher skipped on tone blocks (ToneDetector.InTone).
+func BenchmarkEarlyMediaRingback(b *testing.B) {
+	lib := benchLibrary(b)
+	x := ulaw.roundTrip(cadenced(1000, 4000, 10000, 0, toneAmp, 450))
+	d, _ := NewToneDetector(ToneConfig{})
+	m := lib.NewMatcher()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		d.Feed(x[i : i+FrameSamples])
+		if !d.InTone() {
+			m.Feed(x[i : i+FrameSamples])
+		}
+		i = (i + FrameSamples) % (len(x) - FrameSamples)
+	}
+	reportStreams(b)
+}
+
+// BenchmarkNewLibrary: loading five 4 s references (fingerprints on 3
+// grids and the shared-block search), once per configuration change.
+func BenchmarkNewLibrary(b *testing.B) {
+	var refs []Reference
+	for i := range 5 {
+		refs = append(refs, Reference{Label: fmt.Sprint("ref", i), PCM: utterance(uint64(i+1), 4000)})
+	}
+	for b.Loop() {
+		if _, err := NewLibrary(refs, MatchConfig{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -87,6 +87,11 @@ func (d *ToneDetector) Feed(frame []int16) { d.fr.feed(frame, d.block) }
 // Result is the current decision.
 func (d *ToneDetector) Result() Result { return d.res }
 
+// InTone reports whether the last block was tone. A caller running a
+// Matcher too can skip it on such blocks: a prompt is not a pure tone,
+// and the matcher is the expensive stage.
+func (d *ToneDetector) InTone() bool { return d.blocks > 0 && d.on }
+
 func (d *ToneDetector) block(x []int16) {
 	e := energy(x)
 	tone := false

@@ -129,6 +129,21 @@ func TestToneConfigErrors(t *testing.T) {
 	}
 }
 
+func TestInTone(t *testing.T) {
+	d, _ := NewToneDetector(ToneConfig{})
+	if d.InTone() {
+		t.Fatal("in tone before any audio")
+	}
+	d.Feed(sine(nil, FrameSamples, toneAmp, 450))
+	if !d.InTone() {
+		t.Fatal("not in tone on a 450 Hz frame")
+	}
+	d.Feed(silence(nil, FrameSamples))
+	if d.InTone() {
+		t.Fatal("in tone on silence")
+	}
+}
+
 // Frames of odd sizes land on the same 20 ms grid as aligned ones.
 func TestToneOddFrames(t *testing.T) {
 	x := cadenced(350, 350, 3000, 0, toneAmp, 450)
