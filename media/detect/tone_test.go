@@ -92,6 +92,7 @@ func TestToneCadences(t *testing.T) {
 				if last.Confidence <= 0.5 || last.Confidence > 1 {
 					t.Errorf("confidence %v", last.Confidence)
 				}
+				t.Logf("%v at %d ms, confidence %.2f", last.Kind, last.At*1000/SampleRate, last.Confidence)
 			})
 		}
 	}
