@@ -42,3 +42,26 @@ func newG711Tables() *g711Tables {
 	}
 	return t
 }
+
+// decodeTables serves the exported decoders; 1 KB, built at init.
+var decodeTables = newG711Tables()
+
+// DecodeULaw decodes µ-law bytes into dst (one sample per byte) and returns
+// the samples written: min(len(dst), len(src)). For analysers outside this
+// package (media/detect) that need linear PCM from an RTP payload.
+func DecodeULaw(dst []int16, src []byte) int {
+	n := min(len(dst), len(src))
+	for i, b := range src[:n] {
+		dst[i] = decodeTables.ulaw[b]
+	}
+	return n
+}
+
+// DecodeALaw is DecodeULaw for A-law.
+func DecodeALaw(dst []int16, src []byte) int {
+	n := min(len(dst), len(src))
+	for i, b := range src[:n] {
+		dst[i] = decodeTables.alaw[b]
+	}
+	return n
+}

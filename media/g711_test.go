@@ -32,3 +32,32 @@ func TestG711(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeExported(t *testing.T) {
+	src := make([]byte, 256)
+	for i := range src {
+		src[i] = byte(i)
+	}
+	tests := []struct {
+		name   string
+		decode func([]int16, []byte) int
+		one    func(byte) int16
+	}{
+		{"µ-law", DecodeULaw, ulawToLinear},
+		{"A-law", DecodeALaw, alawToLinear},
+	}
+	for _, tt := range tests {
+		dst := make([]int16, 300)
+		if n := tt.decode(dst, src); n != 256 {
+			t.Fatalf("%s: wrote %d, want 256", tt.name, n)
+		}
+		for i, b := range src {
+			if dst[i] != tt.one(b) {
+				t.Fatalf("%s: %#x → %d, want %d", tt.name, b, dst[i], tt.one(b))
+			}
+		}
+		if n := tt.decode(dst[:10], src); n != 10 {
+			t.Fatalf("%s: short dst wrote %d, want 10", tt.name, n)
+		}
+	}
+}
