@@ -129,6 +129,9 @@ func (d *Dialer) UpdateDNC(ctx context.Context, r io.Reader) (version uint64, ad
 	for _, re := range rows {
 		rejected = append(rejected, LeadRowError{Line: re.Line, Column: strconv.Itoa(re.Column), Value: re.Value, Error: re.Err.Error()})
 	}
+	// The version in the event is the list's next: one update at a time.
+	d.dncMu.Lock()
+	defer d.dncMu.Unlock()
 	if len(batch.Add) == 0 && len(batch.Remove) == 0 {
 		return d.campaigns.DNCVersion(), 0, rejected, nil
 	}

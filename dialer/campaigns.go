@@ -20,20 +20,25 @@ const (
 
 // Counters are a campaign's live figures (GET /api/v1/campaigns/{name}).
 type Counters struct {
-	Leads          int `json:"leads"`
-	Dialed         int `json:"dialed"`
-	Answered       int `json:"answered"`
-	Connected      int `json:"connected"`
-	Abandoned      int `json:"abandoned"`
-	Busy           int `json:"busy"`
-	NoAnswer       int `json:"no_answer"`
-	Invalid        int `json:"invalid_number"`
-	Rejected       int `json:"rejected"`
-	Congestion     int `json:"congestion"`
-	SkippedDNC     int `json:"skipped_dnc"`
-	SkippedHours   int `json:"skipped_outside_hours"`
-	Capped         int `json:"frequency_capped"`
-	NoCallerID     int `json:"no_caller_id"`
+	Leads        int `json:"leads"`
+	Dialed       int `json:"dialed"`
+	Answered     int `json:"answered"`
+	Connected    int `json:"connected"`
+	Abandoned    int `json:"abandoned"`
+	Busy         int `json:"busy"`
+	NoAnswer     int `json:"no_answer"`
+	Invalid      int `json:"invalid_number"`
+	Rejected     int `json:"rejected"`
+	Congestion   int `json:"congestion"`
+	SkippedDNC   int `json:"skipped_dnc"`
+	SkippedHours int `json:"skipped_outside_hours"`
+	Capped       int `json:"frequency_capped"`
+	NoCallerID   int `json:"no_caller_id"`
+	PoweredOff   int `json:"powered_off"`
+	// InvalidSaved counts leads not dialled because an earlier attempt,
+	// of any campaign, found the number vacant: the cost saved.
+	InvalidSaved   int `json:"invalid_saved"`
+	EarlyMedia     int `json:"ended_by_early_media"`
 	RetriesPending int `json:"retries_pending"`
 	Done           int `json:"done"`
 }
@@ -69,6 +74,9 @@ type Campaigns struct {
 	versions map[string]uint64
 	dnc      *compliance.DNC
 	caps     *compliance.Caps
+	// invalid holds the numbers (DNC keys) an attempt found vacant, shared
+	// by every campaign.
+	invalid map[uint64]bool
 }
 
 // NewCampaigns returns an empty projection.
@@ -77,7 +85,7 @@ func NewCampaigns() *Campaigns {
 	if err != nil {
 		panic(err) // the defaults are valid: a programming error
 	}
-	return &Campaigns{m: map[string]*campaignState{}, versions: map[string]uint64{}, dnc: compliance.NewDNC(), caps: caps}
+	return &Campaigns{m: map[string]*campaignState{}, versions: map[string]uint64{}, dnc: compliance.NewDNC(), caps: caps, invalid: map[uint64]bool{}}
 }
 
 // DNCVersion is the list's current version.
@@ -152,9 +160,25 @@ func (c *Campaigns) Apply(env domain.Envelope, ev domain.Event) error {
 	case domain.AttemptEnded:
 		if cs := c.m[e.Campaign]; cs != nil {
 			cs.ended(e)
+			if l := cs.byID[e.Lead]; l != nil && e.Outcome == domain.AttemptInvalid {
+				if k, err := compliance.ParseKey(l.lead.Number); err == nil {
+					c.invalid[k] = true
+				}
+			}
 		}
 	}
 	return nil
+}
+
+// knownInvalid says whether an attempt already found num vacant.
+func (c *Campaigns) knownInvalid(num string) bool {
+	k, err := compliance.ParseKey(num)
+	if err != nil {
+		return false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.invalid[k]
 }
 
 func (cs *campaignState) decided(e domain.AttemptDecided) {
@@ -180,6 +204,8 @@ func (cs *campaignState) decided(e domain.AttemptDecided) {
 		cs.count.NoCallerID++
 	case compliance.ReasonInvalidNumber:
 		cs.count.Invalid++
+	case reasonKnownInvalid:
+		cs.count.InvalidSaved++
 	}
 	if e.RetryAt.IsZero() {
 		// Refused for good (DNC, no usable number, no zone): done.
@@ -211,6 +237,11 @@ func (cs *campaignState) ended(e domain.AttemptEnded) {
 		cs.count.Rejected++
 	case domain.AttemptCongestion:
 		cs.count.Congestion++
+	case domain.AttemptPoweredOff:
+		cs.count.PoweredOff++
+	}
+	if e.EarlyMedia != "" {
+		cs.count.EarlyMedia++
 	}
 	if e.Final {
 		l.status = leadDone

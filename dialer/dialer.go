@@ -11,6 +11,7 @@ import (
 
 	"softswitch/domain"
 	"softswitch/media"
+	"softswitch/media/detect"
 )
 
 // ErrInvalid is wrapped by a request the dialer refuses before placing
@@ -50,6 +51,9 @@ type Config struct {
 	// Campaigns is the projection of campaign and DNC events, applied by
 	// the recorder (it must be in the recorder's projection set).
 	Campaigns *Campaigns
+	// Announcements are the carriers' recordings early media is matched
+	// against (earlymedia.go).
+	Announcements []Announcement
 	// NewID makes attempt ids (the switch's id generator).
 	NewID func() string
 }
@@ -65,6 +69,11 @@ type Dialer struct {
 
 	campaigns *Campaigns
 	emitMu    sync.Mutex // one writer of campaign events (emit)
+	dncMu     sync.Mutex // one DNC update at a time (UpdateDNC)
+	// announcements is the reference library (nil: tones only);
+	// annOutcomes maps each label to its outcome.
+	announcements *detect.Library
+	annOutcomes   map[string]string
 
 	mu            sync.Mutex
 	attempts      map[string]*attempt
@@ -84,6 +93,24 @@ func New(cfg Config, rec Recorder, log *slog.Logger) (*Dialer, error) {
 	if cfg.RingTimeout <= 0 || cfg.MaxDuration <= 0 || cfg.IsSubscriber == nil || cfg.NewID == nil || cfg.Campaigns == nil {
 		return nil, fmt.Errorf("%w: incomplete config", ErrInvalid)
 	}
+	var lib *detect.Library
+	outcomes := map[string]string{}
+	if len(cfg.Announcements) > 0 {
+		refs := make([]detect.Reference, len(cfg.Announcements))
+		for i, a := range cfg.Announcements {
+			if !announcementOutcomes[a.Outcome] {
+				return nil, fieldErr(fmt.Sprintf("announcements[%d].outcome", i), "must be invalid_number, powered_off, busy, no_answer or congestion, got %q", a.Outcome)
+			}
+			if _, dup := outcomes[a.Label]; dup || a.Label == "" {
+				return nil, fieldErr(fmt.Sprintf("announcements[%d].label", i), "must be non-empty and unique, got %q", a.Label)
+			}
+			refs[i], outcomes[a.Label] = detect.Reference{Label: a.Label, PCM: a.PCM}, a.Outcome
+		}
+		var err error
+		if lib, err = detect.NewLibrary(refs, detect.MatchConfig{}); err != nil {
+			return nil, fieldErr("announcements", "%v", err)
+		}
+	}
 	pool, err := media.NewPool(media.PoolConfig{Addr: cfg.Bind, Min: cfg.PortMin, Max: cfg.PortMax, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("dialer: rtp ports: %w", err)
@@ -92,7 +119,7 @@ func New(cfg Config, rec Recorder, log *slog.Logger) (*Dialer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dialer{cfg: cfg, rec: rec, log: log, ua: u, pool: pool, campaigns: cfg.Campaigns, attempts: map[string]*attempt{},
+	return &Dialer{cfg: cfg, rec: rec, log: log, ua: u, pool: pool, campaigns: cfg.Campaigns, announcements: lib, annOutcomes: outcomes, attempts: map[string]*attempt{},
 		agents: map[string]agentState{}, compiledSpecs: map[string]compiledSpec{}, stop: make(chan struct{})}, nil
 }
 

@@ -22,6 +22,10 @@ const paceEvery = 200 * time.Millisecond
 // 2 s: an agent's phone in a campaign auto-answers).
 const agentAnswerWithin = 2 * time.Second
 
+// reasonKnownInvalid refuses a lead whose number an earlier attempt, of
+// any campaign, found vacant.
+const reasonKnownInvalid = "known_invalid"
+
 // decisionsPerTick bounds the refusals one campaign's tick records (a list
 // of leads all outside hours must not flood the journal in one tick).
 const decisionsPerTick = 200
@@ -80,7 +84,13 @@ func (d *Dialer) pace(ctx context.Context) {
 func (d *Dialer) decide(ctx context.Context, spec domain.CampaignSpec, comp *compiled, lead domain.Lead, attempt int, agent string, now time.Time) bool {
 	n, err := number.Normalize(lead.Number)
 	dec := compliance.Decision{Reason: compliance.ReasonInvalidNumber}
-	if err == nil {
+	switch {
+	case err == nil && d.campaigns.knownInvalid(lead.Number):
+		// Some campaign already learnt it is vacant (a 404, or the
+		// carrier's announcement): dialling it again costs and says
+		// nothing new.
+		dec.Reason, dec.DNCVersion = reasonKnownInvalid, d.campaigns.DNCVersion()
+	case err == nil:
 		dec = comp.engine.Decide(now, compliance.Lead{ID: lead.ID, Number: n, Zone: lead.Zone, Carrier: comp.pool}, comp.campaign)
 	}
 	ev := domain.AttemptDecided{Campaign: spec.Name, Lead: lead.ID, Number: lead.Number, Attempt: attempt, Allowed: dec.Allowed,
@@ -200,7 +210,12 @@ func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead doma
 		d.finishAttempt(spec, comp, &end)
 		d.release(agent, time.Duration(spec.WrapUpSeconds)*time.Second)
 	}()
-	sess, err := media.NewSession(ctx, d.pool, media.SessionConfig{Logger: d.log})
+	em := d.newEarlyMedia()
+	sess, err := media.NewSession(ctx, d.pool, media.SessionConfig{Logger: d.log, OnAudio: func(l media.Leg, pcm []int16) {
+		if l == media.B {
+			em.feed(pcm) // the callee's side: its early media, before anyone hears it
+		}
+	}})
 	if err != nil {
 		end.Outcome, end.Reason = domain.AttemptCongestion, "dialer: "+err.Error()
 		return
@@ -209,11 +224,28 @@ func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead doma
 
 	rtp, rtcp := sess.Local(media.B)
 	ringCtx, stopRing := context.WithTimeout(ctx, time.Duration(spec.RingSeconds)*time.Second)
+	var verdict *earlyVerdict
+	heard := make(chan struct{})
+	go func() {
+		defer close(heard)
+		select {
+		case v := <-em.verdict:
+			verdict = &v
+			stopRing() // a verdict ends the ringing: CANCEL (RFC 3261 §9)
+		case <-ringCtx.Done():
+		}
+	}()
 	callee, err := d.ua.invite(ringCtx, "number", lead.Number, "", offer(rtp, rtcp, offerCodecs, 2), nil)
 	stopRing()
+	<-heard
+	em.sent.Store(true) // answered or not, classification is over
 	if err != nil {
 		end.Outcome, end.Code, end.Reason = outcomeOf(err)
-		if ctx.Err() != nil {
+		switch {
+		case verdict != nil:
+			end.Outcome, end.Reason = verdict.outcome, "early media: "+verdict.what
+			end.EarlyMedia, end.Confidence, end.DetectedMS = verdict.what, verdict.confidence, verdict.atMS
+		case ctx.Err() != nil:
 			end.Outcome = domain.AttemptCancelled
 		}
 		return

@@ -31,7 +31,8 @@ const (
 	AttemptAbandoned  = "abandoned"      // answered, no agent took it
 	AttemptBusy       = "busy"           // 486, 600
 	AttemptNoAnswer   = "no_answer"      // 480, 408, ring timeout
-	AttemptInvalid    = "invalid_number" // 404, 484, 604: never dialled again
+	AttemptInvalid    = "invalid_number" // 404, 484, 604, or its announcement: never dialled again
+	AttemptPoweredOff = "powered_off"    // the carrier's announcement says so
 	AttemptRejected   = "rejected"       // 603
 	AttemptCongestion = "congestion"     // anything else (503, 403, no route)
 	AttemptCancelled  = "cancelled"      // the campaign stopped mid-dial
@@ -176,6 +177,13 @@ type AttemptEnded struct {
 	SIPCallIDs []string  `json:"sip_call_ids,omitempty"`
 	Final      bool      `json:"final"`
 	RetryAt    time.Time `json:"retry_at,omitzero"`
+	// EarlyMedia is what the callee's early media was classified as, when
+	// that ended the attempt ("busy_tone", "congestion_tone", or an
+	// announcement's label), with the classifier's confidence (0–1) and
+	// how much audio it took (ms).
+	EarlyMedia string  `json:"early_media,omitempty"`
+	Confidence float64 `json:"confidence,omitempty"`
+	DetectedMS int64   `json:"detected_ms,omitempty"`
 }
 
 func (AttemptEnded) EventType() string      { return TypeAttemptEnded }

@@ -122,6 +122,18 @@ func (s *Session) handleRTP(x, y *leg, pkt []byte, src netip.AddrPort, now time.
 	if kind == kindEvent || x.dtmfActive.Load() {
 		s.dtmfPacket(x, kind == kindEvent, h.SSRC, h.Timestamp, clock, payload, now)
 	}
+	if s.onAudio != nil && (kind == kindPCMU || kind == kindPCMA) && !dup && !late {
+		if cap(x.pcm) < len(payload) {
+			x.pcm = make([]int16, len(payload))
+		}
+		pcm := x.pcm[:len(payload)]
+		if kind == kindPCMA {
+			DecodeALaw(pcm, payload)
+		} else {
+			DecodeULaw(pcm, payload)
+		}
+		s.onAudio(x.id, pcm)
+	}
 
 	if !cfg.remote.Direction.Sends() || !y.cfg.Load().remote.Direction.Receives() {
 		x.dirDrops.Add(1) // on hold: RFC 3264 §5.1, the endpoint does not want it

@@ -33,6 +33,13 @@ type SessionConfig struct {
 	// goroutine (or in Close, for an event still open then): it must be
 	// quick and must not call Close; it may call Stats.
 	OnDTMF func(DTMF)
+	// OnAudio, if set, is handed each G.711 packet a leg's endpoint sends,
+	// decoded to 16-bit linear PCM, whether or not it is relayed (the
+	// dialer listens to a callee's early media before anyone hears it).
+	// Duplicates and late packets are left out. It runs on the leg's RTP
+	// goroutine with a buffer reused for the next packet: copy what it
+	// keeps, and return quickly.
+	OnAudio func(leg Leg, pcm []int16)
 	// Record, if set, records the call (G.711 only).
 	Record *RecordConfig
 }
@@ -40,16 +47,17 @@ type SessionConfig struct {
 // Session relays one call's media between its two legs. Create it with
 // NewSession; all methods are safe for concurrent use.
 type Session struct {
-	pool   *Pool
-	log    *slog.Logger
-	window time.Duration
-	dtmfTO time.Duration
-	onDTMF func(DTMF)
-	start  time.Time
-	legs   [2]*leg
-	rec    *recorder
-	wg     sync.WaitGroup
-	closed atomic.Bool
+	pool    *Pool
+	log     *slog.Logger
+	window  time.Duration
+	dtmfTO  time.Duration
+	onDTMF  func(DTMF)
+	onAudio func(Leg, []int16)
+	start   time.Time
+	legs    [2]*leg
+	rec     *recorder
+	wg      sync.WaitGroup
+	closed  atomic.Bool
 
 	closeOnce sync.Once
 	final     Final
@@ -67,6 +75,9 @@ type leg struct {
 	rtpDst  atomic.Pointer[netip.AddrPort] // where media for this endpoint goes
 	rtcpDst atomic.Pointer[netip.AddrPort]
 	last    atomic.Int64 // unix ns of the last accepted RTP packet; 0 none
+
+	// pcm is the OnAudio buffer, the RTP reader's own.
+	pcm []int16
 
 	// mu: the RTP reader's state.
 	mu       sync.Mutex
@@ -118,8 +129,8 @@ func NewSession(ctx context.Context, pool *Pool, cfg SessionConfig) (*Session, e
 		log:    cfg.Logger,
 		window: cfg.LearnWindow,
 		dtmfTO: cfg.DTMFTimeout,
-		onDTMF: cfg.OnDTMF,
-		start:  time.Now(),
+		onDTMF: cfg.OnDTMF, onAudio: cfg.OnAudio,
+		start: time.Now(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

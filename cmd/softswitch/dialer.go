@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,6 +39,14 @@ func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Su
 			password = s.Password
 		}
 	}
+	var anns []dialer.Announcement
+	for i, a := range d.Announcements {
+		pcm, err := dialer.ReadWAV(a.File)
+		if err != nil {
+			return nil, fmt.Errorf("dialer.announcements[%d].file: %w", i, err)
+		}
+		anns = append(anns, dialer.Announcement{Label: a.Label, Outcome: a.Outcome, PCM: pcm})
+	}
 	gen := ids.New(rec.Node()+"-d", rec.Now)
 	return dialer.New(dialer.Config{Switch: net.JoinHostPort(host, port), Bind: d.BindAddr, Account: d.Account, Password: password,
 		Realm: cfg.SIP.Realm, PortMin: d.PortMin, PortMax: d.PortMax, RingTimeout: d.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration,
@@ -51,7 +60,7 @@ func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Su
 			}
 			return false
 		},
-		Campaigns: campaigns, NewID: gen.Next}, rec, log)
+		Campaigns: campaigns, Announcements: anns, NewID: gen.Next}, rec, log)
 }
 
 // clickToCall is POST /api/v1/click-to-call {agent, number}: 202 with the

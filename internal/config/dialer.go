@@ -1,9 +1,12 @@
 package config
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 )
+
+var announcementOutcomes = map[string]bool{"invalid_number": true, "powered_off": true, "busy": true, "no_answer": true, "congestion": true}
 
 // Dialer is the `dialer:` section: calls the switch places itself
 // (dialer/, docs/dialer.md). The dialer calls through the switch's own SIP
@@ -27,9 +30,22 @@ type Dialer struct {
 	PortMax int `yaml:"port_max"`
 	// RingTimeout (duration) bounds each leg's ringing. Default 30s.
 	RingTimeout time.Duration `yaml:"ring_timeout"`
+	// Announcements are carriers' recorded announcements (空号, 关机, …)
+	// a callee's early media is matched against; a match ends the attempt
+	// with Outcome (docs/early-media-detection.md).
+	Announcements []Announcement `yaml:"announcements"`
 
 	// BindAddr is Bind parsed by Validate.
 	BindAddr netip.Addr `yaml:"-"`
+}
+
+// Announcement is one reference recording: Label names it in events,
+// Outcome is invalid_number, powered_off, busy, no_answer or congestion,
+// File a WAV (mono 8 kHz; 16-bit PCM, A-law or μ-law).
+type Announcement struct {
+	Label   string `yaml:"label"`
+	Outcome string `yaml:"outcome"`
+	File    string `yaml:"file"`
 }
 
 func (d *Dialer) setDefaults(mediaBind string) {
@@ -66,6 +82,19 @@ func (d *Dialer) validate(users map[string]bool) error {
 	}
 	if d.RingTimeout < time.Second {
 		return fieldErr("dialer.ring_timeout", "must be at least 1s, got %s", d.RingTimeout)
+	}
+	labels := map[string]bool{}
+	for i, a := range d.Announcements {
+		f := fmt.Sprintf("dialer.announcements[%d]", i)
+		switch {
+		case a.Label == "" || labels[a.Label]:
+			return fieldErr(f+".label", "must be non-empty and unique, got %q", a.Label)
+		case !announcementOutcomes[a.Outcome]:
+			return fieldErr(f+".outcome", "must be invalid_number, powered_off, busy, no_answer or congestion, got %q", a.Outcome)
+		case a.File == "":
+			return fieldErr(f+".file", "is required")
+		}
+		labels[a.Label] = true
 	}
 	return nil
 }

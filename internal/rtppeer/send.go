@@ -37,6 +37,10 @@ type Stream struct {
 	// Stamp puts the send time (PutStamp) at the start of each payload, for
 	// one-way latency at a receiver in the same process.
 	Stamp bool
+	// Audio, when set, is what the packets carry: 8 kHz linear samples,
+	// G.711-encoded for the payload type (PCMU or PCMA), one packet's worth
+	// after another, from the start again when it runs out.
+	Audio []int16
 	// NoMarker leaves the marker bit clear on the first packet, which is
 	// otherwise set as the start of a talkspurt (RFC 3551 §4.1).
 	NoMarker bool
@@ -118,6 +122,16 @@ func (p *Peer) SendStream(ctx context.Context, dst netip.AddrPort, s Stream) (Se
 		if s.DropEvery > 0 && (i+1)%s.DropEvery == 0 {
 			res.Dropped++
 			continue
+		}
+		if len(s.Audio) > 0 {
+			for j := range payload {
+				x := s.Audio[(i*len(payload)+j)%len(s.Audio)]
+				if s.PayloadType == 8 {
+					payload[j] = EncodeALaw(x)
+				} else {
+					payload[j] = EncodeULaw(x)
+				}
+			}
 		}
 		if s.Stamp {
 			PutStamp(payload, MonoNow())

@@ -1,0 +1,202 @@
+//go:build e2e
+
+// The dialer's early-media classification (issue 15 §4) through the real
+// binary: a SIPp gateway answers 183 and never 200, and a Go RTP endpoint
+// plays into the call what a Chinese carrier plays there.
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"softswitch/internal/itest"
+	"softswitch/internal/rtppeer"
+)
+
+// tone is 450 Hz (China's call-progress tone) on for on, off for off,
+// repeated for total.
+func tone(on, off, total time.Duration) []int16 {
+	n := int(total.Seconds() * 8000)
+	period := int((on + off).Seconds() * 8000)
+	onN := int(on.Seconds() * 8000)
+	pcm := make([]int16, n)
+	for i := range pcm {
+		if i%period < onN {
+			pcm[i] = int16(9000 * math.Sin(2*math.Pi*450*float64(i)/8000))
+		}
+	}
+	return pcm
+}
+
+// announcement is a seeded stand-in for a recorded voice: bursts of 60 to
+// 220 ms, each a voiced-like tone (a fundamental and two partials at
+// random pitch) under an attack/decay envelope, with short gaps, as
+// syllables are. Two seeds are two different recordings.
+func announcement(seed uint64, total time.Duration) []int16 {
+	rng := rand.New(rand.NewPCG(seed, seed*7+1))
+	pcm := make([]int16, int(total.Seconds()*8000))
+	for i := 0; i < len(pcm); {
+		burst := 480 + rng.IntN(1280)
+		f0 := 120 + rng.Float64()*180
+		f1 := 400 + rng.Float64()*1800
+		amp := 4000 + rng.Float64()*8000
+		for j := 0; j < burst && i+j < len(pcm); j++ {
+			env := math.Min(1, float64(j)/200) * math.Min(1, float64(burst-j)/400)
+			t := float64(j) / 8000
+			v := math.Sin(2*math.Pi*f0*t) + 0.6*math.Sin(2*math.Pi*2*f0*t) + 0.5*math.Sin(2*math.Pi*f1*t)
+			pcm[i+j] = int16(amp * env * v / 2.1)
+		}
+		i += burst + 80 + rng.IntN(640)
+	}
+	return pcm
+}
+
+// writeWAV writes 16-bit mono 8 kHz PCM.
+func writeWAV(t *testing.T, path string, pcm []int16) {
+	t.Helper()
+	b := make([]byte, 44+2*len(pcm))
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*len(pcm)))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(b[22:], 1) // mono
+	binary.LittleEndian.PutUint32(b[24:], 8000)
+	binary.LittleEndian.PutUint32(b[28:], 16000)
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(2*len(pcm)))
+	for i, s := range pcm {
+		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(s))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ringingTo waits for the switch's call to a number ending in suffix to
+// have its callee's media anchored (the 183's SDP applied), and returns
+// the switch's address for the callee's RTP.
+func ringingTo(t *testing.T, sw *itest.Switch, suffix string) netip.AddrPort {
+	t.Helper()
+	var to netip.AddrPort
+	itest.Eventually(t, 15*time.Second, "a ringing call to "+suffix, func() bool {
+		for _, c := range activeCalls(t, sw) {
+			if !strings.HasSuffix(c.Callee, suffix) {
+				continue
+			}
+			for _, m := range c.Media {
+				if m.Leg == "b" {
+					to, _ = netip.ParseAddrPort(m.Local)
+				}
+			}
+		}
+		return to.IsValid()
+	})
+	return to
+}
+
+// TestE2EEarlyMedia: the carrier's busy tone ends the attempt early as
+// busy; its recorded "vacant number" announcement, loaded as a reference,
+// ends it as invalid_number, and no campaign dials that number again; an
+// announcement that matches no reference, and a ringback tone, are not
+// taken for anything: those attempts ring out.
+func TestE2EEarlyMedia(t *testing.T) {
+	itest.RequireSIPp(t)
+	pe, err := rtppeer.Listen(context.Background(), netip.MustParseAddr("127.0.0.1"), 0, rtppeer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pe.Close() })
+	gw := startGateway(t, "gw_early", "-key", "rtp_port", itoa(int(pe.Addr().Port())))
+	vacant := announcement(1, 4*time.Second)
+	ref := filepath.Join(t.TempDir(), "vacant.wav")
+	writeWAV(t, ref, vacant)
+
+	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.Subscriber{User: "dialer", Password: "d1al3r"})
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-early", gw, "") +
+		"routes:\n  - {prefix: \"86135\", trunks: [cm-early]}\n" +
+		"dialer:\n  enabled: true\n  account: dialer\n  announcements:\n" +
+		"    - {label: \"cmcc/vacant\", outcome: invalid_number, file: \"" + ref + "\"}\n"
+	sw := itest.Start(t, itest.Options{Subscribers: subs, ExtraYAML: cfg})
+	agent := itest.StartSIPp(t, "uas_sdp_bye", "-m", "10", "-s", "6001", "-d", "500")
+	mustRegister(t, sw, "6001", agent.Addr, 300)
+
+	leads := []struct {
+		number, what string
+		audio        []int16
+		outcome      string
+		early        string
+	}{
+		{"13500000001", "busy tone", tone(350*time.Millisecond, 350*time.Millisecond, 8*time.Second), "busy", "busy_tone"},
+		{"13500000002", "the vacant-number announcement", vacant, "invalid_number", "cmcc/vacant"},
+		{"13500000003", "another announcement", announcement(2, 4*time.Second), "no_answer", ""},
+		{"13500000004", "ringback", tone(time.Second, 4*time.Second, 8*time.Second), "no_answer", ""},
+	}
+	spec := strings.Replace(campaignJSON("early", []string{"6001"}, ""), `"ring_seconds":10`, `"ring_seconds":6`, 1)
+	spec = strings.Replace(spec, `"congestion":{"max_attempts":1}`, `"congestion":{"max_attempts":1},"invalid_number":{"max_attempts":1}`, 1)
+	postJSON(t, sw, "/api/v1/campaigns", spec, 201)
+	var csv strings.Builder
+	csv.WriteString("number\n")
+	for _, l := range leads {
+		csv.WriteString(l.number + "\n")
+	}
+	postCSV(t, sw, "/api/v1/campaigns/early/leads", csv.String(), 200)
+	postJSON(t, sw, "/api/v1/campaigns/early/start", "", 200)
+
+	// One agent: the attempts come one after the other, in lead order.
+	for i, l := range leads {
+		to := ringingTo(t, sw, l.number)
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { _, _ = pe.SendStream(ctx, to, rtppeer.Stream{SSRC: uint32(100 + i), Audio: l.audio, Duration: 7 * time.Second}) }()
+		itest.Eventually(t, 20*time.Second, "attempt on "+l.what+" ended", func() bool {
+			return len(campaignEvents(t, sw, "early", "campaign.attempt_ended")) > i
+		})
+		cancel()
+		e := campaignEvents(t, sw, "early", "campaign.attempt_ended")[i]
+		early, _ := e["early_media"].(string)
+		if e["outcome"] != l.outcome || early != l.early {
+			t.Errorf("%s: outcome %v, early media %q; want %s, %q (%v)", l.what, e["outcome"], early, l.outcome, l.early, e)
+		}
+		if l.early != "" {
+			conf, _ := e["confidence"].(float64)
+			ms, _ := e["detected_ms"].(float64)
+			if conf <= 0 || conf > 1 || ms <= 0 || ms > 5000 {
+				t.Errorf("%s: confidence %v after %v ms: want (0, 1] and ended well before the 6 s ring timeout", l.what, conf, ms)
+			}
+		}
+	}
+	c := getCampaign(t, sw, "early").Counters
+	if c["ended_by_early_media"] != 2 || c["busy"] != 1 || c["invalid_number"] != 1 || c["no_answer"] != 2 {
+		t.Errorf("counters %v", c)
+	}
+
+	t.Run("a vacant number is not dialled again", func(t *testing.T) {
+		before := len(gw.invites(t))
+		postJSON(t, sw, "/api/v1/campaigns", campaignJSON("again", []string{"6001"}, ""), 201)
+		postCSV(t, sw, "/api/v1/campaigns/again/leads", "number\n13500000002\n", 200)
+		postJSON(t, sw, "/api/v1/campaigns/again/start", "", 200)
+		itest.Eventually(t, 10*time.Second, "the lead decided", func() bool {
+			return getCampaign(t, sw, "again").Counters["done"] == 1
+		})
+		d := campaignEvents(t, sw, "again", "campaign.attempt_decided")
+		if len(d) != 1 || d[0]["reason"] != "known_invalid" || d[0]["allowed"] != false {
+			t.Fatalf("decisions %v, want one known_invalid refusal", d)
+		}
+		if c := getCampaign(t, sw, "again").Counters; c["invalid_saved"] != 1 || c["dialed"] != 0 {
+			t.Fatalf("counters %v", c)
+		}
+		if after := len(gw.invites(t)); after != before {
+			t.Fatalf("the gateway got %d more INVITEs", after-before)
+		}
+	})
+}
