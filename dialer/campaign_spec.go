@@ -49,6 +49,15 @@ func (d *Dialer) validateSpec(s *domain.CampaignSpec) error {
 	default:
 		return fieldErr("mode", "must be \"progressive\", got %q", s.Mode)
 	}
+	switch s.AMD {
+	case "":
+		s.AMD = amdOff
+	case amdOff, amdDrop, amdPass:
+	case "message":
+		return fieldErr("amd", "\"message\" (leave a recorded message) is not built yet; \"off\", \"drop\" or \"pass\"")
+	default:
+		return fieldErr("amd", "must be \"off\", \"drop\" or \"pass\", got %q", s.AMD)
+	}
 	if len(s.Agents) == 0 {
 		return fieldErr("agents", "at least one agent is required")
 	}

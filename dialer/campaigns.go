@@ -35,6 +35,7 @@ type Counters struct {
 	Capped       int `json:"frequency_capped"`
 	NoCallerID   int `json:"no_caller_id"`
 	PoweredOff   int `json:"powered_off"`
+	Machines     int `json:"answered_machine"`
 	// InvalidSaved counts leads not dialled because an earlier attempt,
 	// of any campaign, found the number vacant: the cost saved.
 	InvalidSaved   int `json:"invalid_saved"`
@@ -239,6 +240,9 @@ func (cs *campaignState) ended(e domain.AttemptEnded) {
 		cs.count.Congestion++
 	case domain.AttemptPoweredOff:
 		cs.count.PoweredOff++
+	case domain.AttemptMachine:
+		cs.count.Answered++
+		cs.count.Machines++
 	}
 	if e.EarlyMedia != "" {
 		cs.count.EarlyMedia++

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"softswitch/dialer/compliance"
 	"softswitch/domain"
 	"softswitch/interconnect/number"
 	"softswitch/media"
+	"softswitch/media/detect"
 )
 
 // paceEvery is how often the pacing loop looks for idle agents; with
@@ -211,9 +213,14 @@ func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead doma
 		d.release(agent, time.Duration(spec.WrapUpSeconds)*time.Second)
 	}()
 	em := d.newEarlyMedia()
+	var amd atomic.Pointer[amdRun]
 	sess, err := media.NewSession(ctx, d.pool, media.SessionConfig{Logger: d.log, OnAudio: func(l media.Leg, pcm []int16) {
-		if l == media.B {
-			em.feed(pcm) // the callee's side: its early media, before anyone hears it
+		if l != media.B {
+			return
+		}
+		em.feed(pcm) // the callee's side: its early media, before anyone hears it
+		if r := amd.Load(); r != nil {
+			r.feed(pcm) // and, once answered, who answered
 		}
 	}})
 	if err != nil {
@@ -235,7 +242,14 @@ func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead doma
 		case <-ringCtx.Done():
 		}
 	}()
-	callee, err := d.ua.invite(ringCtx, "number", lead.Number, "", offer(rtp, rtcp, offerCodecs, 2), nil)
+	// A 183's SDP points the relay at the callee's early media, and tells
+	// it which payload types are G.711, so the classifier hears them.
+	early := func(sdp []byte) {
+		if _, err := d.apply(sess, media.B, sdp); err != nil {
+			d.log.Debug("dialer: early media SDP refused", "lead", lead.ID, "error", err)
+		}
+	}
+	callee, err := d.ua.invite(ringCtx, "number", lead.Number, "", offer(rtp, rtcp, offerCodecs, 2), early)
 	stopRing()
 	<-heard
 	em.sent.Store(true) // answered or not, classification is over
@@ -256,6 +270,20 @@ func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead doma
 	if err != nil {
 		end.Outcome, end.Reason = domain.AttemptAbandoned, "callee's answer: "+err.Error()
 		return
+	}
+	if spec.AMD == amdDrop || spec.AMD == amdPass {
+		r := newAMDRun()
+		amd.Store(r)
+		res, ok := d.awaitAMD(ctx, r, callee)
+		if !ok {
+			end.Outcome, end.Reason = domain.AttemptAbandoned, "callee hung up during answering-machine detection"
+			return
+		}
+		end.AMD, end.AMDCause = res.Status.String(), res.Cause
+		if res.Status == detect.Machine && spec.AMD == amdDrop {
+			end.Outcome, end.Reason = domain.AttemptMachine, "answering machine: "+res.Cause
+			return
+		}
 	}
 
 	rtp, rtcp = sess.Local(media.A)
@@ -292,6 +320,29 @@ func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead doma
 	}
 }
 
+// amdLimit bounds detection in wall-clock time: app_amd's 5 s of audio,
+// plus a margin for a callee that sends no packets while silent (AMD's
+// time is the audio fed).
+const amdLimit = 6 * time.Second
+
+// awaitAMD waits for r's decision; NOTSURE when the limit passes, ok
+// false when the callee hangs up or the dialer stops first.
+func (d *Dialer) awaitAMD(ctx context.Context, r *amdRun, callee *leg) (detect.AMDResult, bool) {
+	t := time.NewTimer(amdLimit)
+	defer t.Stop()
+	select {
+	case res := <-r.done:
+		return res, true
+	case <-t.C:
+		r.sent.Store(true)
+		return detect.AMDResult{Status: detect.NotSure, Cause: "TIMEOUT"}, true
+	case <-callee.bye:
+		return detect.AMDResult{}, false
+	case <-ctx.Done():
+		return detect.AMDResult{}, false
+	}
+}
+
 // finishAttempt decides the lead's fate by the campaign's retry rules and
 // records the attempt's end.
 func (d *Dialer) finishAttempt(spec domain.CampaignSpec, comp *compiled, end *domain.AttemptEnded) {
@@ -299,6 +350,11 @@ func (d *Dialer) finishAttempt(spec domain.CampaignSpec, comp *compiled, end *do
 	switch end.Outcome {
 	case domain.AttemptConnected, domain.AttemptAbandoned:
 		end.Final = true
+	case domain.AttemptMachine:
+		// A machine's lead is retried by the campaign's answered_machine
+		// rule, if it has one (compliance.OutcomeMachine).
+		at, retry := comp.retry.Next(compliance.OutcomeMachine, end.Attempt, now)
+		end.Final, end.RetryAt = !retry, at
 	case domain.AttemptCancelled:
 		// The dialer stopped under it: not the callee's doing, dialled
 		// again (the same attempt number) once the dialer runs.

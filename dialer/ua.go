@@ -120,8 +120,9 @@ func (e *legFailure) Error() string {
 
 // invite places a call to user@switch with offer, waits for its answer
 // (digest answered with the dialer's credentials; RFC 3261 §22.2) and
-// ACKs it. onRinging is called on the first provisional answer.
-func (u *ua) invite(ctx context.Context, name, user, display string, offer []byte, onRinging func()) (*leg, error) {
+// ACKs it. onEarly, if set, gets the SDP of each provisional answer that
+// carries one (early media, RFC 3960), on sipgo's goroutine.
+func (u *ua) invite(ctx context.Context, name, user, display string, offer []byte, onEarly func(sdp []byte)) (*leg, error) {
 	to := u.target
 	to.User = user
 	// The From is the dialer's own account, which the switch authenticates
@@ -135,11 +136,10 @@ func (u *ua) invite(ctx context.Context, name, user, display string, offer []byt
 		return nil, &legFailure{err: err}
 	}
 	l := &leg{name: name, sess: sess, bye: make(chan struct{}), offer: offer}
-	var rang sync.Once
 	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: u.user, Password: u.pass,
 		OnResponse: func(res *sip.Response) error {
-			if res.StatusCode >= 180 && res.StatusCode < 200 && onRinging != nil {
-				rang.Do(onRinging)
+			if res.StatusCode > 100 && res.StatusCode < 200 && onEarly != nil && len(res.Body()) > 0 {
+				onEarly(res.Body())
 			}
 			return nil
 		}})

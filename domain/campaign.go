@@ -27,15 +27,16 @@ const (
 // Attempt outcomes. Those that name a callee's state are the retry rules'
 // keys of dialer/compliance.
 const (
-	AttemptConnected  = "connected"      // answered and bridged to an agent
-	AttemptAbandoned  = "abandoned"      // answered, no agent took it
-	AttemptBusy       = "busy"           // 486, 600
-	AttemptNoAnswer   = "no_answer"      // 480, 408, ring timeout
-	AttemptInvalid    = "invalid_number" // 404, 484, 604, or its announcement: never dialled again
-	AttemptPoweredOff = "powered_off"    // the carrier's announcement says so
-	AttemptRejected   = "rejected"       // 603
-	AttemptCongestion = "congestion"     // anything else (503, 403, no route)
-	AttemptCancelled  = "cancelled"      // the campaign stopped mid-dial
+	AttemptConnected  = "connected"        // answered and bridged to an agent
+	AttemptAbandoned  = "abandoned"        // answered, no agent took it
+	AttemptBusy       = "busy"             // 486, 600
+	AttemptNoAnswer   = "no_answer"        // 480, 408, ring timeout
+	AttemptInvalid    = "invalid_number"   // 404, 484, 604, or its announcement: never dialled again
+	AttemptPoweredOff = "powered_off"      // the carrier's announcement says so
+	AttemptRejected   = "rejected"         // 603
+	AttemptCongestion = "congestion"       // anything else (503, 403, no route)
+	AttemptCancelled  = "cancelled"        // the campaign stopped mid-dial
+	AttemptMachine    = "answered_machine" // answered by a machine, and the campaign drops machines
 )
 
 // CampaignKey is a campaign's aggregate key.
@@ -62,6 +63,8 @@ type CampaignSpec struct {
 	Caps []CampaignCap `json:"caps,omitempty"`
 	// Retry maps an outcome to its rule.
 	Retry map[string]CampaignRetry `json:"retry,omitempty"`
+	// AMD is answering-machine detection: "off", "drop" or "pass".
+	AMD string `json:"amd,omitempty"`
 	// CallerIDs is the campaign's caller-ID pool (外显号码, E.164).
 	CallerIDs []string `json:"caller_ids"`
 	// RingSeconds bounds the number's ringing; WrapUpSeconds is an
@@ -181,7 +184,12 @@ type AttemptEnded struct {
 	// that ended the attempt ("busy_tone", "congestion_tone", or an
 	// announcement's label), with the classifier's confidence (0–1) and
 	// how much audio it took (ms).
-	EarlyMedia string  `json:"early_media,omitempty"`
+	EarlyMedia string `json:"early_media,omitempty"`
+	// AMD and AMDCause are answering-machine detection's decision on an
+	// answered callee (HUMAN, MACHINE, NOTSURE) and app_amd's cause
+	// (e.g. "MAXWORDS-3-3").
+	AMD        string  `json:"amd,omitempty"`
+	AMDCause   string  `json:"amd_cause,omitempty"`
 	Confidence float64 `json:"confidence,omitempty"`
 	DetectedMS int64   `json:"detected_ms,omitempty"`
 }

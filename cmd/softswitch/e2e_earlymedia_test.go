@@ -37,22 +37,27 @@ func tone(on, off, total time.Duration) []int16 {
 }
 
 // announcement is a seeded stand-in for a recorded voice: bursts of 60 to
-// 220 ms, each a voiced-like tone (a fundamental and two partials at
-// random pitch) under an attack/decay envelope, with short gaps, as
-// syllables are. Two seeds are two different recordings.
+// 220 ms, each a voiced sound (the harmonics of a random pitch shaped by
+// two formant peaks, as vowels are) under an attack/decay envelope, with
+// short gaps, as syllables are. Two seeds are two different recordings.
 func announcement(seed uint64, total time.Duration) []int16 {
 	rng := rand.New(rand.NewPCG(seed, seed*7+1))
 	pcm := make([]int16, int(total.Seconds()*8000))
 	for i := 0; i < len(pcm); {
 		burst := 480 + rng.IntN(1280)
-		f0 := 120 + rng.Float64()*180
-		f1 := 400 + rng.Float64()*1800
-		amp := 4000 + rng.Float64()*8000
+		f0 := 100 + rng.Float64()*150
+		f1, f2 := 300+rng.Float64()*700, 900+rng.Float64()*2000
+		amp := 3000 + rng.Float64()*6000
 		for j := 0; j < burst && i+j < len(pcm); j++ {
 			env := math.Min(1, float64(j)/200) * math.Min(1, float64(burst-j)/400)
 			t := float64(j) / 8000
-			v := math.Sin(2*math.Pi*f0*t) + 0.6*math.Sin(2*math.Pi*2*f0*t) + 0.5*math.Sin(2*math.Pi*f1*t)
-			pcm[i+j] = int16(amp * env * v / 2.1)
+			v := 0.0
+			for k := 1; float64(k)*f0 < 3800; k++ {
+				f := float64(k) * f0
+				a := 1/(1+math.Pow((f-f1)/150, 2)) + 0.7/(1+math.Pow((f-f2)/250, 2))
+				v += a * math.Sin(2*math.Pi*f*t)
+			}
+			pcm[i+j] = int16(max(-32000, min(32000, amp*env*v/3)))
 		}
 		i += burst + 80 + rng.IntN(640)
 	}
@@ -127,7 +132,9 @@ func TestE2EEarlyMedia(t *testing.T) {
 		"routes:\n  - {prefix: \"86135\", trunks: [cm-early]}\n" +
 		"dialer:\n  enabled: true\n  account: dialer\n  announcements:\n" +
 		"    - {label: \"cmcc/vacant\", outcome: invalid_number, file: \"" + ref + "\"}\n"
-	sw := itest.Start(t, itest.Options{Subscribers: subs, ExtraYAML: cfg})
+	// The switch lets a callee ring longer than the campaign does: the
+	// campaign's ring_seconds is what ends the attempts that ring out.
+	sw := itest.Start(t, itest.Options{Subscribers: subs, ExtraYAML: cfg, RingTimeout: 20 * time.Second})
 	agent := itest.StartSIPp(t, "uas_sdp_bye", "-m", "10", "-s", "6001", "-d", "500")
 	mustRegister(t, sw, "6001", agent.Addr, 300)
 
