@@ -207,3 +207,62 @@ func TestE2EEarlyMedia(t *testing.T) {
 		}
 	})
 }
+
+// TestE2EAnsweringMachine: with amd: drop, a callee that answers with a
+// long greeting is detected as a machine and hung up (answered_machine,
+// no agent rung); one that says a word and waits is a human and goes to
+// the agent. app_amd's decision and cause are on the attempt.
+func TestE2EAnsweringMachine(t *testing.T) {
+	itest.RequireSIPp(t)
+	pe, err := rtppeer.Listen(context.Background(), netip.MustParseAddr("127.0.0.1"), 0, rtppeer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pe.Close() })
+	gw := startGateway(t, "uas_media", "-key", "rtp_port", itoa(int(pe.Addr().Port())))
+	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.Subscriber{User: "dialer", Password: "d1al3r"})
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-amd", gw, "") +
+		"routes:\n  - {prefix: \"86134\", trunks: [cm-amd]}\n" +
+		"dialer:\n  enabled: true\n  account: dialer\n"
+	sw := itest.Start(t, itest.Options{Subscribers: subs, ExtraYAML: cfg})
+	agent := itest.StartSIPp(t, "uas_sdp_bye", "-m", "10", "-s", "6002", "-d", "500")
+	mustRegister(t, sw, "6002", agent.Addr, 300)
+
+	// A human: one 400 ms word, then silence (app_amd: HUMAN after 800 ms
+	// of silence following the greeting).
+	human := make([]int16, 3*8000)
+	copy(human, announcement(5, 400*time.Millisecond))
+	leads := []struct {
+		number, what string
+		audio        []int16
+		outcome, amd string
+	}{
+		{"13400000001", "a long recorded greeting", announcement(3, 5*time.Second), "answered_machine", "MACHINE"},
+		{"13400000002", "a person saying hello", human, "connected", "HUMAN"},
+	}
+	postJSON(t, sw, "/api/v1/campaigns", campaignJSON("amd", []string{"6002"}, `,"amd":"drop"`), 201)
+	postCSV(t, sw, "/api/v1/campaigns/amd/leads", "number\n"+leads[0].number+"\n"+leads[1].number+"\n", 200)
+	postJSON(t, sw, "/api/v1/campaigns/amd/start", "", 200)
+	for i, l := range leads {
+		to := ringingTo(t, sw, l.number) // the callee's media: anchored once it answers
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { _, _ = pe.SendStream(ctx, to, rtppeer.Stream{SSRC: uint32(200 + i), Audio: l.audio, Duration: 6 * time.Second}) }()
+		itest.Eventually(t, 20*time.Second, "attempt on "+l.what+" ended", func() bool {
+			return len(campaignEvents(t, sw, "amd", "campaign.attempt_ended")) > i
+		})
+		cancel()
+		e := campaignEvents(t, sw, "amd", "campaign.attempt_ended")[i]
+		cause, _ := e["amd_cause"].(string)
+		if e["outcome"] != l.outcome || e["amd"] != l.amd || cause == "" {
+			t.Errorf("%s: outcome %v, amd %v (%q); want %s, %s", l.what, e["outcome"], e["amd"], cause, l.outcome, l.amd)
+		}
+		ids, _ := e["sip_call_ids"].([]any)
+		if wantLegs := map[string]int{"answered_machine": 1, "connected": 2}[l.outcome]; len(ids) != wantLegs {
+			t.Errorf("%s: %d legs placed, want %d (the agent is rung only for a human)", l.what, len(ids), wantLegs)
+		}
+	}
+	if c := getCampaign(t, sw, "amd").Counters; c["answered_machine"] != 1 || c["connected"] != 1 || c["answered"] != 2 {
+		t.Errorf("counters %v", c)
+	}
+	waitNoActiveCalls(t, sw)
+}
