@@ -131,7 +131,10 @@ func TestValidateSpec(t *testing.T) {
 	}{
 		{"good", func(*domain.CampaignSpec) {}, ""},
 		{"bad name", func(s *domain.CampaignSpec) { s.Name = "Spring Sale" }, "name"},
-		{"predictive", func(s *domain.CampaignSpec) { s.Mode = "predictive" }, "mode"},
+		{"preview", func(s *domain.CampaignSpec) { s.Mode = "preview" }, "mode"},
+		{"predictive", func(s *domain.CampaignSpec) { s.Mode = "predictive" }, ""},
+		{"predictive cap too high", func(s *domain.CampaignSpec) { s.Mode, s.AbandonCapPercent = "predictive", 20 }, "abandon_cap_percent"},
+		{"predictive ratio below 1", func(s *domain.CampaignSpec) { s.Mode, s.MaxRatio = "predictive", 0.5 }, "max_ratio"},
 		{"no agents", func(s *domain.CampaignSpec) { s.Agents = nil }, "agents"},
 		{"stranger", func(s *domain.CampaignSpec) { s.Agents = []string{"6001", "9999"} }, "agents[1]"},
 		{"twice", func(s *domain.CampaignSpec) { s.Agents = []string{"6001", "6001"} }, "agents[1]"},

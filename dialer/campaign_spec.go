@@ -44,10 +44,23 @@ func (d *Dialer) validateSpec(s *domain.CampaignSpec) error {
 	}
 	switch s.Mode {
 	case "progressive":
-	case "preview", "predictive", "notification":
-		return fieldErr("mode", "%q is not built yet; only \"progressive\" is (docs/dialer.md)", s.Mode)
+	case modePredictive:
+		if s.AbandonCapPercent == 0 {
+			s.AbandonCapPercent = defaultAbandonCapPercent
+		}
+		if s.MaxRatio == 0 {
+			s.MaxRatio = defaultMaxRatio
+		}
+		if s.AbandonCapPercent < 0 || s.AbandonCapPercent > 10 {
+			return fieldErr("abandon_cap_percent", "must be above 0 and at most 10, got %v", s.AbandonCapPercent)
+		}
+		if s.MaxRatio < 1 || s.MaxRatio > 10 {
+			return fieldErr("max_ratio", "must be 1 to 10, got %v", s.MaxRatio)
+		}
+	case "preview", "notification":
+		return fieldErr("mode", "%q is not built yet; \"progressive\" and \"predictive\" are (docs/dialer.md)", s.Mode)
 	default:
-		return fieldErr("mode", "must be \"progressive\", got %q", s.Mode)
+		return fieldErr("mode", "must be \"progressive\" or \"predictive\", got %q", s.Mode)
 	}
 	switch s.AMD {
 	case "":

@@ -53,12 +53,17 @@ type leadState struct {
 }
 
 type campaignState struct {
-	spec   domain.CampaignSpec
-	state  string
-	leads  []*leadState
-	byID   map[string]*leadState
-	agents map[string]bool // logged in
-	count  Counters
+	// resolved and answered count attempts with an outcome (the answer
+	// rate predictive pacing uses); days the answered and abandoned calls
+	// per UTC day (its abandon cap).
+	resolved, answered int
+	days               map[string][2]int
+	spec               domain.CampaignSpec
+	state              string
+	leads              []*leadState
+	byID               map[string]*leadState
+	agents             map[string]bool // logged in
+	count              Counters
 }
 
 // Campaigns is the dialer's projection of campaign and DNC events: the
@@ -160,7 +165,7 @@ func (c *Campaigns) Apply(env domain.Envelope, ev domain.Event) error {
 		}
 	case domain.AttemptEnded:
 		if cs := c.m[e.Campaign]; cs != nil {
-			cs.ended(e)
+			cs.ended(e, env.Time)
 			if l := cs.byID[e.Lead]; l != nil && e.Outcome == domain.AttemptInvalid {
 				if k, err := compliance.ParseKey(l.lead.Number); err == nil {
 					c.invalid[k] = true
@@ -215,10 +220,26 @@ func (cs *campaignState) decided(e domain.AttemptDecided) {
 	}
 }
 
-func (cs *campaignState) ended(e domain.AttemptEnded) {
+func (cs *campaignState) ended(e domain.AttemptEnded, at time.Time) {
 	l := cs.byID[e.Lead]
 	if l == nil {
 		return
+	}
+	if e.Outcome != domain.AttemptCancelled {
+		cs.resolved++
+		switch e.Outcome {
+		case domain.AttemptConnected, domain.AttemptAbandoned, domain.AttemptMachine:
+			cs.answered++
+			if cs.days == nil {
+				cs.days = map[string][2]int{}
+			}
+			day := cs.days[at.UTC().Format(time.DateOnly)]
+			day[0]++
+			if e.Outcome == domain.AttemptAbandoned {
+				day[1]++
+			}
+			cs.days[at.UTC().Format(time.DateOnly)] = day
+		}
 	}
 	l.last = e.Outcome
 	switch e.Outcome {
@@ -311,6 +332,40 @@ func (c *Campaigns) next(name string, now time.Time, skip func(leadID string) bo
 		}
 	}
 	return domain.Lead{}, 0, false
+}
+
+// paceStats are a campaign's figures for predictive pacing.
+type paceStats struct {
+	attempts, answered            int
+	answeredToday, abandonedToday int
+}
+
+func (c *Campaigns) paceStats(name string, now time.Time) paceStats {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	cs := c.m[name]
+	if cs == nil {
+		return paceStats{}
+	}
+	day := cs.days[now.UTC().Format(time.DateOnly)]
+	return paceStats{attempts: cs.resolved, answered: cs.answered, answeredToday: day[0], abandonedToday: day[1]}
+}
+
+// loggedIn lists a campaign's agents logged in now.
+func (c *Campaigns) loggedIn(name string) []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	cs := c.m[name]
+	if cs == nil {
+		return nil
+	}
+	var out []string
+	for _, a := range cs.spec.Agents {
+		if cs.agents[a] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // running lists the running campaigns with their specs and logged-in

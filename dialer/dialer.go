@@ -78,6 +78,7 @@ type Dialer struct {
 	mu            sync.Mutex
 	attempts      map[string]*attempt
 	agents        map[string]agentState
+	ringing       map[string]int // predictive calls placed and not yet resolved, per campaign
 	compiledSpecs map[string]compiledSpec
 	order         []string // oldest first, for the bound on ended attempts kept
 	wg            sync.WaitGroup
@@ -120,7 +121,7 @@ func New(cfg Config, rec Recorder, log *slog.Logger) (*Dialer, error) {
 		return nil, err
 	}
 	return &Dialer{cfg: cfg, rec: rec, log: log, ua: u, pool: pool, campaigns: cfg.Campaigns, announcements: lib, annOutcomes: outcomes, attempts: map[string]*attempt{},
-		agents: map[string]agentState{}, compiledSpecs: map[string]compiledSpec{}, stop: make(chan struct{})}, nil
+		agents: map[string]agentState{}, ringing: map[string]int{}, compiledSpecs: map[string]compiledSpec{}, stop: make(chan struct{})}, nil
 }
 
 // Close ends every attempt (BYE to its legs) and waits for them.

@@ -65,6 +65,10 @@ func (d *Dialer) pace(ctx context.Context) {
 			d.log.Error("dialer: campaign rules do not compile", "campaign", run.spec.Name, "error", err)
 			continue
 		}
+		if run.spec.Mode == modePredictive {
+			d.pacePredictive(ctx, run, comp, now)
+			continue
+		}
 		decisions := 0
 		for _, agent := range run.agents {
 			for decisions < decisionsPerTick && d.agentFree(agent, now) {
@@ -101,14 +105,14 @@ func (d *Dialer) decide(ctx context.Context, spec domain.CampaignSpec, comp *com
 		b, _ := json.Marshal(dec.Caps[dec.CapRule])
 		ev.CapRule = string(b)
 	}
-	if dec.Allowed {
+	if dec.Allowed && agent != "" {
 		ev.Agent = agent
 		d.reserve(agent, lead.ID)
 	}
 	if err := d.emit(ctx, ev); err != nil {
 		// Not recorded, not placed: the lead stays pending.
 		d.log.Error("dialer: decision not recorded", "campaign", spec.Name, "lead", lead.ID, "error", err)
-		if dec.Allowed {
+		if dec.Allowed && agent != "" {
 			d.release(agent, 0)
 		}
 		return dec.Allowed
@@ -117,7 +121,7 @@ func (d *Dialer) decide(ctx context.Context, spec domain.CampaignSpec, comp *com
 		return false
 	}
 	d.wg.Add(1)
-	go d.progressive(spec, comp, lead, attempt, agent)
+	go d.placeAttempt(spec, comp, lead, attempt, agent)
 	return true
 }
 
@@ -193,11 +197,23 @@ func outcomeOf(err error) (string, int, string) {
 	return domain.AttemptCongestion, lf.code, lf.reason
 }
 
-// progressive places one attempt: the number first (the callee's ring
+// placeAttempt places one attempt: the number first (the callee's ring
 // time is what pacing saves agents from), then, once it answers, the agent
-// reserved for it, bridged through the dialer's relay.
-func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead domain.Lead, attempt int, agent string) {
+// reserved for it (progressive) or the first agent free within 2 s
+// (predictive: agent is ""), bridged through the dialer's relay.
+func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead domain.Lead, attempt int, agent string) {
 	defer d.wg.Done()
+	ringing := agent == ""
+	if ringing {
+		d.ringingDelta(spec.Name, 1)
+	}
+	resolved := func() { // the number answered or failed: no longer ringing
+		if ringing {
+			ringing = false
+			d.ringingDelta(spec.Name, -1)
+		}
+	}
+	defer resolved()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -209,8 +225,11 @@ func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead doma
 	}()
 	end := domain.AttemptEnded{Campaign: spec.Name, Lead: lead.ID, Attempt: attempt, Agent: agent}
 	defer func() {
+		resolved()
 		d.finishAttempt(spec, comp, &end)
-		d.release(agent, time.Duration(spec.WrapUpSeconds)*time.Second)
+		if agent != "" {
+			d.release(agent, time.Duration(spec.WrapUpSeconds)*time.Second)
+		}
 	}()
 	em := d.newEarlyMedia()
 	var amd atomic.Pointer[amdRun]
@@ -252,6 +271,7 @@ func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead doma
 	callee, err := d.ua.invite(ringCtx, "number", lead.Number, "", offer(rtp, rtcp, offerCodecs, 2), early)
 	stopRing()
 	<-heard
+	resolved()
 	em.sent.Store(true) // answered or not, classification is over
 	if err != nil {
 		end.Outcome, end.Code, end.Reason = outcomeOf(err)
@@ -286,6 +306,15 @@ func (d *Dialer) progressive(spec domain.CampaignSpec, comp *compiled, lead doma
 		}
 	}
 
+	if agent == "" {
+		// Predictive: the call was placed for no one in particular; the
+		// first agent free within 2 s takes it, else it is abandoned.
+		if agent = d.claimAgent(ctx, spec, callee); agent == "" {
+			end.Outcome, end.Reason = domain.AttemptAbandoned, "no agent free within 2 s"
+			return
+		}
+		end.Agent = agent
+	}
 	rtp, rtcp = sess.Local(media.A)
 	agentCtx, stopAgent := context.WithTimeout(ctx, agentAnswerWithin)
 	go func() {

@@ -49,7 +49,8 @@ const DNCKey = "dnc"
 // it (dialer) before it becomes an event.
 type CampaignSpec struct {
 	Name string `json:"name"`
-	// Mode is "progressive" (one call per idle agent) today.
+	// Mode is "progressive" (one call per idle agent) or "predictive"
+	// (more calls than idle agents, within an abandon cap).
 	Mode   string   `json:"mode"`
 	Agents []string `json:"agents"`
 	// Hours: calling windows in the callee's local time.
@@ -63,6 +64,11 @@ type CampaignSpec struct {
 	Caps []CampaignCap `json:"caps,omitempty"`
 	// Retry maps an outcome to its rule.
 	Retry map[string]CampaignRetry `json:"retry,omitempty"`
+	// AbandonCapPercent and MaxRatio bound predictive dialing: abandoned
+	// calls per answered call per day (default 3, the FCC's figure) and
+	// calls per idle agent (default 3).
+	AbandonCapPercent float64 `json:"abandon_cap_percent,omitempty"`
+	MaxRatio          float64 `json:"max_ratio,omitempty"`
 	// AMD is answering-machine detection: "off", "drop" or "pass".
 	AMD string `json:"amd,omitempty"`
 	// CallerIDs is the campaign's caller-ID pool (外显号码, E.164).

@@ -196,6 +196,38 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 		waitNoActiveCalls(t, sw)
 	})
 
+	t.Run("predictive: every lead ends, abandons within the cap", func(t *testing.T) {
+		spec := strings.Replace(campaignJSON("pred", []string{"6001", "6002"}, `,"abandon_cap_percent":3,"max_ratio":3`), "progressive", "predictive", 1)
+		postJSON(t, sw, "/api/v1/campaigns", spec, 201)
+		var csv strings.Builder
+		csv.WriteString("number\n")
+		for i := range 40 {
+			if i%2 == 0 {
+				fmt.Fprintf(&csv, "1380%07d\n", 5000000+i) // answers
+			} else {
+				fmt.Fprintf(&csv, "1390%07d\n", 5000000+i) // busy
+			}
+		}
+		postCSV(t, sw, "/api/v1/campaigns/pred/leads", csv.String(), 200)
+		postJSON(t, sw, "/api/v1/campaigns/pred/start", "", 200)
+		itest.Eventually(t, 90*time.Second, "all 40 leads done", func() bool {
+			return getCampaign(t, sw, "pred").Counters["done"] == 40
+		})
+		c := getCampaign(t, sw, "pred").Counters
+		if c["answered"] != 20 || c["busy"] != 20 || c["connected"]+c["abandoned"] != 20 {
+			t.Fatalf("counters %v", c)
+		}
+		if rate := float64(c["abandoned"]) / float64(c["answered"]); rate > 0.03 {
+			t.Fatalf("abandon rate %.3f over the 3 %% cap (%v)", rate, c)
+		}
+		for _, e := range campaignEvents(t, sw, "pred", "campaign.attempt_ended") {
+			if e["outcome"] == "connected" && e["agent"] != "6001" && e["agent"] != "6002" {
+				t.Fatalf("a connected attempt without one of the campaign's agents: %v", e)
+			}
+		}
+		waitNoActiveCalls(t, sw)
+	})
+
 	t.Run("a DNC update mid-campaign is obeyed", func(t *testing.T) {
 		postJSON(t, sw, "/api/v1/campaigns", campaignJSON("dnc-mid", []string{"6001"}, ""), 201)
 		postCSV(t, sw, "/api/v1/campaigns/dnc-mid/leads", "number\n13600000001\n13600000002\n13600000003\n13600000004\n13600000005\n", 200)
@@ -279,7 +311,7 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 			{"impossible window", "/api/v1/campaigns", "application/json",
 				strings.Replace(campaignJSON("y", []string{"6001"}, ""), `"start":"00:00","end":"24:00"`, `"start":"20:00","end":"09:00"`, 1), "hours[0].start"},
 			{"agent not a subscriber", "/api/v1/campaigns", "application/json", campaignJSON("z", []string{"nobody"}, ""), "agents[0]"},
-			{"mode not built", "/api/v1/campaigns", "application/json", strings.Replace(campaignJSON("w", []string{"6001"}, ""), "progressive", "predictive", 1), "mode"},
+			{"mode not built", "/api/v1/campaigns", "application/json", strings.Replace(campaignJSON("w", []string{"6001"}, ""), "progressive", "notification", 1), "mode"},
 		} {
 			code, body, err := sw.DoRaw("POST", tc.path, tc.ct, strings.NewReader(tc.body))
 			if err != nil || code != 400 || !strings.Contains(string(body), tc.field) {
