@@ -57,10 +57,14 @@ func (d *Dialer) validateSpec(s *domain.CampaignSpec) error {
 		if s.MaxRatio < 1 || s.MaxRatio > 10 {
 			return fieldErr("max_ratio", "must be 1 to 10, got %v", s.MaxRatio)
 		}
-	case "preview", "notification":
-		return fieldErr("mode", "%q is not built yet; \"progressive\" and \"predictive\" are (docs/dialer.md)", s.Mode)
+	case modeNotification:
+		if err := d.validateNotification(s); err != nil {
+			return err
+		}
+	case "preview":
+		return fieldErr("mode", "\"preview\" is not built yet; \"progressive\", \"predictive\" and \"notification\" are (docs/dialer.md)")
 	default:
-		return fieldErr("mode", "must be \"progressive\" or \"predictive\", got %q", s.Mode)
+		return fieldErr("mode", "must be \"progressive\", \"predictive\" or \"notification\", got %q", s.Mode)
 	}
 	switch s.AMD {
 	case "":
@@ -71,7 +75,7 @@ func (d *Dialer) validateSpec(s *domain.CampaignSpec) error {
 	default:
 		return fieldErr("amd", "must be \"off\", \"drop\" or \"pass\", got %q", s.AMD)
 	}
-	if len(s.Agents) == 0 {
+	if len(s.Agents) == 0 && s.Mode != modeNotification {
 		return fieldErr("agents", "at least one agent is required")
 	}
 	seen := map[string]bool{}
@@ -105,6 +109,33 @@ func (d *Dialer) validateSpec(s *domain.CampaignSpec) error {
 	}
 	if _, err := d.compile(*s); err != nil {
 		return err
+	}
+	return nil
+}
+
+// Notification limits.
+const (
+	defaultChannels     = 10
+	maxChannels         = 500
+	defaultDigitTimeout = 5
+	maxDigitTimeoutSecs = 60
+)
+
+func (d *Dialer) validateNotification(s *domain.CampaignSpec) error {
+	if _, ok := d.cfg.Prompts[s.Prompt]; !ok {
+		return fieldErr("prompt", "%q is not one of dialer.prompts", s.Prompt)
+	}
+	if s.Channels == 0 {
+		s.Channels = defaultChannels
+	}
+	if s.Channels < 1 || s.Channels > maxChannels {
+		return fieldErr("channels", "must be 1 to %d, got %d", maxChannels, s.Channels)
+	}
+	if s.DigitTimeoutSeconds == 0 {
+		s.DigitTimeoutSeconds = defaultDigitTimeout
+	}
+	if s.DigitTimeoutSeconds < 1 || s.DigitTimeoutSeconds > maxDigitTimeoutSecs {
+		return fieldErr("digit_timeout_seconds", "must be 1 to %d, got %d", maxDigitTimeoutSecs, s.DigitTimeoutSeconds)
 	}
 	return nil
 }

@@ -36,6 +36,8 @@ type Counters struct {
 	NoCallerID   int `json:"no_caller_id"`
 	PoweredOff   int `json:"powered_off"`
 	Machines     int `json:"answered_machine"`
+	Notified     int `json:"notified"`
+	Digits       int `json:"answered_with_digit"`
 	// InvalidSaved counts leads not dialled because an earlier attempt,
 	// of any campaign, found the number vacant: the cost saved.
 	InvalidSaved   int `json:"invalid_saved"`
@@ -228,7 +230,7 @@ func (cs *campaignState) ended(e domain.AttemptEnded, at time.Time) {
 	if e.Outcome != domain.AttemptCancelled {
 		cs.resolved++
 		switch e.Outcome {
-		case domain.AttemptConnected, domain.AttemptAbandoned, domain.AttemptMachine:
+		case domain.AttemptConnected, domain.AttemptAbandoned, domain.AttemptMachine, domain.AttemptNotified:
 			cs.answered++
 			if cs.days == nil {
 				cs.days = map[string][2]int{}
@@ -264,6 +266,12 @@ func (cs *campaignState) ended(e domain.AttemptEnded, at time.Time) {
 	case domain.AttemptMachine:
 		cs.count.Answered++
 		cs.count.Machines++
+	case domain.AttemptNotified:
+		cs.count.Answered++
+		cs.count.Notified++
+		if e.Digit != "" {
+			cs.count.Digits++
+		}
 	}
 	if e.EarlyMedia != "" {
 		cs.count.EarlyMedia++

@@ -54,6 +54,9 @@ type Config struct {
 	// Announcements are the carriers' recordings early media is matched
 	// against (earlymedia.go).
 	Announcements []Announcement
+	// Prompts are the recordings notification campaigns play, by name
+	// (8 kHz linear).
+	Prompts map[string][]int16
 	// NewID makes attempt ids (the switch's id generator).
 	NewID func() string
 }
@@ -79,6 +82,7 @@ type Dialer struct {
 	attempts      map[string]*attempt
 	agents        map[string]agentState
 	ringing       map[string]int // predictive calls placed and not yet resolved, per campaign
+	inflight      map[string]int // attempts under way, per campaign
 	compiledSpecs map[string]compiledSpec
 	order         []string // oldest first, for the bound on ended attempts kept
 	wg            sync.WaitGroup
@@ -121,7 +125,7 @@ func New(cfg Config, rec Recorder, log *slog.Logger) (*Dialer, error) {
 		return nil, err
 	}
 	return &Dialer{cfg: cfg, rec: rec, log: log, ua: u, pool: pool, campaigns: cfg.Campaigns, announcements: lib, annOutcomes: outcomes, attempts: map[string]*attempt{},
-		agents: map[string]agentState{}, ringing: map[string]int{}, compiledSpecs: map[string]compiledSpec{}, stop: make(chan struct{})}, nil
+		agents: map[string]agentState{}, ringing: map[string]int{}, inflight: map[string]int{}, compiledSpecs: map[string]compiledSpec{}, stop: make(chan struct{})}, nil
 }
 
 // Close ends every attempt (BYE to its legs) and waits for them.

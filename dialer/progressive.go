@@ -65,8 +65,12 @@ func (d *Dialer) pace(ctx context.Context) {
 			d.log.Error("dialer: campaign rules do not compile", "campaign", run.spec.Name, "error", err)
 			continue
 		}
-		if run.spec.Mode == modePredictive {
+		switch run.spec.Mode {
+		case modePredictive:
 			d.pacePredictive(ctx, run, comp, now)
+			continue
+		case modeNotification:
+			d.paceNotification(ctx, run, comp, now)
 			continue
 		}
 		decisions := 0
@@ -203,7 +207,9 @@ func outcomeOf(err error) (string, int, string) {
 // (predictive: agent is ""), bridged through the dialer's relay.
 func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead domain.Lead, attempt int, agent string) {
 	defer d.wg.Done()
-	ringing := agent == ""
+	d.inflightDelta(spec.Name, 1)
+	defer d.inflightDelta(spec.Name, -1)
+	ringing := agent == "" && spec.Mode == modePredictive
 	if ringing {
 		d.ringingDelta(spec.Name, 1)
 	}
@@ -233,7 +239,15 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 	}()
 	em := d.newEarlyMedia()
 	var amd atomic.Pointer[amdRun]
-	sess, err := media.NewSession(ctx, d.pool, media.SessionConfig{Logger: d.log, OnAudio: func(l media.Leg, pcm []int16) {
+	digits := make(chan string, 1) // a notification's answer
+	sess, err := media.NewSession(ctx, d.pool, media.SessionConfig{Logger: d.log, OnDTMF: func(dt media.DTMF) {
+		if dt.Leg == media.B {
+			select {
+			case digits <- dt.Digit:
+			default: // the first digit is the answer
+			}
+		}
+	}, OnAudio: func(l media.Leg, pcm []int16) {
 		if l != media.B {
 			return
 		}
@@ -306,6 +320,10 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		}
 	}
 
+	if spec.Mode == modeNotification {
+		d.notify(ctx, spec, sess, callee, digits, &end)
+		return
+	}
 	if agent == "" {
 		// Predictive: the call was placed for no one in particular; the
 		// first agent free within 2 s takes it, else it is abandoned.
@@ -377,7 +395,7 @@ func (d *Dialer) awaitAMD(ctx context.Context, r *amdRun, callee *leg) (detect.A
 func (d *Dialer) finishAttempt(spec domain.CampaignSpec, comp *compiled, end *domain.AttemptEnded) {
 	now := d.rec.Now()
 	switch end.Outcome {
-	case domain.AttemptConnected, domain.AttemptAbandoned:
+	case domain.AttemptConnected, domain.AttemptAbandoned, domain.AttemptNotified:
 		end.Final = true
 	case domain.AttemptMachine:
 		// A machine's lead is retried by the campaign's answered_machine

@@ -37,6 +37,7 @@ const (
 	AttemptCongestion = "congestion"       // anything else (503, 403, no route)
 	AttemptCancelled  = "cancelled"        // the campaign stopped mid-dial
 	AttemptMachine    = "answered_machine" // answered by a machine, and the campaign drops machines
+	AttemptNotified   = "notified"         // a notification's prompt was played to the callee
 )
 
 // CampaignKey is a campaign's aggregate key.
@@ -69,6 +70,15 @@ type CampaignSpec struct {
 	// calls per idle agent (default 3).
 	AbandonCapPercent float64 `json:"abandon_cap_percent,omitempty"`
 	MaxRatio          float64 `json:"max_ratio,omitempty"`
+	// Notification campaigns (语音通知): Prompt names a recording
+	// (dialer.prompts) played to each answered callee; CollectDigit asks
+	// for one DTMF digit (RFC 4733) as the answer, waited for until
+	// DigitTimeoutSeconds after the prompt; Channels is how many calls
+	// may be up at once.
+	Prompt              string `json:"prompt,omitempty"`
+	CollectDigit        bool   `json:"collect_digit,omitempty"`
+	DigitTimeoutSeconds int    `json:"digit_timeout_seconds,omitempty"`
+	Channels            int    `json:"channels,omitempty"`
 	// AMD is answering-machine detection: "off", "drop" or "pass".
 	AMD string `json:"amd,omitempty"`
 	// CallerIDs is the campaign's caller-ID pool (外显号码, E.164).
@@ -194,8 +204,11 @@ type AttemptEnded struct {
 	// AMD and AMDCause are answering-machine detection's decision on an
 	// answered callee (HUMAN, MACHINE, NOTSURE) and app_amd's cause
 	// (e.g. "MAXWORDS-3-3").
-	AMD        string  `json:"amd,omitempty"`
-	AMDCause   string  `json:"amd_cause,omitempty"`
+	AMD      string `json:"amd,omitempty"`
+	AMDCause string `json:"amd_cause,omitempty"`
+	// Digit is a notification's answer: the DTMF digit the callee
+	// pressed, "" for none.
+	Digit      string  `json:"digit,omitempty"`
 	Confidence float64 `json:"confidence,omitempty"`
 	DetectedMS int64   `json:"detected_ms,omitempty"`
 }

@@ -47,6 +47,14 @@ func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Su
 		}
 		anns = append(anns, dialer.Announcement{Label: a.Label, Outcome: a.Outcome, PCM: pcm})
 	}
+	prompts := map[string][]int16{}
+	for i, p := range d.Prompts {
+		pcm, err := dialer.ReadWAV(p.File)
+		if err != nil {
+			return nil, fmt.Errorf("dialer.prompts[%d].file: %w", i, err)
+		}
+		prompts[p.Name] = pcm
+	}
 	gen := ids.New(rec.Node()+"-d", rec.Now)
 	return dialer.New(dialer.Config{Switch: net.JoinHostPort(host, port), Bind: d.BindAddr, Account: d.Account, Password: password,
 		Realm: cfg.SIP.Realm, PortMin: d.PortMin, PortMax: d.PortMax, RingTimeout: d.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration,
@@ -60,7 +68,7 @@ func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Su
 			}
 			return false
 		},
-		Campaigns: campaigns, Announcements: anns, NewID: gen.Next}, rec, log)
+		Campaigns: campaigns, Announcements: anns, Prompts: prompts, NewID: gen.Next}, rec, log)
 }
 
 // clickToCall is POST /api/v1/click-to-call {agent, number}: 202 with the

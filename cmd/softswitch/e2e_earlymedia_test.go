@@ -266,3 +266,72 @@ func TestE2EAnsweringMachine(t *testing.T) {
 	}
 	waitNoActiveCalls(t, sw)
 }
+
+// TestE2ENotification: a notification campaign (语音通知) plays its prompt
+// to each answered callee, as RTP the callee's endpoint receives, and
+// takes the DTMF digit one presses (RFC 4733) as its answer; a callee who
+// presses nothing is notified with no digit once the wait is over.
+func TestE2ENotification(t *testing.T) {
+	itest.RequireSIPp(t)
+	pe, err := rtppeer.Listen(context.Background(), netip.MustParseAddr("127.0.0.1"), 0, rtppeer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pe.Close() })
+	gw := startGateway(t, "uas_media", "-key", "rtp_port", itoa(int(pe.Addr().Port())))
+	prompt := filepath.Join(t.TempDir(), "notice.wav")
+	writeWAV(t, prompt, announcement(9, 2*time.Second)) // 100 packets of 20 ms
+	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.Subscriber{User: "dialer", Password: "d1al3r"})
+	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-notify", gw, "") +
+		"routes:\n  - {prefix: \"86133\", trunks: [cm-notify]}\n" +
+		"dialer:\n  enabled: true\n  account: dialer\n  prompts:\n    - {name: notice, file: \"" + prompt + "\"}\n"
+	sw := itest.Start(t, itest.Options{Subscribers: subs, ExtraYAML: cfg})
+
+	spec := strings.Replace(campaignJSON("notice", nil, `,"prompt":"notice","collect_digit":true,"digit_timeout_seconds":2,"channels":1`),
+		"progressive", "notification", 1)
+	postJSON(t, sw, "/api/v1/campaigns", spec, 201)
+	postCSV(t, sw, "/api/v1/campaigns/notice/leads", "number\n13300000001\n13300000002\n", 200)
+	postJSON(t, sw, "/api/v1/campaigns/notice/start", "", 200)
+
+	for i, press := range []rune{'1', 0} {
+		to := ringingTo(t, sw, "1330000000"+itoa(i+1))
+		before := totalPackets(pe)
+		if press != 0 {
+			time.Sleep(500 * time.Millisecond) // mid-prompt
+			if _, err := pe.SendDTMF(context.Background(), to, rtppeer.DTMF{SSRC: 0xd7f, Digit: press}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		itest.Eventually(t, 15*time.Second, "notification "+itoa(i+1)+" ended", func() bool {
+			return len(campaignEvents(t, sw, "notice", "campaign.attempt_ended")) > i
+		})
+		e := campaignEvents(t, sw, "notice", "campaign.attempt_ended")[i]
+		digit, _ := e["digit"].(string)
+		want := ""
+		if press != 0 {
+			want = string(press)
+		}
+		if e["outcome"] != "notified" || digit != want {
+			t.Errorf("callee %d: outcome %v digit %q, want notified with %q", i+1, e["outcome"], digit, want)
+		}
+		got := totalPackets(pe) - before
+		if press == 0 && got < 90 {
+			t.Errorf("callee %d heard %d packets of the 100-packet prompt", i+1, got)
+		}
+		if press != 0 && (got < 10 || got > 60) {
+			t.Errorf("callee %d heard %d packets: want the prompt cut short by the digit", i+1, got)
+		}
+	}
+	if c := getCampaign(t, sw, "notice").Counters; c["notified"] != 2 || c["answered_with_digit"] != 1 || c["done"] != 2 {
+		t.Errorf("counters %v", c)
+	}
+	waitNoActiveCalls(t, sw)
+}
+
+func totalPackets(p *rtppeer.Peer) uint64 {
+	var n uint64
+	for _, s := range p.Stats().Streams {
+		n += s.Packets
+	}
+	return n
+}

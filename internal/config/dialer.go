@@ -34,6 +34,9 @@ type Dialer struct {
 	// a callee's early media is matched against; a match ends the attempt
 	// with Outcome (docs/early-media-detection.md).
 	Announcements []Announcement `yaml:"announcements"`
+	// Prompts are the recordings notification campaigns play (语音通知),
+	// by name; same WAV formats as announcements.
+	Prompts []Prompt `yaml:"prompts"`
 
 	// BindAddr is Bind parsed by Validate.
 	BindAddr netip.Addr `yaml:"-"`
@@ -46,6 +49,12 @@ type Announcement struct {
 	Label   string `yaml:"label"`
 	Outcome string `yaml:"outcome"`
 	File    string `yaml:"file"`
+}
+
+// Prompt is one recording a notification campaign can play.
+type Prompt struct {
+	Name string `yaml:"name"`
+	File string `yaml:"file"`
 }
 
 func (d *Dialer) setDefaults(mediaBind string) {
@@ -95,6 +104,17 @@ func (d *Dialer) validate(users map[string]bool) error {
 			return fieldErr(f+".file", "is required")
 		}
 		labels[a.Label] = true
+	}
+	names := map[string]bool{}
+	for i, p := range d.Prompts {
+		f := fmt.Sprintf("dialer.prompts[%d]", i)
+		switch {
+		case p.Name == "" || names[p.Name]:
+			return fieldErr(f+".name", "must be non-empty and unique, got %q", p.Name)
+		case p.File == "":
+			return fieldErr(f+".file", "is required")
+		}
+		names[p.Name] = true
 	}
 	return nil
 }

@@ -1,20 +1,16 @@
-package rtppeer
+package media
 
-import (
-	"testing"
-
-	"softswitch/media"
-)
+import "testing"
 
 // TestG711RoundTrip: encoding then decoding with the switch's tables
 // returns each sample within G.711's quantisation step (about 1/16 of
 // the segment), for both laws.
-func TestG711RoundTrip(t *testing.T) {
+func TestG711EncodeRoundTrip(t *testing.T) {
 	for _, law := range []struct {
 		name   string
 		enc    func(int16) byte
 		decode func([]int16, []byte) int
-	}{{"ulaw", EncodeULaw, media.DecodeULaw}, {"alaw", EncodeALaw, media.DecodeALaw}} {
+	}{{"ulaw", EncodeULaw, DecodeULaw}, {"alaw", EncodeALaw, DecodeALaw}} {
 		t.Run(law.name, func(t *testing.T) {
 			for x := -32768; x <= 32767; x += 7 {
 				out := make([]int16, 1)
