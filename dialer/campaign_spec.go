@@ -75,6 +75,9 @@ func (d *Dialer) validateSpec(s *domain.CampaignSpec) error {
 	default:
 		return fieldErr("amd", "must be \"off\", \"drop\" or \"pass\", got %q", s.AMD)
 	}
+	if _, ok := d.cfg.Prompts[s.AbandonPrompt]; s.AbandonPrompt != "" && !ok {
+		return fieldErr("abandon_prompt", "%q is not one of dialer.prompts", s.AbandonPrompt)
+	}
 	if len(s.Agents) == 0 && s.Mode != modeNotification {
 		return fieldErr("agents", "at least one agent is required")
 	}

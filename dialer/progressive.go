@@ -329,6 +329,7 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		// first agent free within 2 s takes it, else it is abandoned.
 		if agent = d.claimAgent(ctx, spec, callee); agent == "" {
 			end.Outcome, end.Reason = domain.AttemptAbandoned, "no agent free within 2 s"
+			d.playAbandon(ctx, spec, sess, callee, &end)
 			return
 		}
 		end.Agent = agent
@@ -345,9 +346,9 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 	ag, err := d.ua.invite(agentCtx, "agent", agent, lead.Number, offer(rtp, rtcp, codecs, 1), nil)
 	stopAgent()
 	if err != nil {
-		// Answered, and no agent took it within 2 s: abandoned (the
-		// recorded message is not played yet; docs/dialer.md).
+		// Answered, and no agent took it within 2 s: abandoned.
 		end.Outcome, end.Reason = domain.AttemptAbandoned, "agent did not answer: "+err.Error()
+		d.playAbandon(ctx, spec, sess, callee, &end)
 		return
 	}
 	defer d.ua.hangup(context.WithoutCancel(ctx), ag)
@@ -364,6 +365,34 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		end.Reason = "callee hung up"
 	case <-ctx.Done():
 		end.Reason = "dialer stopped"
+	}
+}
+
+// abandonPromptLimit bounds the message an abandoned callee hears.
+const abandonPromptLimit = 15 * time.Second
+
+// playAbandon plays the campaign's abandon_prompt, if it has one, to a
+// callee no agent took (the FCC's abandoned-call message: who called and
+// why), before the hang-up; end.Reason says it was played.
+func (d *Dialer) playAbandon(ctx context.Context, spec domain.CampaignSpec, sess *media.Session, callee *leg, end *domain.AttemptEnded) {
+	pcm, ok := d.cfg.Prompts[spec.AbandonPrompt]
+	if spec.AbandonPrompt == "" || !ok {
+		return
+	}
+	playCtx, stop := context.WithTimeout(ctx, abandonPromptLimit)
+	defer stop()
+	go func() {
+		select {
+		case <-callee.bye:
+			stop()
+		case <-playCtx.Done():
+		}
+	}()
+	if n, err := sess.Play(playCtx, media.B, pcm); n > 0 {
+		end.Reason += "; message played"
+		if err != nil {
+			end.Reason += " in part"
+		}
 	}
 }
 

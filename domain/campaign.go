@@ -79,6 +79,9 @@ type CampaignSpec struct {
 	CollectDigit        bool   `json:"collect_digit,omitempty"`
 	DigitTimeoutSeconds int    `json:"digit_timeout_seconds,omitempty"`
 	Channels            int    `json:"channels,omitempty"`
+	// AbandonPrompt names a recording (dialer.prompts) an answered callee
+	// no agent takes hears before the hang-up.
+	AbandonPrompt string `json:"abandon_prompt,omitempty"`
 	// AMD is answering-machine detection: "off", "drop" or "pass".
 	AMD string `json:"amd,omitempty"`
 	// CallerIDs is the campaign's caller-ID pool (外显号码, E.164).

@@ -326,6 +326,28 @@ func TestE2ENotification(t *testing.T) {
 		t.Errorf("counters %v", c)
 	}
 	waitNoActiveCalls(t, sw)
+
+	t.Run("an abandoned callee hears the message", func(t *testing.T) {
+		// The agent's phone rings and never answers: after 2 s the
+		// answered callee is abandoned, and hears abandon_prompt first.
+		noans := itest.StartSIPp(t, "uas_noanswer", "-m", "1", "-s", "6003")
+		mustRegister(t, sw, "6003", noans.Addr, 300)
+		postJSON(t, sw, "/api/v1/campaigns", campaignJSON("abandon", []string{"6003"}, `,"abandon_prompt":"notice"`), 201)
+		postCSV(t, sw, "/api/v1/campaigns/abandon/leads", "number\n13300000009\n", 200)
+		before := totalPackets(pe)
+		postJSON(t, sw, "/api/v1/campaigns/abandon/start", "", 200)
+		itest.Eventually(t, 20*time.Second, "the attempt ended", func() bool {
+			return len(campaignEvents(t, sw, "abandon", "campaign.attempt_ended")) == 1
+		})
+		e := campaignEvents(t, sw, "abandon", "campaign.attempt_ended")[0]
+		if reason, _ := e["reason"].(string); e["outcome"] != "abandoned" || !strings.Contains(reason, "message played") {
+			t.Fatalf("attempt %v, want abandoned with the message played", e)
+		}
+		if got := totalPackets(pe) - before; got < 90 {
+			t.Fatalf("the abandoned callee heard %d packets of the 100-packet message", got)
+		}
+		waitNoActiveCalls(t, sw)
+	})
 }
 
 func totalPackets(p *rtppeer.Peer) uint64 {
