@@ -8,6 +8,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -291,6 +294,40 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 		postJSON(t, sw, "/api/v1/campaigns/night/stop", "", 200)
 	})
 
+	t.Run("the CLI drives the API", func(t *testing.T) {
+		dir := t.TempDir()
+		spec, leads := filepath.Join(dir, "cli.json"), filepath.Join(dir, "leads.csv")
+		if err := os.WriteFile(spec, []byte(campaignJSON("cli", []string{"6002"}, "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(leads, []byte("number,name\n13800777001,a\nbad,b\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		run := func(args ...string) (string, error) {
+			out, err := exec.Command(sw.Bin, append(args, "--config", sw.ConfigPath)...).CombinedOutput()
+			return string(out), err
+		}
+		for _, args := range [][]string{
+			{"campaign", "define", spec},
+			{"campaign", "leads", "--name", "cli", leads},
+			{"campaign", "agent", "--name", "cli", "--agent", "6002", "--logout"},
+		} {
+			if out, err := run(args...); err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, out)
+			}
+		}
+		out, err := run("campaign", "show", "--name", "cli")
+		if err != nil || !strings.Contains(out, `"6002":false`) || !strings.Contains(out, `"leads":1`) {
+			t.Fatalf("show: %v\n%s", err, out)
+		}
+		if out, err := run("campaign", "resume", "--name", "cli"); err == nil || !strings.Contains(out, "cannot resume") {
+			t.Fatalf("resume of a created campaign: %v\n%s", err, out)
+		}
+		if out, err := run("campaign", "agent", "--name", "cli", "--agent", "6002"); err == nil || !strings.Contains(out, "--login") {
+			t.Fatalf("agent without --login/--logout: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("bad input is refused by name", func(t *testing.T) {
 		postJSON(t, sw, "/api/v1/campaigns", campaignJSON("badleads", []string{"6001"}, ""), 201)
 		out := postCSV(t, sw, "/api/v1/campaigns/badleads/leads", "\ufeffnumber,name\n13800138000,ok\nnot-a-number,bad\n13800138001,ok,extra\n13800138002,ok\n", 200)
@@ -311,7 +348,7 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 			{"impossible window", "/api/v1/campaigns", "application/json",
 				strings.Replace(campaignJSON("y", []string{"6001"}, ""), `"start":"00:00","end":"24:00"`, `"start":"20:00","end":"09:00"`, 1), "hours[0].start"},
 			{"agent not a subscriber", "/api/v1/campaigns", "application/json", campaignJSON("z", []string{"nobody"}, ""), "agents[0]"},
-			{"mode not built", "/api/v1/campaigns", "application/json", strings.Replace(campaignJSON("w", []string{"6001"}, ""), "progressive", "notification", 1), "mode"},
+			{"mode not built", "/api/v1/campaigns", "application/json", strings.Replace(campaignJSON("w", []string{"6001"}, ""), "progressive", "preview", 1), "mode"},
 		} {
 			code, body, err := sw.DoRaw("POST", tc.path, tc.ct, strings.NewReader(tc.body))
 			if err != nil || code != 400 || !strings.Contains(string(body), tc.field) {

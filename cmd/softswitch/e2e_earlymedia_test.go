@@ -164,7 +164,9 @@ func TestE2EEarlyMedia(t *testing.T) {
 	for i, l := range leads {
 		to := ringingTo(t, sw, l.number)
 		ctx, cancel := context.WithCancel(context.Background())
-		go func() { _, _ = pe.SendStream(ctx, to, rtppeer.Stream{SSRC: uint32(100 + i), Audio: l.audio, Duration: 7 * time.Second}) }()
+		go func() {
+			_, _ = pe.SendStream(ctx, to, rtppeer.Stream{SSRC: uint32(100 + i), Audio: l.audio, Duration: 7 * time.Second})
+		}()
 		itest.Eventually(t, 20*time.Second, "attempt on "+l.what+" ended", func() bool {
 			return len(campaignEvents(t, sw, "early", "campaign.attempt_ended")) > i
 		})
@@ -246,7 +248,9 @@ func TestE2EAnsweringMachine(t *testing.T) {
 	for i, l := range leads {
 		to := ringingTo(t, sw, l.number) // the callee's media: anchored once it answers
 		ctx, cancel := context.WithCancel(context.Background())
-		go func() { _, _ = pe.SendStream(ctx, to, rtppeer.Stream{SSRC: uint32(200 + i), Audio: l.audio, Duration: 6 * time.Second}) }()
+		go func() {
+			_, _ = pe.SendStream(ctx, to, rtppeer.Stream{SSRC: uint32(200 + i), Audio: l.audio, Duration: 6 * time.Second})
+		}()
 		itest.Eventually(t, 20*time.Second, "attempt on "+l.what+" ended", func() bool {
 			return len(campaignEvents(t, sw, "amd", "campaign.attempt_ended")) > i
 		})

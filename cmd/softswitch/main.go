@@ -68,7 +68,8 @@ const usage = `usage:
   softswitch audit verify-bundle DIR [--pubkey FILE|--pubkey-b64 KEY]
   softswitch audit keygen --out FILE
   softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
-  softswitch replay --config FILE --call-id ID [--json]`
+  softswitch replay --config FILE --call-id ID [--json]
+` + campaignUsage
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -95,6 +96,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdReconcile(ctx, args[1:], stdout, stderr)
 	case "replay":
 		return cmdReplay(ctx, args[1:], stdout, stderr)
+	case "campaign":
+		return cmdCampaign(ctx, args[1:], stdout)
+	case "dnc":
+		return cmdDNC(ctx, args[1:], stdout)
 	case "calls":
 		if len(args) < 2 || args[1] != "search" {
 			return usageError(usage)
