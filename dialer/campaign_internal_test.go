@@ -95,7 +95,13 @@ func TestCampaignsProjection(t *testing.T) {
 	if _, _, ok := c.next("s", at, func(string) bool { return false }); !ok {
 		t.Fatal("b and c are due")
 	}
+	if o := c.orphans(); len(o) != 1 || o[0].lead != "a" || o[0].attempt != 1 {
+		t.Fatalf("orphans while a is dialing: %+v", o)
+	}
 	apply(domain.AttemptEnded{Campaign: "s", Lead: "a", Attempt: 1, Outcome: domain.AttemptInvalid, Final: true})
+	if o := c.orphans(); len(o) != 0 {
+		t.Fatalf("orphans after a ended: %+v", o)
+	}
 	apply(domain.AttemptDecided{Campaign: "s", Lead: "b", Number: "+8613800138001", Attempt: 1, Reason: "outside_hours", RetryAt: at.Add(time.Hour)})
 	apply(domain.AttemptDecided{Campaign: "s", Lead: "c", Number: "+8613800138002", Attempt: 1, Reason: "dnc"})
 	v, _ := c.View("s")

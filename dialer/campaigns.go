@@ -359,6 +359,28 @@ func (c *Campaigns) paceStats(name string, now time.Time) paceStats {
 	return paceStats{attempts: cs.resolved, answered: cs.answered, answeredToday: day[0], abandonedToday: day[1]}
 }
 
+// orphanAttempt is a lead left dialing by a previous run.
+type orphanAttempt struct {
+	campaign, lead string
+	attempt        int
+}
+
+// orphans lists the leads whose attempt was decided and never ended: a
+// dialer stopped (or crashed) under them.
+func (c *Campaigns) orphans() []orphanAttempt {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []orphanAttempt
+	for name, cs := range c.m {
+		for _, l := range cs.leads {
+			if l.status == leadDialing {
+				out = append(out, orphanAttempt{campaign: name, lead: l.lead.ID, attempt: l.attempts})
+			}
+		}
+	}
+	return out
+}
+
 // loggedIn lists a campaign's agents logged in now.
 func (c *Campaigns) loggedIn(name string) []string {
 	c.mu.RLock()

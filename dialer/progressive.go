@@ -40,8 +40,10 @@ type agentState struct {
 }
 
 // Run paces the running campaigns until ctx ends, then waits for the
-// attempts it placed.
+// attempts it placed. It first ends the attempts a previous run left
+// under way (recoverOrphans).
 func (d *Dialer) Run(ctx context.Context) {
+	d.recoverOrphans(ctx)
 	t := time.NewTicker(paceEvery)
 	defer t.Stop()
 	for {
@@ -53,6 +55,23 @@ func (d *Dialer) Run(ctx context.Context) {
 		case <-t.C:
 			d.pace(ctx)
 		}
+	}
+}
+
+// recoverOrphans ends, as cancelled and due again now, every attempt the
+// journal shows decided and not ended: the previous run stopped or
+// crashed under it. Its legs were the switch's calls, which the switch's
+// own recovery closes with BYE and a CDR; the lead is neither lost (it
+// would stay "dialing" for ever) nor dialled twice at once.
+func (d *Dialer) recoverOrphans(ctx context.Context) {
+	for _, o := range d.campaigns.orphans() {
+		e := domain.AttemptEnded{Campaign: o.campaign, Lead: o.lead, Attempt: o.attempt, Outcome: domain.AttemptCancelled,
+			Reason: "the dialer stopped under this attempt", RetryAt: d.rec.Now()}
+		if err := d.emit(ctx, e); err != nil {
+			d.log.Error("dialer: orphaned attempt not closed", "campaign", o.campaign, "lead", o.lead, "error", err)
+			continue
+		}
+		d.log.Warn("dialer: closed an attempt the previous run left under way", "campaign", o.campaign, "lead", o.lead)
 	}
 }
 
