@@ -144,7 +144,7 @@ func (d *Dialer) run(a *attempt) {
 		return
 	}
 	defer d.ua.hangup(context.WithoutCancel(ctx), agent)
-	d.step(a, domain.StepAgentAnswered, agent.sess.InviteRequest.CallID().Value())
+	d.step(a, domain.StepAgentAnswered, agent.callID)
 	codecs, err := d.apply(sess, media.A, agent.answer)
 	if err != nil {
 		d.finish(a, domain.ClickToCallEnded{Outcome: domain.OutcomeMediaFailed, Reason: "agent's answer: " + err.Error()})
@@ -177,7 +177,7 @@ func (d *Dialer) run(a *attempt) {
 		return
 	}
 	defer d.ua.hangup(context.WithoutCancel(ctx), number)
-	d.step(a, domain.StepNumberAnswered, number.sess.InviteRequest.CallID().Value())
+	d.step(a, domain.StepNumberAnswered, number.callID)
 	if _, err := d.apply(sess, media.B, number.answer); err != nil {
 		d.finish(a, domain.ClickToCallEnded{Outcome: domain.OutcomeMediaFailed, Reason: "number's answer: " + err.Error()})
 		return

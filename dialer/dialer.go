@@ -67,7 +67,7 @@ type Dialer struct {
 	cfg  Config
 	rec  Recorder
 	log  *slog.Logger
-	ua   *ua
+	ua   userAgent
 	pool *media.Pool
 
 	campaigns *Campaigns

@@ -318,7 +318,7 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		return
 	}
 	defer d.ua.hangup(context.WithoutCancel(ctx), callee)
-	end.SIPCallIDs = append(end.SIPCallIDs, callee.sess.InviteRequest.CallID().Value())
+	end.SIPCallIDs = append(end.SIPCallIDs, callee.callID)
 	codecs, err := d.apply(sess, media.B, callee.answer)
 	if err != nil {
 		end.Outcome, end.Reason = domain.AttemptAbandoned, "callee's answer: "+err.Error()
@@ -371,7 +371,7 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		return
 	}
 	defer d.ua.hangup(context.WithoutCancel(ctx), ag)
-	end.SIPCallIDs = append(end.SIPCallIDs, ag.sess.InviteRequest.CallID().Value())
+	end.SIPCallIDs = append(end.SIPCallIDs, ag.callID)
 	if _, err := d.apply(sess, media.A, ag.answer); err != nil {
 		end.Outcome, end.Reason = domain.AttemptAbandoned, "agent's answer: "+err.Error()
 		return

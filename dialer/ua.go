@@ -92,9 +92,21 @@ func (u *ua) close() {
 	u.sua.Close()
 }
 
+// userAgent is what the dialer's flows need of its SIP user agent: place
+// a call and wait for its answer, hang one up. ua is the real one; the
+// flows' unit tests use a fake.
+type userAgent interface {
+	invite(ctx context.Context, name, user, display string, offer []byte, onEarly func(sdp []byte)) (*leg, error)
+	hangup(ctx context.Context, l *leg)
+	close()
+}
+
+var _ userAgent = (*ua)(nil)
+
 // leg is one call the dialer placed.
 type leg struct {
 	name   string // "agent" or "number", for logs and events
+	callID string // its SIP Call-ID: the link to the switch's CDR of it
 	sess   *sipgo.DialogClientSession
 	answer []byte // the 2xx's SDP
 	// bye is closed when the far end sent BYE.
@@ -157,6 +169,7 @@ func (u *ua) invite(ctx context.Context, name, user, display string, offer []byt
 		return nil, &legFailure{err: fmt.Errorf("ack: %w", err)}
 	}
 	l.answer = sess.InviteResponse.Body()
+	l.callID = sess.InviteRequest.CallID().Value()
 	u.mu.Lock()
 	u.legs[sess.ID] = l
 	u.mu.Unlock()
