@@ -137,7 +137,8 @@ func TestValidateSpec(t *testing.T) {
 	}{
 		{"good", func(*domain.CampaignSpec) {}, ""},
 		{"bad name", func(s *domain.CampaignSpec) { s.Name = "Spring Sale" }, "name"},
-		{"preview", func(s *domain.CampaignSpec) { s.Mode = "preview" }, "mode"},
+		{"preview", func(s *domain.CampaignSpec) { s.Mode = "preview" }, ""},
+		{"unknown mode", func(s *domain.CampaignSpec) { s.Mode = "blast" }, "mode"},
 		{"predictive", func(s *domain.CampaignSpec) { s.Mode = "predictive" }, ""},
 		{"predictive cap too high", func(s *domain.CampaignSpec) { s.Mode, s.AbandonCapPercent = "predictive", 20 }, "abandon_cap_percent"},
 		{"predictive ratio below 1", func(s *domain.CampaignSpec) { s.Mode, s.MaxRatio = "predictive", 0.5 }, "max_ratio"},

@@ -61,10 +61,9 @@ func (d *Dialer) validateSpec(s *domain.CampaignSpec) error {
 		if err := d.validateNotification(s); err != nil {
 			return err
 		}
-	case "preview":
-		return fieldErr("mode", "\"preview\" is not built yet; \"progressive\", \"predictive\" and \"notification\" are (docs/dialer.md)")
+	case modePreview:
 	default:
-		return fieldErr("mode", "must be \"progressive\", \"predictive\" or \"notification\", got %q", s.Mode)
+		return fieldErr("mode", "must be \"progressive\", \"predictive\", \"preview\" or \"notification\", got %q", s.Mode)
 	}
 	switch s.AMD {
 	case "":

@@ -73,6 +73,7 @@ type Dialer struct {
 	campaigns *Campaigns
 	emitMu    sync.Mutex // one writer of campaign events (emit)
 	dncMu     sync.Mutex // one DNC update at a time (UpdateDNC)
+	previewMu sync.Mutex // one preview request at a time (PreviewNext)
 	// announcements is the reference library (nil: tones only);
 	// annOutcomes maps each label to its outcome.
 	announcements *detect.Library

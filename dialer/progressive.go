@@ -85,6 +85,8 @@ func (d *Dialer) pace(ctx context.Context) {
 			continue
 		}
 		switch run.spec.Mode {
+		case modePreview:
+			continue // an agent asks for each lead (PreviewNext)
 		case modePredictive:
 			d.pacePredictive(ctx, run, comp, now)
 			continue
@@ -111,6 +113,12 @@ func (d *Dialer) pace(ctx context.Context) {
 // decide takes the dialing decision for lead at now, records it, and
 // places the attempt when allowed; it reports whether agent was taken.
 func (d *Dialer) decide(ctx context.Context, spec domain.CampaignSpec, comp *compiled, lead domain.Lead, attempt int, agent string, now time.Time) bool {
+	_, placed := d.decideAndPlace(ctx, spec, comp, lead, attempt, agent, now)
+	return placed
+}
+
+// decideAndPlace is decide, returning the decision recorded too.
+func (d *Dialer) decideAndPlace(ctx context.Context, spec domain.CampaignSpec, comp *compiled, lead domain.Lead, attempt int, agent string, now time.Time) (domain.AttemptDecided, bool) {
 	n, err := number.Normalize(lead.Number)
 	dec := compliance.Decision{Reason: compliance.ReasonInvalidNumber}
 	switch {
@@ -138,14 +146,14 @@ func (d *Dialer) decide(ctx context.Context, spec domain.CampaignSpec, comp *com
 		if dec.Allowed && agent != "" {
 			d.release(agent, 0)
 		}
-		return dec.Allowed
+		return ev, false
 	}
 	if !dec.Allowed {
-		return false
+		return ev, false
 	}
 	d.wg.Add(1)
 	go d.placeAttempt(spec, comp, lead, attempt, agent)
-	return true
+	return ev, true
 }
 
 // compiledFor returns a running campaign's compliance rules, compiled once

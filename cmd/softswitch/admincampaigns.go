@@ -126,8 +126,17 @@ func (a *admin) campaignAgent(w http.ResponseWriter, r *http.Request) {
 	case "login":
 		in = true
 	case "logout":
+	case "next":
+		// Preview mode: the agent's next lead, dialled now.
+		lead, dec, err := a.dialer.PreviewNext(r.Context(), r.PathValue("name"), r.PathValue("agent"))
+		if err != nil {
+			dialerError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"lead": lead, "decision": dec})
+		return
 	default:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"field": "action", "error": "must be login or logout"})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"field": "action", "error": "must be login, logout or next"})
 		return
 	}
 	if err := a.dialer.SetAgent(r.Context(), r.PathValue("name"), r.PathValue("agent"), in); err != nil {

@@ -294,6 +294,39 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 		postJSON(t, sw, "/api/v1/campaigns/night/stop", "", 200)
 	})
 
+	t.Run("preview: the agent asks for each lead", func(t *testing.T) {
+		postJSON(t, sw, "/api/v1/campaigns", strings.Replace(campaignJSON("prev", []string{"6003"}, ""), "progressive", "preview", 1), 201)
+		postCSV(t, sw, "/api/v1/campaigns/prev/leads", "number,name\n13800888001,Wang\n13900888002,Zhao\n", 200)
+		postJSON(t, sw, "/api/v1/campaigns/prev/start", "", 200)
+		time.Sleep(time.Second) // several pacing ticks: nothing is dialled unasked
+		if c := getCampaign(t, sw, "prev").Counters; c["dialed"] != 0 {
+			t.Fatalf("a preview campaign dialled by itself: %v", c)
+		}
+		for i, want := range []struct{ name, outcome string }{{"Wang", "connected"}, {"Zhao", "busy"}} {
+			var r struct {
+				Lead     struct{ Name, Number string }
+				Decision struct {
+					Allowed bool
+					Agent   string
+				}
+			}
+			if err := json.Unmarshal(postJSON(t, sw, "/api/v1/campaigns/prev/agents/6003/next", "", 200), &r); err != nil ||
+				r.Lead.Name != want.name || !r.Decision.Allowed || r.Decision.Agent != "6003" {
+				t.Fatalf("next: %+v %v, want %s allowed for 6003", r, err, want.name)
+			}
+			itest.Eventually(t, 20*time.Second, want.name+"'s attempt ended", func() bool {
+				return len(campaignEvents(t, sw, "prev", "campaign.attempt_ended")) > i
+			})
+			if e := campaignEvents(t, sw, "prev", "campaign.attempt_ended")[i]; e["outcome"] != want.outcome {
+				t.Fatalf("%s: %v, want %s", want.name, e["outcome"], want.outcome)
+			}
+			itest.Eventually(t, 10*time.Second, "6003 free again", func() bool { return len(activeCalls(t, sw)) == 0 })
+		}
+		if code, body, _ := sw.DoRaw("POST", "/api/v1/campaigns/prev/agents/6003/next", "", nil); code != 404 {
+			t.Fatalf("next with no lead left: %d %s, want 404", code, body)
+		}
+	})
+
 	t.Run("the CLI drives the API", func(t *testing.T) {
 		dir := t.TempDir()
 		spec, leads := filepath.Join(dir, "cli.json"), filepath.Join(dir, "leads.csv")
@@ -348,7 +381,7 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 			{"impossible window", "/api/v1/campaigns", "application/json",
 				strings.Replace(campaignJSON("y", []string{"6001"}, ""), `"start":"00:00","end":"24:00"`, `"start":"20:00","end":"09:00"`, 1), "hours[0].start"},
 			{"agent not a subscriber", "/api/v1/campaigns", "application/json", campaignJSON("z", []string{"nobody"}, ""), "agents[0]"},
-			{"mode not built", "/api/v1/campaigns", "application/json", strings.Replace(campaignJSON("w", []string{"6001"}, ""), "progressive", "preview", 1), "mode"},
+			{"unknown mode", "/api/v1/campaigns", "application/json", strings.Replace(campaignJSON("w", []string{"6001"}, ""), "progressive", "blast", 1), "mode"},
 		} {
 			code, body, err := sw.DoRaw("POST", tc.path, tc.ct, strings.NewReader(tc.body))
 			if err != nil || code != 400 || !strings.Contains(string(body), tc.field) {
