@@ -117,11 +117,7 @@ func ringingTo(t *testing.T, sw *itest.Switch, suffix string) netip.AddrPort {
 // taken for anything: those attempts ring out.
 func TestE2EEarlyMedia(t *testing.T) {
 	itest.RequireSIPp(t)
-	pe, err := rtppeer.Listen(context.Background(), netip.MustParseAddr("127.0.0.1"), 0, rtppeer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pe.Close() })
+	pe := rtpPeer(t, false) // e2e_media_test.go
 	gw := startGateway(t, "gw_early", "-key", "rtp_port", itoa(int(pe.Addr().Port())))
 	vacant := announcement(1, 4*time.Second)
 	ref := filepath.Join(t.TempDir(), "vacant.wav")
@@ -216,11 +212,7 @@ func TestE2EEarlyMedia(t *testing.T) {
 // the agent. app_amd's decision and cause are on the attempt.
 func TestE2EAnsweringMachine(t *testing.T) {
 	itest.RequireSIPp(t)
-	pe, err := rtppeer.Listen(context.Background(), netip.MustParseAddr("127.0.0.1"), 0, rtppeer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pe.Close() })
+	pe := rtpPeer(t, false) // e2e_media_test.go
 	gw := startGateway(t, "uas_media", "-key", "rtp_port", itoa(int(pe.Addr().Port())))
 	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.Subscriber{User: "dialer", Password: "d1al3r"})
 	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-amd", gw, "") +
@@ -277,11 +269,7 @@ func TestE2EAnsweringMachine(t *testing.T) {
 // presses nothing is notified with no digit once the wait is over.
 func TestE2ENotification(t *testing.T) {
 	itest.RequireSIPp(t)
-	pe, err := rtppeer.Listen(context.Background(), netip.MustParseAddr("127.0.0.1"), 0, rtppeer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pe.Close() })
+	pe := rtpPeer(t, false) // e2e_media_test.go
 	gw := startGateway(t, "uas_media", "-key", "rtp_port", itoa(int(pe.Addr().Port())))
 	prompt := filepath.Join(t.TempDir(), "notice.wav")
 	writeWAV(t, prompt, announcement(9, 2*time.Second)) // 100 packets of 20 ms

@@ -105,21 +105,14 @@ func cmdRatesImport(ctx context.Context, args []string, stdout io.Writer) error 
 // parseInterspersed parses flags given before or after the one
 // positional argument (DECK.csv) and returns it.
 func parseInterspersed(fs *flag.FlagSet, args []string) (string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return "", usageError(err.Error())
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	file, err := parseOptionalFile(fs, args)
+	if err != nil {
+		return "", err
 	}
-	if len(pos) != 1 {
+	if file == "" {
 		return "", usageError("one DECK.csv is required\n" + usage)
 	}
-	return pos[0], nil
+	return file, nil
 }
 
 // postDeck asks the running switch to publish; ECONNREFUSED (wrapped)

@@ -450,7 +450,8 @@ write('uas_noanswer.xml', f'''  UAS that rings and never answers: INVITE -> 180,
 {UAS_KEYS}''', body)
 
 # ---------- uas_bye.xml ----------
-body = INVITE_RECV_PARTIES + resp(180, "Ringing") + resp(200, "OK", sdp="", retrans=True) + '''
+# the callee's side of a call it ends itself: ACK, talk for -d ms, BYE
+CALLEE_HANGS_UP = '''
   <recv request="ACK" crlf="true"/>
 
   <!-- talk for -d ms, then the callee hangs up -->
@@ -473,34 +474,13 @@ body = INVITE_RECV_PARTIES + resp(180, "Ringing") + resp(200, "OK", sdp="", retr
 
   <recv response="200" response_txn="bye"/>
 '''
+body = INVITE_RECV_PARTIES + resp(180, "Ringing") + resp(200, "OK", sdp="", retrans=True) + CALLEE_HANGS_UP
 write('uas_bye.xml', f'''  UAS where the callee hangs up: INVITE -> 180 -> 200 -> ACK -> pause (-d ms)
   -> BYE -> 200.
 {UAS_KEYS}''', body)
 
 # ---------- uas_sdp_bye.xml: uas_bye answering with SDP (an agent's phone) ----------
-body = INVITE_RECV_PARTIES + resp(180, "Ringing") + resp(200, "OK", sdp="      a=sendrecv\n", retrans=True) + '''
-  <recv request="ACK" crlf="true"/>
-
-  <!-- talk for -d ms, then the callee hangs up -->
-  <pause/>
-
-  <send retrans="500" start_txn="bye">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      [routes]
-      From: [$local_party];tag=[pid]SIPpTag01[call_number]
-      To: [$remote_party]
-      Call-ID: [call_id]
-      CSeq: 1 BYE
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-
-  <recv response="200" response_txn="bye"/>
-'''
+body = INVITE_RECV_PARTIES + resp(180, "Ringing") + resp(200, "OK", sdp="      a=sendrecv\n", retrans=True) + CALLEE_HANGS_UP
 write('uas_sdp_bye.xml', f'''  UAS answering with SDP (PCMU) where the callee hangs up: INVITE -> 180 ->
   200 (SDP) -> ACK -> pause (-d ms) -> BYE -> 200. The dialer's e2e tests use
   it as an agent's phone.
