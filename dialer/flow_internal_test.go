@@ -50,14 +50,14 @@ func (f *fakeUA) invite(ctx context.Context, name, user, display string, offer [
 	a, ok := f.script[user]
 	f.mu.Unlock()
 	if !ok {
-		return nil, &legFailure{code: 404, reason: "Not Found"}
+		return nil, &legFailure{code: 404, reason: "Not Found", callID: id}
 	}
 	if a.ring {
 		<-ctx.Done()
-		return nil, &legFailure{err: ctx.Err()}
+		return nil, &legFailure{err: ctx.Err(), callID: id}
 	}
 	if a.code != 200 {
-		return nil, &legFailure{code: a.code, reason: "refused"}
+		return nil, &legFailure{code: a.code, reason: "refused", callID: id}
 	}
 	port := f.rtp.LocalAddr().(*net.UDPAddr).Port
 	l := &leg{name: name, callID: id, bye: make(chan struct{}), offer: offer,
@@ -182,7 +182,9 @@ func TestAttemptFlow(t *testing.T) {
 			}
 			d.wg.Add(1)
 			done := make(chan struct{})
-			go func() { d.placeAttempt(spec, comp, lead, 1, tt.agent); close(done) }()
+			dialed := time.Now().Truncate(time.Second)
+			dec := domain.AttemptDecided{Attempt: 1, Agent: tt.agent, CallerID: "+861050000000"}
+			go func() { d.placeAttempt(spec, comp, lead, dec, dialed); close(done) }()
 			select {
 			case <-done:
 			case <-time.After(10 * time.Second):
@@ -195,6 +197,12 @@ func TestAttemptFlow(t *testing.T) {
 			e := ends[0]
 			if e.Outcome != tt.outcome || len(e.SIPCallIDs) != tt.legs || e.Final != tt.final {
 				t.Fatalf("ended %+v, want %s with %d legs, final %v", e, tt.outcome, tt.legs, tt.final)
+			}
+			// The statistics row (dialer/stats) is the end alone: the
+			// decision's number, caller ID and time, and the callee leg's
+			// Call-ID (the first leg placed, answered or not).
+			if e.Number != lead.Number || e.CallerID != dec.CallerID || !e.DialedAt.Equal(dialed) || e.CalleeCallID != "fake-1" {
+				t.Errorf("ended %+v: want number %s, caller id %s, dialled %v, callee leg fake-1", e, lead.Number, dec.CallerID, dialed)
 			}
 			if got := ua.invited(); fmt.Sprint(got) != fmt.Sprint(tt.invited) {
 				t.Fatalf("invited %v, want %v", got, tt.invited)

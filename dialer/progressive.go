@@ -152,7 +152,7 @@ func (d *Dialer) decideAndPlace(ctx context.Context, spec domain.CampaignSpec, c
 		return ev, false
 	}
 	d.wg.Add(1)
-	go d.placeAttempt(spec, comp, lead, attempt, agent)
+	go d.placeAttempt(spec, comp, lead, ev, now)
 	return ev, true
 }
 
@@ -232,8 +232,9 @@ func outcomeOf(err error) (string, int, string) {
 // time is what pacing saves agents from), then, once it answers, the agent
 // reserved for it (progressive) or the first agent free within 2 s
 // (predictive: agent is ""), bridged through the dialer's relay.
-func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead domain.Lead, attempt int, agent string) {
+func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead domain.Lead, dec domain.AttemptDecided, dialedAt time.Time) {
 	defer d.wg.Done()
+	agent := dec.Agent
 	d.inflightDelta(spec.Name, 1)
 	defer d.inflightDelta(spec.Name, -1)
 	ringing := agent == "" && spec.Mode == modePredictive
@@ -256,7 +257,8 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		case <-ctx.Done():
 		}
 	}()
-	end := domain.AttemptEnded{Campaign: spec.Name, Lead: lead.ID, Attempt: attempt, Agent: agent}
+	end := domain.AttemptEnded{Campaign: spec.Name, Lead: lead.ID, Attempt: dec.Attempt, Agent: agent,
+		Number: lead.Number, CallerID: dec.CallerID, DialedAt: dialedAt}
 	defer func() {
 		resolved()
 		d.finishAttempt(spec, comp, &end)
@@ -316,6 +318,9 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 	em.sent.Store(true) // answered or not, classification is over
 	if err != nil {
 		end.Outcome, end.Code, end.Reason = outcomeOf(err)
+		if lf, ok := errors.AsType[*legFailure](err); ok {
+			end.CalleeCallID = lf.callID
+		}
 		switch {
 		case verdict != nil:
 			end.Outcome, end.Reason = verdict.outcome, "early media: "+verdict.what
@@ -327,6 +332,7 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 	}
 	defer d.ua.hangup(context.WithoutCancel(ctx), callee)
 	end.SIPCallIDs = append(end.SIPCallIDs, callee.callID)
+	end.CalleeCallID = callee.callID
 	codecs, err := d.apply(sess, media.B, callee.answer)
 	if err != nil {
 		end.Outcome, end.Reason = domain.AttemptAbandoned, "callee's answer: "+err.Error()

@@ -121,6 +121,9 @@ type legFailure struct {
 	code   int
 	reason string
 	err    error
+	// callID is the Call-ID the INVITE went out with, "" when it never
+	// did: a failed attempt has a CDR too, found by it.
+	callID string
 }
 
 func (e *legFailure) Error() string {
@@ -155,21 +158,22 @@ func (u *ua) invite(ctx context.Context, name, user, display string, offer []byt
 			}
 			return nil
 		}})
+	callID := sess.InviteRequest.CallID().Value()
 	if err != nil {
 		sess.Close()
 		var de *sipgo.ErrDialogResponse
 		if errors.As(err, &de) && de.Res != nil {
-			return nil, &legFailure{code: de.Res.StatusCode, reason: de.Res.Reason, err: err}
+			return nil, &legFailure{code: de.Res.StatusCode, reason: de.Res.Reason, err: err, callID: callID}
 		}
-		return nil, &legFailure{err: err}
+		return nil, &legFailure{err: err, callID: callID}
 	}
 	if err := sess.Ack(ctx); err != nil {
 		_ = sess.Bye(context.WithoutCancel(ctx))
 		sess.Close()
-		return nil, &legFailure{err: fmt.Errorf("ack: %w", err)}
+		return nil, &legFailure{err: fmt.Errorf("ack: %w", err), callID: callID}
 	}
 	l.answer = sess.InviteResponse.Body()
-	l.callID = sess.InviteRequest.CallID().Value()
+	l.callID = callID
 	u.mu.Lock()
 	u.legs[sess.ID] = l
 	u.mu.Unlock()

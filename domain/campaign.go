@@ -189,9 +189,19 @@ func (e AttemptDecided) AggregateKey() string { return CampaignKey(e.Campaign) }
 // AttemptEnded is how a placed attempt went. Final says the lead is done
 // (no retry); otherwise RetryAt is when it may be dialled again.
 type AttemptEnded struct {
-	Campaign   string    `json:"campaign"`
-	Lead       string    `json:"lead"`
-	Attempt    int       `json:"attempt"`
+	Campaign string `json:"campaign"`
+	Lead     string `json:"lead"`
+	Attempt  int    `json:"attempt"`
+	// Number, CallerID and DialedAt repeat the decision's (the number
+	// dialled, the caller ID chosen, when), and CalleeCallID is the SIP
+	// Call-ID of the dialer's leg to the number (an attribute: the
+	// switch's CDR of that call carries it as sip_call_id), so that one
+	// event is a whole statistics row (dialer/stats). Added after the
+	// first release of the event, optional: absent in older events.
+	Number       string    `json:"number,omitempty"`
+	CallerID     string    `json:"caller_id,omitempty"`
+	DialedAt     time.Time `json:"dialed_at,omitzero"`
+	CalleeCallID string    `json:"callee_call_id,omitempty"`
 	Outcome    string    `json:"outcome"`
 	Code       int       `json:"code,omitempty"`
 	Reason     string    `json:"reason,omitempty"`

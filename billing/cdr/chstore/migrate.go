@@ -27,15 +27,15 @@ type migration struct {
 	sql     string
 }
 
-// loadMigrations reads the embedded files and fills in the database and
-// table names (validated identifiers: ClickHouse cannot bind those).
-func loadMigrations(database, table string) ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+// loadMigrations reads fsys's migrations/*.sql and fills in the database
+// and table names (validated identifiers: ClickHouse cannot bind those).
+func loadMigrations(fsys fs.FS, database, table string) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	slices.Sort(names)
-	r := strings.NewReplacer("{database}", quoteIdent(database), "{table}", table)
+	r := strings.NewReplacer("{database}", QuoteIdent(database), "{table}", table)
 	var ms []migration
 	for _, path := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(path, "migrations/"), ".sql")
@@ -44,7 +44,7 @@ func loadMigrations(database, table string) ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("chstore: migration %s: no version number: %w", path, err)
 		}
-		b, err := migrations.ReadFile(path)
+		b, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return nil, err
 		}
@@ -53,16 +53,18 @@ func loadMigrations(database, table string) ([]migration, error) {
 	return ms, nil
 }
 
-// migrate creates the database and applies the migrations not yet recorded
-// for table. Every statement is IF NOT EXISTS, so two processes opening a
-// new database at once both succeed; at worst a version is recorded twice,
-// which the read below tolerates.
-func migrate(ctx context.Context, conn driver.Conn, database, table string, log *slog.Logger) error {
-	ms, err := loadMigrations(database, table)
+// Migrate creates the database and applies fsys's migrations/*.sql not yet
+// recorded for table ({database} and {table} in them are replaced). Every
+// statement is IF NOT EXISTS, so two processes opening a new database at
+// once both succeed; at worst a version is recorded twice, which the read
+// below tolerates. The CDR table's migrations are this package's; other
+// projections in the database bring their own (dialer/stats/chstats).
+func Migrate(ctx context.Context, conn driver.Conn, fsys fs.FS, database, table string, log *slog.Logger) error {
+	ms, err := loadMigrations(fsys, database, table)
 	if err != nil {
 		return err
 	}
-	db := quoteIdent(database)
+	db := QuoteIdent(database)
 	bootstrap := []string{
 		"CREATE DATABASE IF NOT EXISTS " + db,
 		// target is the CDR table the row belongs to: Config.Table lets
@@ -123,6 +125,6 @@ func record(ctx context.Context, conn driver.Conn, db, table string, m migration
 	return batch.Send()
 }
 
-// quoteIdent backquotes an identifier that Validate already restricted to
+// QuoteIdent backquotes an identifier that Validate already restricted to
 // [A-Za-z0-9_], so no escaping is needed.
-func quoteIdent(s string) string { return "`" + s + "`" }
+func QuoteIdent(s string) string { return "`" + s + "`" }

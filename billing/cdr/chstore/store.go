@@ -33,10 +33,7 @@ type Store struct {
 	table  string // `db`.table, spliced into statements
 	cpTab  string // `db`.table_checkpoint
 	closed atomic.Bool
-
-	// versionMu guards lastVersion; see nextVersion.
-	versionMu   sync.Mutex
-	lastVersion uint64
+	versions VersionClock
 }
 
 var (
@@ -48,31 +45,18 @@ var (
 // migrations. It fails when ClickHouse is unreachable; once open, the
 // driver reconnects by itself after an outage.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
-	if err := cfg.setDefaults(); err != nil {
-		return nil, err
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	opts, err := clickhouse.ParseDSN(cfg.DSN)
-	if err != nil {
-		return nil, fmt.Errorf("%w: dsn: %v", ErrConfig, err)
-	}
-	// Connect without a database: it may not exist yet (the handshake
-	// would fail), and every statement names it anyway.
-	opts.Auth.Database = ""
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	conn, err := clickhouse.Open(opts)
+	conn, cfg, err := Connect(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("chstore: connect: %w", err)
+		return nil, err
 	}
-	if err := migrate(ctx, conn, cfg.Database, cfg.Table, log); err != nil {
+	if err := Migrate(ctx, conn, migrations, cfg.Database, cfg.Table, log); err != nil {
 		_ = conn.Close()
 		return nil, err
 	}
-	db := quoteIdent(cfg.Database)
+	db := QuoteIdent(cfg.Database)
 	return &Store{
 		conn:  conn,
 		log:   log,
@@ -80,6 +64,29 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 		table: db + "." + cfg.Table,
 		cpTab: db + "." + cfg.Table + "_checkpoint",
 	}, nil
+}
+
+// Connect validates cfg (after defaults, which it returns applied) and
+// opens a connection pool without a database: it may not exist yet (the
+// handshake would fail), and every statement names it anyway. Other
+// ClickHouse projections (dialer/stats/chstats) open theirs through it.
+func Connect(cfg Config) (driver.Conn, Config, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, cfg, err
+	}
+	opts, err := clickhouse.ParseDSN(cfg.DSN)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("%w: dsn: %v", ErrConfig, err)
+	}
+	opts.Auth.Database = ""
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("chstore: connect: %w", err)
+	}
+	return conn, cfg, nil
 }
 
 // Close releases the connections. Calls after Close return cdr.ErrClosed.
@@ -97,19 +104,29 @@ func (s *Store) check() error {
 	return nil
 }
 
-// nextVersion is the ReplacingMergeTree version of one Put: the wall clock
-// in nanoseconds, forced to grow within this process so that a later Put
+// nextVersion is the ReplacingMergeTree version of one Put (VersionClock).
+func (s *Store) nextVersion() uint64 { return s.versions.Next() }
+
+// VersionClock hands out ReplacingMergeTree versions: the wall clock in
+// nanoseconds, forced to grow within this process so that a later write
 // of the same id always wins even if the clock steps back. Writers in
 // different processes rely on their clocks; the records they race on are
-// the same deterministic CDR, so which copy wins does not matter.
-func (s *Store) nextVersion() uint64 {
-	s.versionMu.Lock()
-	defer s.versionMu.Unlock()
+// the same deterministic record, so which copy wins does not matter. The
+// zero value is ready to use.
+type VersionClock struct {
+	mu   sync.Mutex
+	last uint64
+}
+
+// Next returns a version greater than every one this clock returned.
+func (c *VersionClock) Next() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	v := uint64(time.Now().UnixNano())
-	if v <= s.lastVersion {
-		v = s.lastVersion + 1
+	if v <= c.last {
+		v = c.last + 1
 	}
-	s.lastVersion = v
+	c.last = v
 	return v
 }
 
