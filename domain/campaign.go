@@ -202,13 +202,13 @@ type AttemptEnded struct {
 	CallerID     string    `json:"caller_id,omitempty"`
 	DialedAt     time.Time `json:"dialed_at,omitzero"`
 	CalleeCallID string    `json:"callee_call_id,omitempty"`
-	Outcome    string    `json:"outcome"`
-	Code       int       `json:"code,omitempty"`
-	Reason     string    `json:"reason,omitempty"`
-	Agent      string    `json:"agent,omitempty"`
-	SIPCallIDs []string  `json:"sip_call_ids,omitempty"`
-	Final      bool      `json:"final"`
-	RetryAt    time.Time `json:"retry_at,omitzero"`
+	Outcome      string    `json:"outcome"`
+	Code         int       `json:"code,omitempty"`
+	Reason       string    `json:"reason,omitempty"`
+	Agent        string    `json:"agent,omitempty"`
+	SIPCallIDs   []string  `json:"sip_call_ids,omitempty"`
+	Final        bool      `json:"final"`
+	RetryAt      time.Time `json:"retry_at,omitzero"`
 	// EarlyMedia is what the callee's early media was classified as, when
 	// that ended the attempt ("busy_tone", "congestion_tone", or an
 	// announcement's label), with the classifier's confidence (0–1) and

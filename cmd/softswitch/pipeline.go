@@ -97,6 +97,9 @@ func (p *pipeline) start(ctx context.Context) {
 		p.wg.Go(func() { p.runRemote(ctx) })
 	}
 	p.wg.Go(func() { p.runCDRs(ctx) })
+	if p.cfg.Dialer.Enabled && p.cfg.ClickHouse.On() {
+		p.wg.Go(func() { p.runCampaignStats(ctx) })
+	}
 }
 
 func (p *pipeline) wait() { p.wg.Wait() }
@@ -176,16 +179,26 @@ func (p *pipeline) openCDRStore(ctx context.Context, log *slog.Logger) (cdr.Stor
 	if err != nil {
 		return nil, err
 	}
+	return openRetrying(ctx, log, "CDRs", func() (cdr.Store, error) {
+		return chstore.Open(ctx, chstore.Config{DSN: dsn}, log)
+	})
+}
+
+// openRetrying opens a ClickHouse-backed store, retrying with backoff
+// while the server is unreachable: the switch keeps switching meanwhile,
+// and what the store would hold waits in the journal (named by what).
+func openRetrying[S any](ctx context.Context, log *slog.Logger, what string, open func() (S, error)) (S, error) {
 	backoff := 100 * time.Millisecond
 	for {
-		s, err := chstore.Open(ctx, chstore.Config{DSN: dsn}, log)
+		s, err := open()
 		if err == nil {
 			return s, nil
 		}
-		log.Warn("clickhouse unreachable, CDRs wait in the log", "error", err, "retry_in", backoff)
+		log.Warn("clickhouse unreachable, "+what+" wait in the log", "error", err, "retry_in", backoff)
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			var zero S
+			return zero, ctx.Err()
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 5*time.Second)

@@ -104,9 +104,21 @@ func KafkaEventIDs(t testing.TB, brokers, topic string) []string {
 // client, and returns its TabSeparated output lines.
 func ClickHouseQuery(t testing.TB, query string) []string {
 	t.Helper()
+	return ClickHouseQueryIn(t, "", query)
+}
+
+// ClickHouseQueryIn is ClickHouseQuery with database as the current one
+// ("" for the server's default), as a billing user runs the documented
+// queries that name their tables unqualified.
+func ClickHouseQueryIn(t testing.TB, database, query string) []string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "clickhouse-client", "--host", "127.0.0.1", "--port", "9000", "--query", query).CombinedOutput()
+	args := []string{"--host", "127.0.0.1", "--port", "9000", "--query", query}
+	if database != "" {
+		args = append(args, "--database", database)
+	}
+	out, err := exec.CommandContext(ctx, "clickhouse-client", args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("itest: clickhouse-client %q: %v\n%s", query, err, out)
 	}

@@ -27,12 +27,12 @@ import (
 
 // Store is the ClickHouse cdr.Store. It is safe for concurrent use.
 type Store struct {
-	conn   driver.Conn
-	log    *slog.Logger
-	cfg    Config
-	table  string // `db`.table, spliced into statements
-	cpTab  string // `db`.table_checkpoint
-	closed atomic.Bool
+	conn     driver.Conn
+	log      *slog.Logger
+	cfg      Config
+	table    string // `db`.table, spliced into statements
+	cpTab    string // `db`.table_checkpoint
+	closed   atomic.Bool
 	versions VersionClock
 }
 
