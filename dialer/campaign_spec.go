@@ -98,6 +98,9 @@ func (d *Dialer) validateSpec(s *domain.CampaignSpec) error {
 		if err != nil {
 			return fieldErr(fmt.Sprintf("caller_ids[%d]", i), "%q: %v", n, err)
 		}
+		if d.cfg.MayPresent != nil && !d.cfg.MayPresent(e) {
+			return fieldErr(fmt.Sprintf("caller_ids[%d]", i), "%q is not among the identities of the dialer's account (subscribers[].identities): the carrier would see the account instead", n)
+		}
 		s.CallerIDs[i] = "+" + e
 	}
 	if s.RingSeconds == 0 {

@@ -137,7 +137,7 @@ func (d *Dialer) run(a *attempt) {
 	rtp, rtcp := sess.Local(media.A)
 	d.step(a, domain.StepAgentDialing, "")
 	ringCtx, stopRing := context.WithTimeout(ctx, d.cfg.RingTimeout)
-	agent, err := d.ua.invite(ringCtx, "agent", a.agg.Agent(), a.agg.Number(), offer(rtp, rtcp, offerCodecs, 1), nil)
+	agent, err := d.ua.invite(ringCtx, "agent", a.agg.Agent(), a.agg.Number(), "", offer(rtp, rtcp, offerCodecs, 1), nil)
 	stopRing()
 	if err != nil {
 		d.finish(a, d.stopped(ctx, failed(domain.OutcomeAgentFailed, err)))
@@ -164,7 +164,7 @@ func (d *Dialer) run(a *attempt) {
 		case <-ringCtx.Done():
 		}
 	}()
-	number, err := d.ua.invite(ringCtx, "number", a.agg.Number(), "", offer(rtp, rtcp, codecs, 2), nil)
+	number, err := d.ua.invite(ringCtx, "number", a.agg.Number(), "", "", offer(rtp, rtcp, codecs, 2), nil)
 	stopRing()
 	if err != nil {
 		e := failed(domain.OutcomeNumberFailed, err)

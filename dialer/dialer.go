@@ -46,6 +46,12 @@ type Config struct {
 	// has a binding now; OnCall whether it is on a call of the switch's
 	// (nil: never).
 	IsSubscriber func(user string) bool
+	// MayPresent says whether the switch presents a number (E.164
+	// digits) the dialer's account asks for by P-Preferred-Identity:
+	// whether it is among the account's identities. A campaign's caller
+	// IDs must be, or the carrier would see the account instead. Nil
+	// skips the check.
+	MayPresent func(e164 string) bool
 	IsRegistered func(user string) bool
 	OnCall       func(user string) bool
 	// Campaigns is the projection of campaign and DNC events, applied by

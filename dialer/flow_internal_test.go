@@ -42,7 +42,7 @@ func newFakeUA(t *testing.T, script map[string]fakeAnswer) *fakeUA {
 	return &fakeUA{t: t, script: script, hungUp: map[string]bool{}, rtp: c}
 }
 
-func (f *fakeUA) invite(ctx context.Context, name, user, display string, offer []byte, onEarly func([]byte)) (*leg, error) {
+func (f *fakeUA) invite(ctx context.Context, name, user, display, identity string, offer []byte, onEarly func([]byte)) (*leg, error) {
 	f.mu.Lock()
 	f.placed = append(f.placed, user)
 	f.counter++

@@ -311,7 +311,7 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 			d.log.Debug("dialer: early media SDP refused", "lead", lead.ID, "error", err)
 		}
 	}
-	callee, err := d.ua.invite(ringCtx, "number", lead.Number, "", offer(rtp, rtcp, offerCodecs, 2), early)
+	callee, err := d.ua.invite(ringCtx, "number", lead.Number, "", dec.CallerID, offer(rtp, rtcp, offerCodecs, 2), early)
 	stopRing()
 	<-heard
 	resolved()
@@ -376,7 +376,7 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		case <-agentCtx.Done():
 		}
 	}()
-	ag, err := d.ua.invite(agentCtx, "agent", agent, lead.Number, offer(rtp, rtcp, codecs, 1), nil)
+	ag, err := d.ua.invite(agentCtx, "agent", agent, lead.Number, "", offer(rtp, rtcp, codecs, 1), nil)
 	stopAgent()
 	if err != nil {
 		// Answered, and no agent took it within 2 s: abandoned.

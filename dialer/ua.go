@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/emiago/sipgo"
@@ -96,7 +97,7 @@ func (u *ua) close() {
 // a call and wait for its answer, hang one up. ua is the real one; the
 // flows' unit tests use a fake.
 type userAgent interface {
-	invite(ctx context.Context, name, user, display string, offer []byte, onEarly func(sdp []byte)) (*leg, error)
+	invite(ctx context.Context, name, user, display, identity string, offer []byte, onEarly func(sdp []byte)) (*leg, error)
 	hangup(ctx context.Context, l *leg)
 	close()
 }
@@ -136,8 +137,9 @@ func (e *legFailure) Error() string {
 // invite places a call to user@switch with offer, waits for its answer
 // (digest answered with the dialer's credentials; RFC 3261 §22.2) and
 // ACKs it. onEarly, if set, gets the SDP of each provisional answer that
-// carries one (early media, RFC 3960), on sipgo's goroutine.
-func (u *ua) invite(ctx context.Context, name, user, display string, offer []byte, onEarly func(sdp []byte)) (*leg, error) {
+// carries one (early media, RFC 3960), on sipgo's goroutine. identity,
+// if set, is the caller ID (E.164, '+' optional) asked to be presented.
+func (u *ua) invite(ctx context.Context, name, user, display, identity string, offer []byte, onEarly func(sdp []byte)) (*leg, error) {
 	to := u.target
 	to.User = user
 	// The From is the dialer's own account, which the switch authenticates
@@ -146,6 +148,11 @@ func (u *ua) invite(ctx context.Context, name, user, display string, offer []byt
 		Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	hdrs := []sip.Header{from, sip.NewHeader("Content-Type", "application/sdp")}
+	if identity != "" {
+		// The caller ID to present (RFC 3325 §9.2): the switch asserts it
+		// only when the account's identities list it.
+		hdrs = append(hdrs, sip.NewHeader("P-Preferred-Identity", "<sip:+"+strings.TrimPrefix(identity, "+")+"@"+u.realm+">"))
+	}
 	sess, err := u.dlg.Invite(ctx, to, offer, hdrs...)
 	if err != nil {
 		return nil, &legFailure{err: err}

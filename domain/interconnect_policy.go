@@ -18,6 +18,21 @@ type CallingPolicy struct {
 	// default: international fraud is the costliest abuse of a stolen
 	// SIP account.
 	International bool
+	// Identities are the numbers (E.164 digits) the subscriber may
+	// present as its caller ID by P-Preferred-Identity (RFC 3325 §9.2):
+	// a PBX's DIDs, a dialer's caller-ID pool. Any other asked-for
+	// identity is ignored and the account is presented.
+	Identities []string
+}
+
+// MayPresent tells whether number (E.164 digits) is one of p's identities.
+func (p CallingPolicy) MayPresent(number string) bool {
+	for _, id := range p.Identities {
+		if id == number {
+			return true
+		}
+	}
+	return false
 }
 
 // BarredError says which rule barred a number.

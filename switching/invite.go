@@ -81,6 +81,7 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			b.reply(tx, req, 403, "Forbidden")
 			return
 		}
+		calling = b.presented(user, req)
 	}
 	if mf := req.MaxForwards(); mf != nil && mf.Val() <= 1 {
 		b.reply(tx, req, 483, "Too Many Hops")

@@ -54,6 +54,9 @@ type Metrics struct {
 	mediaNoPorts  atomic.Uint64
 	sdpRefused    atomic.Uint64
 	mediaTimeouts atomic.Uint64
+	// identitiesRefused counts P-Preferred-Identity wishes not among the
+	// subscriber's identities (identity.go).
+	identitiesRefused atomic.Uint64
 }
 
 const methodCount = 9
@@ -142,6 +145,7 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	counter("softswitch_calls_started_total", "Authenticated calls started.", m.callsStarted.Load())
 	counter("softswitch_calls_answered_total", "Calls answered.", m.callsAnswered.Load())
 	counter("softswitch_calls_ended_total", "Calls ended.", m.callsEnded.Load())
+	counter("softswitch_preferred_identity_refused_total", "P-Preferred-Identity headers naming no identity of the calling subscriber; the account was presented (RFC 3325 §9.2).", m.identitiesRefused.Load())
 	counter("softswitch_calls_rejected_total", "INVITEs answered with a final failure before a call started.", m.callsRejected.Load())
 	counter("softswitch_trunk_attempts_total", "Call attempts through carriers' trunks, failovers included.", m.trunkAttempts.Load())
 	counter("softswitch_trunk_failovers_total", "Attempts moved to the next trunk after a retryable failure.", m.trunkFailovers.Load())

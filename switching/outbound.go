@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -210,7 +211,9 @@ func callerID(p domain.CallerIDPolicy, caller, callID string) (from, pai string)
 	switch {
 	case p.Presentation != "":
 		from = p.Presentation
-	case len(p.Pool) > 0:
+	case len(p.Pool) > 0 && !slices.Contains(p.Pool, caller):
+		// A caller whose number the carrier accepts keeps it (one of a
+		// PBX's DIDs, a dialer's pool number asserted by identity.go).
 		from = p.Pool[seedOf(callID)%uint64(len(p.Pool))]
 	}
 	if p.PAI {

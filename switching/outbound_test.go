@@ -20,6 +20,7 @@ func TestCallerID(t *testing.T) {
 		{"as is", domain.CallerIDPolicy{}, "6000", ""},
 		{"presentation", domain.CallerIDPolicy{Presentation: "861012345678"}, "861012345678", ""},
 		{"pool with PAI", domain.CallerIDPolicy{Pool: []string{"861011111111"}, PAI: true}, "861011111111", "861011111111"},
+		{"a caller in the pool keeps its number", domain.CallerIDPolicy{Pool: []string{"861011111111", "6000"}}, "6000", ""},
 		{"presentation wins over pool", domain.CallerIDPolicy{Presentation: "8610", Pool: []string{"8620"}, PAI: true}, "8610", "8610"},
 	}
 	for _, tt := range tests {

@@ -12,6 +12,7 @@ import (
 
 	"softswitch/dialer"
 	"softswitch/internal/config"
+	"softswitch/domain"
 	"softswitch/internal/ids"
 	"softswitch/projections"
 	"softswitch/switching"
@@ -34,9 +35,10 @@ func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Su
 		host = d.BindAddr.String()
 	}
 	var password string
-	for _, s := range cfg.Subscribers {
+	var policy domain.CallingPolicy
+	for i, s := range cfg.Subscribers {
 		if s.User == d.Account {
-			password = s.Password
+			password, policy = s.Password, cfg.Subscribers[i].CallingPolicy()
 		}
 	}
 	var anns []dialer.Announcement
@@ -57,6 +59,7 @@ func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Su
 	}
 	gen := ids.New(rec.Node()+"-d", rec.Now)
 	return dialer.New(dialer.Config{Switch: net.JoinHostPort(host, port), Bind: d.BindAddr, Account: d.Account, Password: password,
+		MayPresent: policy.MayPresent,
 		Realm: cfg.SIP.Realm, PortMin: d.PortMin, PortMax: d.PortMax, RingTimeout: d.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration,
 		IsSubscriber: func(u string) bool { _, ok := subs.Lookup(u); return ok },
 		IsRegistered: func(u string) bool { return len(loc.Lookup(u, time.Now())) > 0 },

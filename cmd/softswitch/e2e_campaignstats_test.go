@@ -39,7 +39,7 @@ func TestE2ECampaignStatistics(t *testing.T) {
 	c := newCluster(t)
 	answer := startGateway(t, "gw_answer")
 	busy, refuse := startGateway(t, "gw_code", "-key", "code", "486"), startGateway(t, "gw_code", "-key", "code", "480")
-	subs := append(slices.Clone(itest.DefaultSubscribers), itest.Subscriber{User: "dialer", Password: "d1al3r"})
+	subs := append(slices.Clone(itest.DefaultSubscribers), itest.DialerSubscriber)
 	cfg := "clickhouse:\n  dsn: " + strconv.Quote(c.dsn) + "\n  flush_interval: 200ms\n" +
 		"carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-answer", answer, "") +
 		"  - name: china-unicom\n    kind: mno\n    trunks:\n" + trunkYAML("cu-busy", busy, "") + trunkYAML("cu-refuse", refuse, "") +
@@ -77,6 +77,22 @@ func TestE2ECampaignStatistics(t *testing.T) {
 	})
 	if empty := itest.ClickHouseQuery(t, "SELECT count() FROM "+c.db+".campaign_attempts FINAL WHERE placed = 1 AND (callee_call_id = '' OR caller_id = '' OR number = '')"); empty[0] != "0" {
 		t.Fatalf("%s placed attempts without their Call-ID, caller ID or number", empty[0])
+	}
+
+	// The carriers saw the pool's numbers as the caller, asserted by the
+	// switch from the dialer's P-Preferred-Identity (RFC 3325), never the
+	// dialer's account.
+	seen := 0
+	for _, g := range []gateway{answer, busy, refuse} {
+		for _, inv := range g.invites(t) {
+			seen++
+			if inv["from"] != "862112345678" && inv["from"] != "862112345679" {
+				t.Errorf("a carrier saw caller %q, not one of the pool's numbers: %v", inv["from"], inv)
+			}
+		}
+	}
+	if seen != 8 {
+		t.Errorf("the gateways logged %d INVITEs, want 8", seen)
 	}
 
 	outcomes := map[string]int{}

@@ -82,7 +82,7 @@ func TestE2EClickToCall(t *testing.T) {
 	itest.RequireSIPp(t)
 	gw, busy := startGateway(t, "gw_answer"), startGateway(t, "gw_code", "-key", "code", "486")
 	echo := startGateway(t, "gw_answer", "-rtp_echo")
-	subs := append(slices.Clone(itest.DefaultSubscribers), itest.Subscriber{User: "dialer", Password: "d1al3r"})
+	subs := append(slices.Clone(itest.DefaultSubscribers), itest.DialerSubscriber)
 	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-a", gw, "") + trunkYAML("cm-busy", busy, "") + trunkYAML("cm-echo", echo, "") +
 		"routes:\n  - {prefix: \"86138\", trunks: [cm-a]}\n  - {prefix: \"86139\", trunks: [cm-busy]}\n  - {prefix: \"86137\", trunks: [cm-echo]}\n" +
 		"dialer:\n  enabled: true\n  account: dialer\n"

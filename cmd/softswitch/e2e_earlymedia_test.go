@@ -123,7 +123,7 @@ func TestE2EEarlyMedia(t *testing.T) {
 	ref := filepath.Join(t.TempDir(), "vacant.wav")
 	writeWAV(t, ref, vacant)
 
-	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.Subscriber{User: "dialer", Password: "d1al3r"})
+	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.DialerSubscriber)
 	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-early", gw, "") +
 		"routes:\n  - {prefix: \"86135\", trunks: [cm-early]}\n" +
 		"dialer:\n  enabled: true\n  account: dialer\n  announcements:\n" +
@@ -214,7 +214,7 @@ func TestE2EAnsweringMachine(t *testing.T) {
 	itest.RequireSIPp(t)
 	pe := rtpPeer(t, false) // e2e_media_test.go
 	gw := startGateway(t, "uas_media", "-key", "rtp_port", itoa(int(pe.Addr().Port())))
-	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.Subscriber{User: "dialer", Password: "d1al3r"})
+	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.DialerSubscriber)
 	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-amd", gw, "") +
 		"routes:\n  - {prefix: \"86134\", trunks: [cm-amd]}\n" +
 		"dialer:\n  enabled: true\n  account: dialer\n"
@@ -273,7 +273,7 @@ func TestE2ENotification(t *testing.T) {
 	gw := startGateway(t, "uas_media", "-key", "rtp_port", itoa(int(pe.Addr().Port())))
 	prompt := filepath.Join(t.TempDir(), "notice.wav")
 	writeWAV(t, prompt, announcement(9, 2*time.Second)) // 100 packets of 20 ms
-	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.Subscriber{User: "dialer", Password: "d1al3r"})
+	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.DialerSubscriber)
 	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-notify", gw, "") +
 		"routes:\n  - {prefix: \"86133\", trunks: [cm-notify]}\n" +
 		"dialer:\n  enabled: true\n  account: dialer\n  prompts:\n    - {name: notice, file: \"" + prompt + "\"}\n"

@@ -68,6 +68,11 @@ sipp -sf "$root/deploy/sipp/gw_answer.xml" -i 127.0.0.1 -p "$gw_port" -nostdin -
 gw_pid=$!
 wait_udp_listen "$gw_port" 5
 
+# The pool caps each caller ID at 300 calls a day: enough of them, each
+# one of the dialer account's identities (the switch presents no other).
+cids=$(for i in $(seq 0 $(( leads / 300 ))); do printf '"02155%06d",' "$i"; done); cids=${cids%,}
+idents=$(for i in $(seq 0 $(( leads / 300 ))); do printf '"862155%06d",' "$i"; done); idents=${idents%,}
+
 cat >"$work/switch.yaml" <<EOF
 node_id: bench
 data_dir: "$work/switch-data"
@@ -78,7 +83,7 @@ sip:
 http:
   listen: "127.0.0.1:$http_port"
 subscribers:
-  - {user: "dialer", password: "d1al3r"}
+  - {user: "dialer", password: "d1al3r", identities: [$idents]}
 carriers:
   - name: cm
     kind: mno
@@ -102,8 +107,6 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-# The pool caps each caller ID at 300 calls a day: enough of them.
-cids=$(for i in $(seq 0 $(( leads / 300 ))); do printf '"02155%06d",' "$i"; done); cids=${cids%,}
 api() { curl -fsS -X "$1" "http://127.0.0.1:$http_port$2" "${@:3}"; }
 api POST /api/v1/campaigns -H 'Content-Type: application/json' -d "{\"name\":\"load\",\"mode\":\"notification\",\"prompt\":\"tone\",
   \"channels\":$channels,\"caller_ids\":[$cids],\"hours\":[{\"days\":[\"mon-sun\"],\"start\":\"00:00\",\"end\":\"24:00\"}],

@@ -173,6 +173,12 @@ type Subscriber struct {
 	Allow         []string `yaml:"allow"`
 	Deny          []string `yaml:"deny"`
 	International bool     `yaml:"international"`
+	// Identities are the numbers (E.164, country code first) the
+	// subscriber may present as caller ID to carriers by sending
+	// P-Preferred-Identity (RFC 3325 §9.2): a PBX's DIDs, the dialer's
+	// caller-ID pool. Others asked for are ignored (the account is
+	// presented) and counted.
+	Identities []string `yaml:"identities"`
 	// TrustContact reaches the subscriber at its registered Contact
 	// rather than at the address its REGISTER came from (a PBX on a
 	// fixed address registering for phones behind it). The Contact must

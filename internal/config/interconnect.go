@@ -439,12 +439,21 @@ func (s *Subscriber) validatePolicy(f string) error {
 			}
 		}
 	}
+	for k, id := range s.Identities {
+		if d := strings.TrimPrefix(id, "+"); !domain.IsDigits(d, 7) || len(d) > 15 {
+			return fieldErr(fmt.Sprintf("%s.identities[%d]", f, k), "must be an E.164 number (country code first, 7 to 15 digits, '+' optional), got %q", id)
+		}
+	}
 	return nil
 }
 
 // CallingPolicy is the subscriber's policy for calls through trunks.
 func (s *Subscriber) CallingPolicy() domain.CallingPolicy {
-	return domain.CallingPolicy{Allow: s.Allow, Deny: s.Deny, International: s.International}
+	var ids []string
+	for _, id := range s.Identities {
+		ids = append(ids, strings.TrimPrefix(id, "+"))
+	}
+	return domain.CallingPolicy{Allow: s.Allow, Deny: s.Deny, International: s.International, Identities: ids}
 }
 
 // Trunk returns the configured trunk of that name and its carrier's name,

@@ -131,6 +131,8 @@ func TestInterconnectInvalid(t *testing.T) {
 		{"country code too long", "numbering: {country_code: \"8600\"}\n", "numbering.country_code"},
 		{"subscriber allow", "subscribers: [{user: \"6000\", password: x, allow: [\"86\", \"+44\"]}]\n", "subscribers[0].allow[1]"},
 		{"subscriber deny", "subscribers: [{user: \"6000\", password: x, deny: [\"\"]}]\n", "subscribers[0].deny[0]"},
+		{"subscriber identity not a number", "subscribers: [{user: \"6000\", password: x, identities: [\"+862112345678\", \"sales\"]}]\n", "subscribers[0].identities[1]"},
+		{"subscriber identity too short", "subscribers: [{user: \"6000\", password: x, identities: [\"+8621\"]}]\n", "subscribers[0].identities[0]"},
 		{"carrier name", "carriers: [{name: \"c m\", kind: mno}]\n", "carriers[0].name"},
 		{"carrier duplicate", "carriers: [{name: cm, kind: mno}, {name: cm, kind: mno}]\n", "carriers[1].name"},
 		{"carrier kind", "carriers: [{name: cm, kind: fixed}]\n", "carriers[0].kind"},

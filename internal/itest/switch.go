@@ -40,6 +40,8 @@ type Subscriber struct {
 	// Record and DirectMedia are the subscriber's record and direct_media
 	// (media: docs/configuration.md); both default false.
 	Record, DirectMedia bool
+	// Identities are the numbers it may present by P-Preferred-Identity.
+	Identities []string
 }
 
 // AdminToken is one entry of the config's http.tokens.
@@ -81,6 +83,10 @@ type Options struct {
 	// listens on loopback only.
 	NoAdminToken bool
 }
+
+// DialerSubscriber is the account the dialer calls as in the e2e tests,
+// with the caller IDs the tests' campaigns present (021 1234 5678/9).
+var DialerSubscriber = Subscriber{User: "dialer", Password: "d1al3r", Identities: []string{"862112345678", "862112345679"}}
 
 // DefaultSubscribers are the users the e2e tests use (the seed's 6000/1234).
 var DefaultSubscribers = []Subscriber{
@@ -295,6 +301,9 @@ func (s *Switch) configYAML() string {
 		}
 		if sub.DirectMedia {
 			b.WriteString(", direct_media: true")
+		}
+		if len(sub.Identities) > 0 {
+			fmt.Fprintf(&b, ", identities: [%s]", strings.Join(sub.Identities, ", "))
 		}
 		b.WriteString("}\n")
 	}
