@@ -47,68 +47,69 @@ func CampaignKey(name string) string { return "campaign:" + name }
 const DNCKey = "dnc"
 
 // CampaignSpec is a campaign's definition as recorded; the API validates
-// it (dialer) before it becomes an event.
+// it (dialer) before it becomes an event. It is written as JSON or YAML
+// with the same field names (the yaml tags).
 type CampaignSpec struct {
-	Name string `json:"name"`
+	Name string `json:"name" yaml:"name"`
 	// Mode is "progressive" (one call per idle agent) or "predictive"
 	// (more calls than idle agents, within an abandon cap).
-	Mode   string   `json:"mode"`
-	Agents []string `json:"agents"`
+	Mode   string   `json:"mode" yaml:"mode"`
+	Agents []string `json:"agents" yaml:"agents"`
 	// Hours: calling windows in the callee's local time.
-	Hours []CampaignWindow `json:"hours,omitempty"`
+	Hours []CampaignWindow `json:"hours,omitempty" yaml:"hours"`
 	// Holidays are dates (YYYY-MM-DD) with no calls.
-	Holidays []string `json:"holidays,omitempty"`
+	Holidays []string `json:"holidays,omitempty" yaml:"holidays"`
 	// Zone is the callee zone when the number's country does not say
 	// (IANA name); a lead may override.
-	Zone string `json:"zone,omitempty"`
+	Zone string `json:"zone,omitempty" yaml:"zone"`
 	// Caps are per-callee frequency caps across campaigns.
-	Caps []CampaignCap `json:"caps,omitempty"`
+	Caps []CampaignCap `json:"caps,omitempty" yaml:"caps"`
 	// Retry maps an outcome to its rule.
-	Retry map[string]CampaignRetry `json:"retry,omitempty"`
+	Retry map[string]CampaignRetry `json:"retry,omitempty" yaml:"retry"`
 	// AbandonCapPercent and MaxRatio bound predictive dialing: abandoned
 	// calls per answered call per day (default 3, the FCC's figure) and
 	// calls per idle agent (default 3).
-	AbandonCapPercent float64 `json:"abandon_cap_percent,omitempty"`
-	MaxRatio          float64 `json:"max_ratio,omitempty"`
+	AbandonCapPercent float64 `json:"abandon_cap_percent,omitempty" yaml:"abandon_cap_percent"`
+	MaxRatio          float64 `json:"max_ratio,omitempty" yaml:"max_ratio"`
 	// Notification campaigns (语音通知): Prompt names a recording
 	// (dialer.prompts) played to each answered callee; CollectDigit asks
 	// for one DTMF digit (RFC 4733) as the answer, waited for until
 	// DigitTimeoutSeconds after the prompt; Channels is how many calls
 	// may be up at once.
-	Prompt              string `json:"prompt,omitempty"`
-	CollectDigit        bool   `json:"collect_digit,omitempty"`
-	DigitTimeoutSeconds int    `json:"digit_timeout_seconds,omitempty"`
-	Channels            int    `json:"channels,omitempty"`
+	Prompt              string `json:"prompt,omitempty" yaml:"prompt"`
+	CollectDigit        bool   `json:"collect_digit,omitempty" yaml:"collect_digit"`
+	DigitTimeoutSeconds int    `json:"digit_timeout_seconds,omitempty" yaml:"digit_timeout_seconds"`
+	Channels            int    `json:"channels,omitempty" yaml:"channels"`
 	// AbandonPrompt names a recording (dialer.prompts) an answered callee
 	// no agent takes hears before the hang-up.
-	AbandonPrompt string `json:"abandon_prompt,omitempty"`
+	AbandonPrompt string `json:"abandon_prompt,omitempty" yaml:"abandon_prompt"`
 	// AMD is answering-machine detection: "off", "drop" or "pass".
-	AMD string `json:"amd,omitempty"`
+	AMD string `json:"amd,omitempty" yaml:"amd"`
 	// CallerIDs is the campaign's caller-ID pool (外显号码, E.164).
-	CallerIDs []string `json:"caller_ids"`
+	CallerIDs []string `json:"caller_ids" yaml:"caller_ids"`
 	// RingSeconds bounds the number's ringing; WrapUpSeconds is an
 	// agent's pause after a call.
-	RingSeconds   int `json:"ring_seconds"`
-	WrapUpSeconds int `json:"wrap_up_seconds"`
+	RingSeconds   int `json:"ring_seconds" yaml:"ring_seconds"`
+	WrapUpSeconds int `json:"wrap_up_seconds" yaml:"wrap_up_seconds"`
 }
 
 // CampaignWindow is one weekly window ("mon".."sun", "HH:MM").
 type CampaignWindow struct {
-	Days  []string `json:"days"`
-	Start string   `json:"start"`
-	End   string   `json:"end"`
+	Days  []string `json:"days" yaml:"days"`
+	Start string   `json:"start" yaml:"start"`
+	End   string   `json:"end" yaml:"end"`
 }
 
 // CampaignCap is at most Max attempts per callee within Window seconds.
 type CampaignCap struct {
-	WindowSeconds int `json:"window_seconds"`
-	Max           int `json:"max"`
+	WindowSeconds int `json:"window_seconds" yaml:"window_seconds"`
+	Max           int `json:"max" yaml:"max"`
 }
 
 // CampaignRetry is how often, and how many times, an outcome is retried.
 type CampaignRetry struct {
-	MaxAttempts     int `json:"max_attempts"`
-	IntervalSeconds int `json:"interval_seconds"`
+	MaxAttempts     int `json:"max_attempts" yaml:"max_attempts"`
+	IntervalSeconds int `json:"interval_seconds" yaml:"interval_seconds"`
 }
 
 // CampaignDefined creates or redefines a campaign.

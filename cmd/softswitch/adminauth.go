@@ -181,17 +181,22 @@ func needsWrite(r *http.Request) bool {
 }
 
 // mediaTypeOK checks a write's body type: text/csv for a rate deck, a
-// campaign's leads and the DNC list, application/json everywhere else. A
-// write with no body and no Content-Type (re-rate, DELETE, forced GC, a
-// campaign's start) passes.
+// campaign's leads and the DNC list, application/json or YAML for a
+// campaign's definition, application/json everywhere else. A write with no
+// body and no Content-Type (re-rate, DELETE, forced GC, a campaign's
+// start) passes.
 func mediaTypeOK(r *http.Request) (string, bool) {
 	want := "application/json"
-	if p := r.URL.Path; p == ratesDecksPath || p == "/api/v1/dnc" ||
+	p := r.URL.Path
+	if p == ratesDecksPath || p == "/api/v1/dnc" ||
 		strings.HasPrefix(p, "/api/v1/campaigns/") && strings.HasSuffix(p, "/leads") {
 		want = "text/csv"
 	}
 	ct := r.Header.Get("Content-Type")
 	if ct == "" && r.ContentLength == 0 {
+		return want, true
+	}
+	if p == "/api/v1/campaigns" && isYAML(ct) {
 		return want, true
 	}
 	mt, _, err := mime.ParseMediaType(ct)

@@ -3,10 +3,14 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"mime"
 	"net/http"
 
 	"softswitch/dialer"
 	"softswitch/domain"
+
+	"gopkg.in/yaml.v3"
 )
 
 // The campaign API (docs/dialer.md): definitions as JSON, leads and DNC
@@ -47,19 +51,42 @@ func (a *admin) defineCampaign(w http.ResponseWriter, r *http.Request) {
 	if !a.needDialer(w) {
 		return
 	}
-	var spec domain.CampaignSpec
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&spec); err != nil {
+	spec, err := decodeSpec(http.MaxBytesReader(w, r.Body, 1<<20), r.Header.Get("Content-Type"))
+	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"field": "body", "error": err.Error()})
 		return
 	}
-	spec, err := a.dialer.DefineCampaign(r.Context(), spec)
+	spec, err = a.dialer.DefineCampaign(r.Context(), spec)
 	if err != nil {
 		dialerError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, spec)
+}
+
+// decodeSpec reads a campaign definition as JSON or, by its media type,
+// YAML: the same fields either way, and an unknown one is an error naming
+// it (with its line, in YAML). In YAML a number may be written unquoted
+// where the field is text (a caller ID, a date): it is read as written.
+func decodeSpec(body io.Reader, contentType string) (domain.CampaignSpec, error) {
+	var spec domain.CampaignSpec
+	if isYAML(contentType) {
+		dec := yaml.NewDecoder(body)
+		dec.KnownFields(true)
+		return spec, dec.Decode(&spec)
+	}
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	return spec, dec.Decode(&spec)
+}
+
+// yamlTypes are the media types a YAML body is sent with (RFC 9512
+// registered application/yaml; the others are in the wild).
+var yamlTypes = map[string]bool{"application/yaml": true, "application/x-yaml": true, "text/yaml": true}
+
+func isYAML(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && yamlTypes[mt]
 }
 
 func (a *admin) listCampaigns(w http.ResponseWriter, r *http.Request) {

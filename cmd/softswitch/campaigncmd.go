@@ -13,7 +13,7 @@ import (
 )
 
 // campaignUsage is the campaign verbs' part of the usage text.
-const campaignUsage = `  softswitch campaign define --config FILE SPEC.json
+const campaignUsage = `  softswitch campaign define --config FILE SPEC.json|SPEC.yaml
   softswitch campaign leads --config FILE --name NAME LEADS.csv
   softswitch campaign start|pause|resume|stop --config FILE --name NAME
   softswitch campaign agent --config FILE --name NAME --agent USER --login|--logout
@@ -51,10 +51,14 @@ func cmdCampaign(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	switch verb {
 	case "define":
-		if err := need("SPEC.json", file); err != nil {
+		if err := need("SPEC.json or SPEC.yaml", file); err != nil {
 			return err
 		}
-		return postFile(ctx, api, stdout, "/api/v1/campaigns", "application/json", file)
+		ct := "application/json"
+		if ext := strings.ToLower(filepath.Ext(file)); ext == ".yaml" || ext == ".yml" {
+			ct = "application/yaml"
+		}
+		return postFile(ctx, api, stdout, "/api/v1/campaigns", ct, file)
 	case "leads":
 		if err := need("--name", *name); err != nil {
 			return err

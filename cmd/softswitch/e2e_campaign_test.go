@@ -88,7 +88,7 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 	itest.RequireSIPp(t)
 	answer, busy, refuse := startGateway(t, "gw_answer"), startGateway(t, "gw_code", "-key", "code", "486"), startGateway(t, "gw_code", "-key", "code", "480")
 	dncGW := startGateway(t, "gw_answer")
-	subs := append(slices.Clone(itest.DefaultSubscribers), itest.Subscriber{User: "dialer", Password: "d1al3r"})
+	subs := append(slices.Clone(itest.DefaultSubscribers), itest.DialerSubscriber)
 	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" +
 		trunkYAML("cm-answer", answer, "") + trunkYAML("cm-busy", busy, "") + trunkYAML("cm-refuse", refuse, "") + trunkYAML("cm-dnc", dncGW, "") +
 		"routes:\n  - {prefix: \"86138\", trunks: [cm-answer]}\n  - {prefix: \"86139\", trunks: [cm-busy]}\n" +
@@ -329,8 +329,11 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 
 	t.Run("the CLI drives the API", func(t *testing.T) {
 		dir := t.TempDir()
-		spec, leads := filepath.Join(dir, "cli.json"), filepath.Join(dir, "leads.csv")
-		if err := os.WriteFile(spec, []byte(campaignJSON("cli", []string{"6002"}, "")), 0o644); err != nil {
+		// A YAML definition, numbers unquoted, as an operator writes one.
+		spec, leads := filepath.Join(dir, "cli.yaml"), filepath.Join(dir, "leads.csv")
+		yamlSpec := "name: cli\nmode: progressive\nagents: [\"6002\"]\ncaller_ids: [02112345678]\n" +
+			"hours: [{days: [mon-sun], start: \"00:00\", end: \"24:00\"}]\nholidays: [2031-02-01]\nring_seconds: 10\n"
+		if err := os.WriteFile(spec, []byte(yamlSpec), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(leads, []byte("number,name\n13800777001,a\nbad,b\n"), 0o644); err != nil {
@@ -350,7 +353,8 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 			}
 		}
 		out, err := run("campaign", "show", "--name", "cli")
-		if err != nil || !strings.Contains(out, `"6002":false`) || !strings.Contains(out, `"leads":1`) {
+		if err != nil || !strings.Contains(out, `"6002":false`) || !strings.Contains(out, `"leads":1`) ||
+			!strings.Contains(out, `"caller_ids":["+862112345678"]`) || !strings.Contains(out, `"holidays":["2031-02-01"]`) {
 			t.Fatalf("show: %v\n%s", err, out)
 		}
 		if out, err := run("campaign", "resume", "--name", "cli"); err == nil || !strings.Contains(out, "cannot resume") {
@@ -382,6 +386,11 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 				strings.Replace(campaignJSON("y", []string{"6001"}, ""), `"start":"00:00","end":"24:00"`, `"start":"20:00","end":"09:00"`, 1), "hours[0].start"},
 			{"agent not a subscriber", "/api/v1/campaigns", "application/json", campaignJSON("z", []string{"nobody"}, ""), "agents[0]"},
 			{"unknown mode", "/api/v1/campaigns", "application/json", strings.Replace(campaignJSON("w", []string{"6001"}, ""), "progressive", "blast", 1), "mode"},
+			// The switch would present the dialer's account instead of a
+			// number that is not among its identities.
+			{"YAML with an unknown field", "/api/v1/campaigns", "application/yaml", "name: u\nmode: progressive\nspeed: 3\n", "line 3: field speed"},
+			{"caller ID the account may not present", "/api/v1/campaigns", "application/json",
+				strings.Replace(campaignJSON("v", []string{"6001"}, ""), "02112345678", "02199999999", 1), "caller_ids[0]"},
 		} {
 			code, body, err := sw.DoRaw("POST", tc.path, tc.ct, strings.NewReader(tc.body))
 			if err != nil || code != 400 || !strings.Contains(string(body), tc.field) {
