@@ -51,7 +51,7 @@ type Config struct {
 	// whether it is among the account's identities. A campaign's caller
 	// IDs must be, or the carrier would see the account instead. Nil
 	// skips the check.
-	MayPresent func(e164 string) bool
+	MayPresent   func(e164 string) bool
 	IsRegistered func(user string) bool
 	OnCall       func(user string) bool
 	// Campaigns is the projection of campaign and DNC events, applied by

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"softswitch/dialer"
-	"softswitch/internal/config"
 	"softswitch/domain"
+	"softswitch/internal/config"
 	"softswitch/internal/ids"
 	"softswitch/projections"
 	"softswitch/switching"
@@ -60,7 +60,7 @@ func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Su
 	gen := ids.New(rec.Node()+"-d", rec.Now)
 	return dialer.New(dialer.Config{Switch: net.JoinHostPort(host, port), Bind: d.BindAddr, Account: d.Account, Password: password,
 		MayPresent: policy.MayPresent,
-		Realm: cfg.SIP.Realm, PortMin: d.PortMin, PortMax: d.PortMax, RingTimeout: d.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration,
+		Realm:      cfg.SIP.Realm, PortMin: d.PortMin, PortMax: d.PortMax, RingTimeout: d.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration,
 		IsSubscriber: func(u string) bool { _, ok := subs.Lookup(u); return ok },
 		IsRegistered: func(u string) bool { return len(loc.Lookup(u, time.Now())) > 0 },
 		OnCall: func(u string) bool {
