@@ -36,6 +36,12 @@ type Config struct {
 	// go to; Bind the local IP of the dialer's SIP and RTP sockets.
 	Switch string
 	Bind   netip.Addr
+	// SIPPort is the dialer's SIP socket's port on Bind; 0 takes any.
+	// SwitchFrom are the other addresses the switch sends from (its own
+	// requests' socket): the socket takes datagrams from Switch and these
+	// alone.
+	SIPPort    int
+	SwitchFrom []netip.AddrPort
 	// Account and Password are the subscriber the dialer calls as.
 	Account, Password, Realm string
 	// PortMin and PortMax bound the dialer's RTP ports.
@@ -127,12 +133,21 @@ func New(cfg Config, rec Recorder, log *slog.Logger) (*Dialer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dialer: rtp ports: %w", err)
 	}
-	u, err := newUA(cfg.Bind.String(), cfg.Switch, cfg.Account, cfg.Password, cfg.Realm, log)
+	u, err := newUA(cfg.Bind.String(), cfg.SIPPort, cfg.Switch, cfg.SwitchFrom, cfg.Account, cfg.Password, cfg.Realm, log)
 	if err != nil {
 		return nil, err
 	}
 	return &Dialer{cfg: cfg, rec: rec, log: log, ua: u, pool: pool, campaigns: cfg.Campaigns, announcements: lib, annOutcomes: outcomes, attempts: map[string]*attempt{},
 		agents: map[string]agentState{}, ringing: map[string]int{}, inflight: map[string]int{}, compiledSpecs: map[string]compiledSpec{}, stop: make(chan struct{})}, nil
+}
+
+// ForeignDropped counts the datagrams the dialer's SIP socket dropped for
+// coming from anywhere but the switch (sourcefilter.go).
+func (d *Dialer) ForeignDropped() uint64 {
+	if u, ok := d.ua.(*ua); ok {
+		return u.pc.dropped.Load()
+	}
+	return 0 // a test's fake user agent
 }
 
 // Close ends every attempt (BYE to its legs) and waits for them.

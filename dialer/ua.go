@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,7 @@ type ua struct {
 	sua    *sipgo.UserAgent
 	srv    *sipgo.Server
 	dlg    *sipgo.DialogUA
-	pc     net.PacketConn
+	pc     *switchOnly
 	target sip.Uri // where requests go: the switch's SIP address
 	user   string
 	pass   string
@@ -36,21 +37,22 @@ type ua struct {
 	ended chan struct{}
 }
 
-// newUA binds bind:0 and starts serving it.
-func newUA(bind string, switchAddr string, user, pass, realm string, log *slog.Logger) (*ua, error) {
-	host, port, err := net.SplitHostPort(switchAddr)
+// newUA binds bind:port (0: any free port) and starts serving it, to the
+// switch at switchAddr (ip:port) alone; also is where else the switch
+// sends from (its own requests' socket).
+func newUA(bind string, port int, switchAddr string, also []netip.AddrPort, user, pass, realm string, log *slog.Logger) (*ua, error) {
+	sw, err := netip.ParseAddrPort(switchAddr)
 	if err != nil {
 		return nil, fmt.Errorf("dialer: switch address %q: %w", switchAddr, err)
 	}
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		return nil, fmt.Errorf("dialer: switch port %q: %w", port, err)
-	}
-	pc, err := net.ListenPacket("udp", net.JoinHostPort(bind, "0"))
+	sw = netip.AddrPortFrom(sw.Addr().Unmap(), sw.Port())
+	conn, err := net.ListenPacket("udp", net.JoinHostPort(bind, strconv.Itoa(port)))
 	if err != nil {
 		return nil, fmt.Errorf("dialer: sip socket on %s: %w", bind, err)
 	}
-	la := pc.LocalAddr().(*net.UDPAddr)
+	pc := &switchOnly{PacketConn: conn, from: append([]netip.AddrPort{sw}, also...)}
+	la := conn.LocalAddr().(*net.UDPAddr)
+	log.Info("dialer: SIP socket", "addr", la.String(), "accepts_from", pc.from)
 	sua, err := sipgo.NewUA(sipgo.WithUserAgent("softswitch-dialer"), sipgo.WithUserAgentHostname(bind))
 	if err != nil {
 		pc.Close()
@@ -68,7 +70,7 @@ func newUA(bind string, switchAddr string, user, pass, realm string, log *slog.L
 		return nil, err
 	}
 	u := &ua{sua: sua, srv: srv, pc: pc, user: user, pass: pass, realm: realm, log: log,
-		target: sip.Uri{Scheme: "sip", Host: host, Port: p}, legs: map[string]*leg{}, ended: make(chan struct{})}
+		target: sip.Uri{Scheme: "sip", Host: sw.Addr().String(), Port: int(sw.Port())}, legs: map[string]*leg{}, ended: make(chan struct{})}
 	u.dlg = &sipgo.DialogUA{Client: cli, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: bind, Port: la.Port}}}
 	srv.OnBye(u.onBye)
 	srv.OnInvite(u.onReinvite)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -111,6 +112,14 @@ type Stack struct {
 	Client  *sipgo.Client
 	Dialogs *sipgo.DialogUA
 	out     net.PacketConn
+}
+
+// OutboundAddr is the address the switch's own requests (B-leg INVITEs,
+// in-dialog BYEs and refreshes, keepalives) leave from; its answers leave
+// from the listen address.
+func (s *Stack) OutboundAddr() netip.AddrPort {
+	ap := s.out.LocalAddr().(*net.UDPAddr).AddrPort()
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
 // NewServer assembles the front end.

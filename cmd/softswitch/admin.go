@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
@@ -130,6 +131,10 @@ func (a *admin) metrics(w http.ResponseWriter, r *http.Request) {
 		DiskFreeBytes: a.disk.Free(), DiskLow: a.disk.Low(), BanTracked: a.bans.Len(), BanEvicted: evicted, BanUntracked: untracked,
 		Media: a.b2b.MediaStats(), Overload: a.b2b.OverloadState()})
 	a.pipe.writeMetrics(w)
+	if a.dialer != nil {
+		fmt.Fprintf(w, "# HELP softswitch_dialer_foreign_datagrams_total Datagrams the dialer's SIP socket dropped for coming from anywhere but the switch.\n"+
+			"# TYPE softswitch_dialer_foreign_datagrams_total counter\nsoftswitch_dialer_foreign_datagrams_total %d\n", a.dialer.ForeignDropped())
+	}
 }
 
 func (a *admin) registrations(w http.ResponseWriter, r *http.Request) {

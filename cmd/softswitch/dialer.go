@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"softswitch/dialer"
@@ -21,7 +22,7 @@ import (
 // newDialer starts the dialer when the config enables it (nil otherwise).
 // It calls the switch's own SIP port: on the dialer's IP when sip.listen
 // is a wildcard.
-func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Subscribers, loc *projections.Location,
+func newDialer(cfg *config.Config, switchFrom netip.AddrPort, rec *switching.Recorder, subs *projections.Subscribers, loc *projections.Location,
 	calls *projections.Calls, campaigns *dialer.Campaigns, log *slog.Logger) (*dialer.Dialer, error) {
 	d := cfg.Dialer
 	if !d.Enabled {
@@ -58,7 +59,7 @@ func newDialer(cfg *config.Config, rec *switching.Recorder, subs *projections.Su
 		prompts[p.Name] = pcm
 	}
 	gen := ids.New(rec.Node()+"-d", rec.Now)
-	return dialer.New(dialer.Config{Switch: net.JoinHostPort(host, port), Bind: d.BindAddr, Account: d.Account, Password: password,
+	return dialer.New(dialer.Config{Switch: net.JoinHostPort(host, port), Bind: d.BindAddr, SIPPort: d.SIPPort, SwitchFrom: []netip.AddrPort{switchFrom}, Account: d.Account, Password: password,
 		MayPresent: policy.MayPresent,
 		Realm:      cfg.SIP.Realm, PortMin: d.PortMin, PortMax: d.PortMax, RingTimeout: d.RingTimeout, MaxDuration: cfg.SIP.MaxCallDuration,
 		IsSubscriber: func(u string) bool { _, ok := subs.Lookup(u); return ok },

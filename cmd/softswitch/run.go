@@ -197,7 +197,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		switching.Heartbeat(ctx, rec, calls, cfg.Journal.HeartbeatInterval, log.With("component", "heartbeat"))
 	}()
 
-	dial, err := newDialer(cfg, rec, subs, loc, calls, campaigns, log.With("component", "dialer"))
+	dial, err := newDialer(cfg, st.OutboundAddr(), rec, subs, loc, calls, campaigns, log.With("component", "dialer"))
 	if err != nil {
 		return fmt.Errorf("dialer: %w", err)
 	}

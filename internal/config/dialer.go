@@ -23,6 +23,10 @@ type Dialer struct {
 	// Bind (IP) is where the dialer's SIP and RTP sockets listen. Default
 	// media.bind.
 	Bind string `yaml:"bind"`
+	// SIPPort (UDP) is the dialer's SIP socket on Bind; 0 (default) takes
+	// a free port at start. A fixed one is for firewall rules: only the
+	// switch ever sends to it, and the dialer drops anything else.
+	SIPPort int `yaml:"sip_port"`
 	// PortMin and PortMax (UDP ports, both included) bound the dialer's
 	// own RTP relay, apart from media.port_min..port_max. Defaults 40002
 	// and 41000; PortMin must be even.
@@ -88,6 +92,9 @@ func (d *Dialer) validate(users map[string]bool) error {
 	d.BindAddr = a
 	if d.PortMin < 1024 || d.PortMax > 65535 || d.PortMin%2 != 0 || d.PortMax <= d.PortMin {
 		return fieldErr("dialer.port_min", "ports must be an even port_min from 1024 below port_max up to 65535, got %d..%d", d.PortMin, d.PortMax)
+	}
+	if d.SIPPort != 0 && (d.SIPPort < 1024 || d.SIPPort > 65535 || d.SIPPort >= d.PortMin && d.SIPPort <= d.PortMax) {
+		return fieldErr("dialer.sip_port", "must be 0 (any free port) or 1024..65535 outside port_min..port_max, got %d", d.SIPPort)
 	}
 	if d.RingTimeout < time.Second {
 		return fieldErr("dialer.ring_timeout", "must be at least 1s, got %s", d.RingTimeout)
