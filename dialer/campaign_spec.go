@@ -69,10 +69,15 @@ func (d *Dialer) validateSpec(s *domain.CampaignSpec) error {
 	case "":
 		s.AMD = amdOff
 	case amdOff, amdDrop, amdPass:
-	case "message":
-		return fieldErr("amd", "\"message\" (leave a recorded message) is not built yet; \"off\", \"drop\" or \"pass\"")
+	case amdMessage:
+		if s.MachinePrompt == "" {
+			return fieldErr("machine_prompt", "is required with amd \"message\": the recording left on machines")
+		}
 	default:
-		return fieldErr("amd", "must be \"off\", \"drop\" or \"pass\", got %q", s.AMD)
+		return fieldErr("amd", "must be \"off\", \"drop\", \"pass\" or \"message\", got %q", s.AMD)
+	}
+	if _, ok := d.cfg.Prompts[s.MachinePrompt]; s.MachinePrompt != "" && !ok {
+		return fieldErr("machine_prompt", "%q is not one of dialer.prompts", s.MachinePrompt)
 	}
 	if _, ok := d.cfg.Prompts[s.AbandonPrompt]; s.AbandonPrompt != "" && !ok {
 		return fieldErr("abandon_prompt", "%q is not one of dialer.prompts", s.AbandonPrompt)

@@ -36,6 +36,7 @@ type Counters struct {
 	NoCallerID   int `json:"no_caller_id"`
 	PoweredOff   int `json:"powered_off"`
 	Machines     int `json:"answered_machine"`
+	MessagesLeft int `json:"machine_messages_left"`
 	Notified     int `json:"notified"`
 	Digits       int `json:"answered_with_digit"`
 	// InvalidSaved counts leads not dialled because an earlier attempt,
@@ -266,6 +267,9 @@ func (cs *campaignState) ended(e domain.AttemptEnded, at time.Time) {
 	case domain.AttemptMachine:
 		cs.count.Answered++
 		cs.count.Machines++
+		if e.MessageLeft {
+			cs.count.MessagesLeft++
+		}
 	case domain.AttemptNotified:
 		cs.count.Answered++
 		cs.count.Notified++

@@ -338,7 +338,7 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		end.Outcome, end.Reason = domain.AttemptAbandoned, "callee's answer: "+err.Error()
 		return
 	}
-	if spec.AMD == amdDrop || spec.AMD == amdPass {
+	if spec.AMD == amdDrop || spec.AMD == amdPass || spec.AMD == amdMessage {
 		r := newAMDRun()
 		amd.Store(r)
 		res, ok := d.awaitAMD(ctx, r, callee)
@@ -349,6 +349,10 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		end.AMD, end.AMDCause = res.Status.String(), res.Cause
 		if res.Status == detect.Machine && spec.AMD == amdDrop {
 			end.Outcome, end.Reason = domain.AttemptMachine, "answering machine: "+res.Cause
+			return
+		}
+		if res.Status == detect.Machine && spec.AMD == amdMessage {
+			d.leaveMessage(ctx, spec, sess, callee, r, &end)
 			return
 		}
 	}
@@ -461,9 +465,13 @@ func (d *Dialer) finishAttempt(spec domain.CampaignSpec, comp *compiled, end *do
 		end.Final = true
 	case domain.AttemptMachine:
 		// A machine's lead is retried by the campaign's answered_machine
-		// rule, if it has one (compliance.OutcomeMachine).
+		// rule, if it has one (compliance.OutcomeMachine), unless a
+		// message was left on it.
 		at, retry := comp.retry.Next(compliance.OutcomeMachine, end.Attempt, now)
-		end.Final, end.RetryAt = !retry, at
+		end.Final, end.RetryAt = !retry || end.MessageLeft, at
+		if end.Final {
+			end.RetryAt = time.Time{}
+		}
 	case domain.AttemptCancelled:
 		// The dialer stopped under it: not the callee's doing, dialled
 		// again (the same attempt number) once the dialer runs.

@@ -83,8 +83,11 @@ type CampaignSpec struct {
 	// AbandonPrompt names a recording (dialer.prompts) an answered callee
 	// no agent takes hears before the hang-up.
 	AbandonPrompt string `json:"abandon_prompt,omitempty" yaml:"abandon_prompt"`
-	// AMD is answering-machine detection: "off", "drop" or "pass".
-	AMD string `json:"amd,omitempty" yaml:"amd"`
+	// AMD is answering-machine detection: "off", "drop", "pass" or
+	// "message" (leave MachinePrompt, a recording of dialer.prompts, on
+	// the machine once its greeting ends).
+	AMD           string `json:"amd,omitempty" yaml:"amd"`
+	MachinePrompt string `json:"machine_prompt,omitempty" yaml:"machine_prompt"`
 	// CallerIDs is the campaign's caller-ID pool (外显号码, E.164).
 	CallerIDs []string `json:"caller_ids" yaml:"caller_ids"`
 	// RingSeconds bounds the number's ringing; WrapUpSeconds is an
@@ -220,6 +223,9 @@ type AttemptEnded struct {
 	// (e.g. "MAXWORDS-3-3").
 	AMD      string `json:"amd,omitempty"`
 	AMDCause string `json:"amd_cause,omitempty"`
+	// MessageLeft says the campaign's machine_prompt was played to a
+	// machine (amd: message) to its end.
+	MessageLeft bool `json:"message_left,omitempty"`
 	// Digit is a notification's answer: the DTMF digit the callee
 	// pressed, "" for none.
 	Digit      string  `json:"digit,omitempty"`

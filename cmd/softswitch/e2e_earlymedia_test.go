@@ -215,9 +215,11 @@ func TestE2EAnsweringMachine(t *testing.T) {
 	pe := rtpPeer(t, false) // e2e_media_test.go
 	gw := startGateway(t, "uas_media", "-key", "rtp_port", itoa(int(pe.Addr().Port())))
 	subs := append(append([]itest.Subscriber(nil), itest.DefaultSubscribers...), itest.DialerSubscriber)
+	voicemail := filepath.Join(t.TempDir(), "voicemail.wav")
+	writeWAV(t, voicemail, announcement(11, 2*time.Second)) // 100 packets of 20 ms
 	cfg := "carriers:\n  - name: china-mobile\n    kind: mno\n    trunks:\n" + trunkYAML("cm-amd", gw, "") +
 		"routes:\n  - {prefix: \"86134\", trunks: [cm-amd]}\n" +
-		"dialer:\n  enabled: true\n  account: dialer\n"
+		"dialer:\n  enabled: true\n  account: dialer\n  prompts:\n    - {name: voicemail, file: \"" + voicemail + "\"}\n"
 	sw := itest.Start(t, itest.Options{Subscribers: subs, ExtraYAML: cfg})
 	agent := itest.StartSIPp(t, "uas_sdp_bye", "-m", "10", "-s", "6002", "-d", "500")
 	mustRegister(t, sw, "6002", agent.Addr, 300)
@@ -261,6 +263,47 @@ func TestE2EAnsweringMachine(t *testing.T) {
 		t.Errorf("counters %v", c)
 	}
 	waitNoActiveCalls(t, sw)
+
+	t.Run("amd message: the machine gets the message after its greeting", func(t *testing.T) {
+		// A 3 s greeting (app_amd: MACHINE by LONGGREETING at 1.5 s), then
+		// the machine records: silence. The message starts once 800 ms of
+		// silence say the greeting is over, and plays to its end.
+		machine := make([]int16, 9*8000)
+		copy(machine, announcement(3, 3*time.Second))
+		postJSON(t, sw, "/api/v1/campaigns", campaignJSON("amdmsg", []string{"6002"}, `,"amd":"message","machine_prompt":"voicemail"`), 201)
+		postCSV(t, sw, "/api/v1/campaigns/amdmsg/leads", "number\n13400000003\n", 200)
+		postJSON(t, sw, "/api/v1/campaigns/amdmsg/start", "", 200)
+		to := ringingTo(t, sw, "13400000003")
+		before := totalPackets(pe)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			_, _ = pe.SendStream(ctx, to, rtppeer.Stream{SSRC: 300, Audio: machine, Duration: 9 * time.Second})
+		}()
+		itest.Eventually(t, 20*time.Second, "the machine's attempt ended", func() bool {
+			return len(campaignEvents(t, sw, "amdmsg", "campaign.attempt_ended")) == 1
+		})
+		e := campaignEvents(t, sw, "amdmsg", "campaign.attempt_ended")[0]
+		if e["outcome"] != "answered_machine" || e["amd"] != "MACHINE" || e["message_left"] != true || e["final"] != true {
+			t.Fatalf("attempt %v, want answered_machine, MACHINE, message left, final", e)
+		}
+		if ids, _ := e["sip_call_ids"].([]any); len(ids) != 1 {
+			t.Errorf("%d legs placed: no agent is rung for a machine", len(ids))
+		}
+		if got := totalPackets(pe) - before; got < 90 {
+			t.Fatalf("the machine recorded %d packets of the 100-packet message", got)
+		}
+		if c := getCampaign(t, sw, "amdmsg").Counters; c["machine_messages_left"] != 1 || c["done"] != 1 {
+			t.Errorf("counters %v", c)
+		}
+		// Without a machine_prompt the mode is refused by name.
+		code, body, _ := sw.DoRaw("POST", "/api/v1/campaigns", "application/json",
+			strings.NewReader(campaignJSON("amdbad", []string{"6002"}, `,"amd":"message"`)))
+		if code != 400 || !strings.Contains(string(body), "machine_prompt") {
+			t.Errorf("amd message without machine_prompt: %d %s", code, body)
+		}
+		waitNoActiveCalls(t, sw)
+	})
 }
 
 // TestE2ENotification: a notification campaign (语音通知) plays its prompt
