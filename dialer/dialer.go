@@ -97,6 +97,7 @@ type Dialer struct {
 	ringing       map[string]int // predictive calls placed and not yet resolved, per campaign
 	inflight      map[string]int // attempts under way, per campaign
 	compiledSpecs map[string]compiledSpec
+	measures      measures // predictive pacing's handle and answer times
 	order         []string // oldest first, for the bound on ended attempts kept
 	wg            sync.WaitGroup
 	stop          chan struct{}

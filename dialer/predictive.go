@@ -1,6 +1,9 @@
 package dialer
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // Predictive pacing (issue 15 §2): dial more numbers than there are idle
 // agents, because most do not answer, but never so many that the answers
@@ -16,6 +19,19 @@ import "math"
 // the target, which the day's measured abandon rate lowers as it nears the
 // cap. p is not the measured rate but the upper end of its Wilson interval
 // (95 %): few observations make the dialer cautious, not bold.
+//
+// The agents that take those answers are the idle ones and, as in
+// VICIdial, those about to be free: the average handle time says when a
+// call on now should end. Rather than a mean, the model keeps the
+// measured handle times (talk and wrap-up) and, for an agent e into its
+// call, takes P(H ≤ e+T | H > e) from them — the share of past calls that
+// lasted past e and ended within T more, T being how soon a call placed
+// now may answer (the 20th percentile of measured times from dialing to an
+// answer: the early answers, not the average one) plus the 2 s an answer
+// waits for an agent. Those probabilities are not rounded into a count of
+// agents: how many of them are free in time is itself random (a Poisson
+// binomial), and the expected abandons are taken over it, so an estimate
+// of two agents "probably" free weighs as it should.
 
 // paceInputs is what one pacing decision sees.
 type paceInputs struct {
@@ -27,6 +43,54 @@ type paceInputs struct {
 	answeredToday, abandonedToday int
 	cap                           float64 // abandon cap, e.g. 0.03
 	maxRatio                      float64 // most calls per idle agent, e.g. 3
+	// soonFree are, per busy agent, the probabilities that it is free by
+	// the time a call placed now is answered (soonFree below); none
+	// without measures.
+	soonFree []float64
+}
+
+// minHandleSamples before handle times are trusted to predict anything.
+const minHandleSamples = 10
+
+// soonFree is P(H ≤ e+within | H > e) for each busy agent's elapsed time
+// e, from the measured handle times H (empirical, no model of their
+// distribution); agents with no chance are left out. An agent past every
+// measured call counts as not soon free: nothing says when it ends.
+func soonFree(handles, elapsed []time.Duration, within time.Duration) []float64 {
+	if len(handles) < minHandleSamples {
+		return nil
+	}
+	var out []float64
+	for _, e := range elapsed {
+		longer, endSoon := 0, 0
+		for _, h := range handles {
+			if h > e {
+				longer++
+				if h <= e+within {
+					endSoon++
+				}
+			}
+		}
+		if endSoon > 0 {
+			out = append(out, float64(endSoon)/float64(longer))
+		}
+	}
+	return out
+}
+
+// freeDist is the distribution of how many agents with free-in-time
+// probabilities q are free in time: P(Y = y), a Poisson binomial.
+func freeDist(q []float64) []float64 {
+	d := []float64{1}
+	for _, p := range q {
+		nd := make([]float64, len(d)+1)
+		for y, v := range d {
+			nd[y] += v * (1 - p)
+			nd[y+1] += v * p
+		}
+		d = nd
+	}
+	return d
 }
 
 // minObservations before the answer rate is trusted at all: until then
@@ -35,7 +99,12 @@ const minObservations = 20
 
 // predictiveCalls is how many new calls to place now.
 func predictiveCalls(in paceInputs) int {
-	if in.idle <= 0 {
+	var expected float64 // agents expected free in time, idle ones included
+	for _, q := range in.soonFree {
+		expected += q
+	}
+	expected += float64(in.idle)
+	if in.idle <= 0 && expected < 1 {
 		return 0
 	}
 	if in.attempts < minObservations {
@@ -55,15 +124,33 @@ func predictiveCalls(in paceInputs) int {
 	} else {
 		target = in.cap / 2
 	}
-	limit := int(math.Ceil(float64(in.idle)*in.maxRatio)) - in.ringing
+	limit := int(math.Ceil(expected*in.maxRatio)) - in.ringing
 	best := max(0, in.idle-in.ringing)
-	for n := best + 1; n <= limit; n++ {
-		if abandonShare(in.ringing+n, p, in.idle) > target {
-			break
+	dist := freeDist(in.soonFree)
+	// The expected abandons grow with n: the largest n under the target
+	// is found by bisection.
+	lo, hi := best, limit
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if abandonShareFree(in.ringing+mid, p, in.idle, dist) > target {
+			hi = mid - 1
+		} else {
+			lo = mid
 		}
-		best = n
 	}
-	return min(best, max(0, limit))
+	return min(max(best, lo), max(0, limit))
+}
+
+// abandonShareFree is abandonShare with k idle agents and a random number
+// more free in time, distributed as dist.
+func abandonShareFree(n int, p float64, k int, dist []float64) float64 {
+	var s float64
+	for y, py := range dist {
+		if py > 1e-9 {
+			s += py * abandonShare(n, p, k+y)
+		}
+	}
+	return s
 }
 
 // abandonShare is E[max(0, X−k)] / E[X] for X ~ Binomial(n, p).

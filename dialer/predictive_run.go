@@ -27,9 +27,13 @@ func (d *Dialer) pacePredictive(ctx context.Context, run campaignRun, comp *comp
 		}
 	}
 	st := d.campaigns.paceStats(run.spec.Name, now)
+	// Agents about to be free count too (predictive.go): an answer waits
+	// up to agentAnswerWithin for one.
+	within := d.measures.earlyAnswer(run.spec.Name) + agentAnswerWithin
+	soon := soonFree(d.measures.handles(run.spec.Name), d.busyFor(run.agents, now), within)
 	n := predictiveCalls(paceInputs{idle: idle, ringing: d.ringingOf(run.spec.Name), attempts: st.attempts, answered: st.answered,
 		answeredToday: st.answeredToday, abandonedToday: st.abandonedToday,
-		cap: run.spec.AbandonCapPercent / 100, maxRatio: run.spec.MaxRatio})
+		cap: run.spec.AbandonCapPercent / 100, maxRatio: run.spec.MaxRatio, soonFree: soon})
 	for placed, decisions := 0, 0; placed < n && decisions < decisionsPerTick; decisions++ {
 		lead, attempt, ok := d.campaigns.next(run.spec.Name, now, func(string) bool { return false })
 		if !ok {
@@ -80,7 +84,7 @@ func (d *Dialer) tryReserve(agent string) bool {
 	if st.busy || now.Before(st.wrapUntil) {
 		return false
 	}
-	d.agents[agent] = agentState{busy: true}
+	d.agents[agent] = agentState{busy: true, since: now}
 	return true
 }
 

@@ -35,6 +35,7 @@ const decisionsPerTick = 200
 // agentState is what the dialer knows of an agent beyond registration.
 type agentState struct {
 	busy       bool      // reserved for, or in, an attempt
+	since      time.Time // when it was reserved: its handle time's start
 	wrapUntil  time.Time // after an attempt, the agent's pause
 	leadInHand string
 }
@@ -198,14 +199,36 @@ func (d *Dialer) agentFree(agent string, now time.Time) bool {
 
 func (d *Dialer) reserve(agent, lead string) {
 	d.mu.Lock()
-	d.agents[agent] = agentState{busy: true, leadInHand: lead}
+	d.agents[agent] = agentState{busy: true, since: d.rec.Now(), leadInHand: lead}
 	d.mu.Unlock()
 }
 
-func (d *Dialer) release(agent string, wrapUp time.Duration) {
+// release frees agent after its wrap-up, and returns how long it was
+// taken: from its reservation to the end of the wrap-up.
+func (d *Dialer) release(agent string, wrapUp time.Duration) time.Duration {
+	now := d.rec.Now()
 	d.mu.Lock()
-	d.agents[agent] = agentState{wrapUntil: d.rec.Now().Add(wrapUp)}
+	since := d.agents[agent].since
+	d.agents[agent] = agentState{wrapUntil: now.Add(wrapUp)}
 	d.mu.Unlock()
+	if since.IsZero() {
+		return 0
+	}
+	return now.Sub(since) + wrapUp
+}
+
+// busyFor returns, for each of agents on an attempt now, how long it has
+// been.
+func (d *Dialer) busyFor(agents []string, now time.Time) []time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []time.Duration
+	for _, a := range agents {
+		if st := d.agents[a]; st.busy && !st.since.IsZero() {
+			out = append(out, now.Sub(st.since))
+		}
+	}
+	return out
 }
 
 // outcomeOf classifies a leg's failure (RFC 3261 §21 codes as carriers use
@@ -263,7 +286,10 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		resolved()
 		d.finishAttempt(spec, comp, &end)
 		if agent != "" {
-			d.release(agent, time.Duration(spec.WrapUpSeconds)*time.Second)
+			took := d.release(agent, time.Duration(spec.WrapUpSeconds)*time.Second)
+			if end.Outcome == domain.AttemptConnected && took > 0 {
+				d.measures.addHandle(spec.Name, took)
+			}
 		}
 	}()
 	em := d.newEarlyMedia()
@@ -311,6 +337,7 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 			d.log.Debug("dialer: early media SDP refused", "lead", lead.ID, "error", err)
 		}
 	}
+	dialed := d.rec.Now()
 	callee, err := d.ua.invite(ringCtx, "number", lead.Number, "", dec.CallerID, offer(rtp, rtcp, offerCodecs, 2), early)
 	stopRing()
 	<-heard
@@ -331,6 +358,7 @@ func (d *Dialer) placeAttempt(spec domain.CampaignSpec, comp *compiled, lead dom
 		return
 	}
 	defer d.ua.hangup(context.WithoutCancel(ctx), callee)
+	d.measures.addAnswer(spec.Name, d.rec.Now().Sub(dialed))
 	end.SIPCallIDs = append(end.SIPCallIDs, callee.callID)
 	end.CalleeCallID = callee.callID
 	codecs, err := d.apply(sess, media.B, callee.answer)
