@@ -1,6 +1,7 @@
-// Package dialer places the switch's own calls (issue 15): today
-// click-to-call, which rings an agent (a subscriber), then dials a number,
-// then bridges them.
+// Package dialer places the switch's own calls (issue 15): click-to-call,
+// which rings an agent (a subscriber), then dials a number, then bridges
+// them; and campaigns (preview, progressive, predictive, notification),
+// each attempt decided at the moment of dialing by dialer/compliance.
 //
 // The dialer is a user agent of the switch, as VICIdial's dialer is of
 // Asterisk: it sends its INVITEs to the switch's own SIP port as a

@@ -8,7 +8,12 @@
 # from sipp-load.sh for the ratio.
 #
 # Usage: campaign-load.sh [--leads 3000] [--channels 100] [--prompt-ms 200]
-#                         [--port 17060] [--bin PATH]
+#                         [--port 17060] [--bin PATH] [--profile S]
+#   --profile S  a CPU profile of the switch for S seconds from 2 s into the
+#                campaign; prints the pacing loop's share of it (the
+#                cumulative samples under dialer.(*Dialer).pace: next lead,
+#                compliance decision, the decision's durable event; the
+#                attempts' own goroutines are not under it) as µs per attempt
 # What runs (one load at a time, everything started and stopped by pid):
 #   1. SIPp deploy/sipp/gw_answer.xml as the carrier's gateway (-d 0)
 #   2. the switch with the dialer on (subscriber "dialer"), media anchored,
@@ -22,7 +27,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-leads=3000 channels=100 prompt_ms=200 port=17060 bin=""
+leads=3000 channels=100 prompt_ms=200 port=17060 bin="" profile=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --leads) leads=$2; shift 2 ;;
@@ -30,7 +35,8 @@ while [[ $# -gt 0 ]]; do
     --prompt-ms) prompt_ms=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --profile) profile=$2; shift 2 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -116,6 +122,11 @@ api POST /api/v1/campaigns/load/leads -H 'Content-Type: text/csv' --data-binary 
 
 c0=$(cpu_ticks "$sw_pid") g0=$(cpu_ticks "$gw_pid") t0=$(date +%s.%N)
 api POST /api/v1/campaigns/load/start >/dev/null
+prof_pid=""
+if (( profile > 0 )); then
+  ( sleep 2; curl -fsS -o "$work/switch.cpu.pprof" "http://127.0.0.1:$http_port/debug/pprof/profile?seconds=$profile" ) &
+  prof_pid=$!
+fi
 done_n=0
 for _ in $(seq 1 6000); do  # <= 10 min
   done_n=$(api GET /api/v1/campaigns/load | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["done"])')
@@ -131,5 +142,17 @@ python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counters"]; print("
 printf 'switch (with the dialer) CPU %.2f cores, %.0f us per attempt; SIPp gateway %.2f cores\n' \
   "$(echo "($c1 - $c0) / $clk_tck / $el" | bc -l)" "$(echo "($c1 - $c0) / $clk_tck * 1000000 / ($done_n + 0.000001)" | bc -l)" \
   "$(echo "($g1 - $g0) / $clk_tck / $el" | bc -l)"
+if [[ -n $prof_pid ]]; then
+  wait "$prof_pid" 2>/dev/null || true
+  go tool pprof -top -cum -nodecount=2000 "$bin" "$work/switch.cpu.pprof" >"$work/switch.cpu.top" 2>/dev/null || true
+  # The share of the profile under the pacing loop, and the whole
+  # profile's samples per second of it: the loop's µs per attempt is its
+  # share of the switch's CPU over the attempts placed meanwhile.
+  pace=$(awk '/dialer\.\(\*Dialer\)\.pace$/ {gsub("%","",$5); print $5; exit}' "$work/switch.cpu.top")
+  attempt=$(awk '/dialer\.\(\*Dialer\)\.placeAttempt$/ {gsub("%","",$5); print $5; exit}' "$work/switch.cpu.top")
+  printf 'profile (%ss, %s): pacing loop %s%% of the switch CPU = %.0f us per attempt; the attempts themselves %s%%\n' \
+    "$profile" "$work/switch.cpu.top" "${pace:-0}" \
+    "$(echo "${pace:-0} / 100 * ($c1 - $c0) / $clk_tck * 1000000 / ($done_n + 0.000001)" | bc -l)" "${attempt:-0}"
+fi
 stop_pid "$sw_pid" TERM 15; sw_pid=""
 stop_pid "$gw_pid" USR1 5; gw_pid=""
