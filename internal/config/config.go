@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,8 @@ type Config struct {
 	// NodeID names this switch node in every event it writes. Default: the
 	// host name.
 	NodeID string `yaml:"node_id"`
-	// DataDir holds all local state: journal, CDR store. Default "./data".
+	// DataDir holds all local state: journal, CDR store. Default "./data";
+	// relative to the config file's directory (Load).
 	DataDir string  `yaml:"data_dir"`
 	SIP     SIP     `yaml:"sip"`
 	HTTP    HTTP    `yaml:"http"`
@@ -192,22 +194,37 @@ type Subscriber struct {
 	Record      bool `yaml:"record"`
 }
 
-// Load reads, defaults and validates a config file.
+// Load reads, defaults and validates a config file. Relative paths in it
+// (data_dir, media.record_dir, audit.signing_key_file, the dialer's
+// recordings) are resolved against the file's own directory and made
+// absolute, so the switch finds the same files whatever directory it is
+// started from (a systemd unit, a container, a shell elsewhere): the
+// file's author wrote them next to it.
 func Load(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(b)
+	base, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	return parse(b, base)
 }
 
 // Parse decodes YAML strictly: an unknown key is an error naming it.
-func Parse(b []byte) (*Config, error) {
+// Relative paths stay relative to the working directory.
+func Parse(b []byte) (*Config, error) { return parse(b, "") }
+
+func parse(b []byte, base string) (*Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if base != "" {
+		c.resolvePaths(base)
 	}
 	c.SetDefaults()
 	if err := c.Validate(); err != nil {
@@ -215,6 +232,32 @@ func Parse(b []byte) (*Config, error) {
 	}
 	return &c, nil
 }
+
+// resolvePaths makes the file's relative paths absolute under base, the
+// default data_dir ("./data") included.
+func (c *Config) resolvePaths(base string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+	if c.DataDir == "" {
+		c.DataDir = defaultDataDir
+	}
+	abs(&c.DataDir)
+	abs(&c.Media.RecordDir)
+	abs(&c.Audit.SigningKeyFile)
+	for i := range c.Dialer.Announcements {
+		abs(&c.Dialer.Announcements[i].File)
+	}
+	for i := range c.Dialer.Prompts {
+		abs(&c.Dialer.Prompts[i].File)
+	}
+}
+
+// defaultDataDir is data_dir's default: beside the config file when the
+// config is a file (Load), else in the working directory.
+const defaultDataDir = "./data"
 
 // SetDefaults fills zero fields.
 func (c *Config) SetDefaults() {
@@ -225,7 +268,7 @@ func (c *Config) SetDefaults() {
 		}
 	}
 	if c.DataDir == "" {
-		c.DataDir = "./data"
+		c.DataDir = defaultDataDir
 	}
 	c.SIP.setDefaults()
 	c.HTTP.setDefaults()
