@@ -34,8 +34,8 @@ func cmdAuditRebuild(ctx context.Context, args []string, stdout, stderr io.Write
 	fromS := fs.String("from", "", "compare CDRs of calls started at or after this RFC 3339 time")
 	toS := fs.String("to", "", "... and before this one")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(cf)
 	if err != nil {

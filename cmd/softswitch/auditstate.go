@@ -32,8 +32,8 @@ func cmdAuditState(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var cf commonFlags
 	fs := newFlagSet("audit state", &cf)
 	atS := fs.String("at", "", "the RFC 3339 instant (required)")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	at, err := time.Parse(time.RFC3339, *atS)
 	if err != nil {

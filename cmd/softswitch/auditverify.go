@@ -31,8 +31,8 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout io.Writer) error 
 	anchors := fs.String("anchors", "", "a JSON-lines file of exported anchors (anchors.jsonl) the log must still match")
 	index := fs.Bool("index", true, "also rebuild each aggregate index sidecar from its segment and compare (a forged sidecar could hide a call from a stopped node's replay)")
 	recordings := fs.Bool("recordings", true, "also recompute the SHA-256 of the file each call.recording event in the range names (a relative path from the current directory, as the switch wrote it); a missing or different file fails")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(cf)
 	if err != nil {

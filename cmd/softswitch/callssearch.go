@@ -30,8 +30,8 @@ func cmdCallsSearch(ctx context.Context, args []string, stdout io.Writer) error 
 	toS := fs.String("to", "", "calls started before this RFC 3339 time")
 	limit := fs.Int("limit", 100, "most calls to print, newest last")
 	asJSON := fs.Bool("json", false, "one JSON CDR per line")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(cf)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,14 +12,6 @@ import (
 	"strings"
 	"time"
 )
-
-// campaignUsage is the campaign verbs' part of the usage text.
-const campaignUsage = `  softswitch campaign define --config FILE SPEC.json|SPEC.yaml
-  softswitch campaign leads --config FILE --name NAME LEADS.csv
-  softswitch campaign start|pause|resume|stop --config FILE --name NAME
-  softswitch campaign agent --config FILE --name NAME --agent USER --login|--logout
-  softswitch campaign show --config FILE [--name NAME]
-  softswitch dnc add --config FILE NUMBERS.csv`
 
 // cmdCampaign is `softswitch campaign …`: the campaign API from the
 // command line, against the running switch (docs/dialer.md). Answers are
@@ -30,10 +23,17 @@ func cmdCampaign(ctx context.Context, args []string, stdout io.Writer) error {
 	verb := args[0]
 	var cf commonFlags
 	fs := newFlagSet("campaign "+verb, &cf)
-	name := fs.String("name", "", "the campaign's name")
-	agent := fs.String("agent", "", "the agent (a subscriber) to log in or out")
-	login := fs.Bool("login", false, "log the agent in")
-	logout := fs.Bool("logout", false, "log the agent out")
+	// Each verb takes the flags it uses, so its --help lists those alone.
+	var name, agent string
+	var login, logout bool
+	if verb != "define" {
+		fs.StringVar(&name, "name", "", "the campaign's name")
+	}
+	if verb == "agent" {
+		fs.StringVar(&agent, "agent", "", "the agent (a subscriber) to log in or out")
+		fs.BoolVar(&login, "login", false, "log the agent in")
+		fs.BoolVar(&logout, "logout", false, "log the agent out")
+	}
 	file, err := parseOptionalFile(fs, args[1:])
 	if err != nil {
 		return err
@@ -60,37 +60,37 @@ func cmdCampaign(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return postFile(ctx, api, stdout, "/api/v1/campaigns", ct, file)
 	case "leads":
-		if err := need("--name", *name); err != nil {
+		if err := need("--name", name); err != nil {
 			return err
 		}
 		if err := need("LEADS.csv", file); err != nil {
 			return err
 		}
-		return postFile(ctx, api, stdout, "/api/v1/campaigns/"+*name+"/leads", "text/csv", file)
+		return postFile(ctx, api, stdout, "/api/v1/campaigns/"+name+"/leads", "text/csv", file)
 	case "start", "pause", "resume", "stop":
-		if err := need("--name", *name); err != nil {
+		if err := need("--name", name); err != nil {
 			return err
 		}
-		return callAPI(ctx, api, stdout, http.MethodPost, "/api/v1/campaigns/"+*name+"/"+verb, "", nil)
+		return callAPI(ctx, api, stdout, http.MethodPost, "/api/v1/campaigns/"+name+"/"+verb, "", nil)
 	case "agent":
-		if err := need("--name", *name); err != nil {
+		if err := need("--name", name); err != nil {
 			return err
 		}
-		if err := need("--agent", *agent); err != nil {
+		if err := need("--agent", agent); err != nil {
 			return err
 		}
-		if *login == *logout {
+		if login == logout {
 			return usageError("one of --login and --logout is required\n" + usage)
 		}
 		action := "login"
-		if *logout {
+		if logout {
 			action = "logout"
 		}
-		return callAPI(ctx, api, stdout, http.MethodPost, "/api/v1/campaigns/"+*name+"/agents/"+*agent+"/"+action, "", nil)
+		return callAPI(ctx, api, stdout, http.MethodPost, "/api/v1/campaigns/"+name+"/agents/"+agent+"/"+action, "", nil)
 	case "show":
 		path := "/api/v1/campaigns"
-		if *name != "" {
-			path += "/" + *name
+		if name != "" {
+			path += "/" + name
 		}
 		return callAPI(ctx, api, stdout, http.MethodGet, path, "", nil)
 	}
@@ -119,16 +119,11 @@ func cmdDNC(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // parseOptionalFile parses flags around at most one positional FILE.
-func parseOptionalFile(fs interface {
-	Parse([]string) error
-	NArg() int
-	Arg(int) string
-	Args() []string
-}, args []string) (string, error) {
+func parseOptionalFile(fs *flag.FlagSet, args []string) (string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return "", usageError(err.Error())
+		if err := parseFlags(fs, args); err != nil {
+			return "", err
 		}
 		if fs.NArg() == 0 {
 			break

@@ -30,8 +30,8 @@ func cmdCDRList(ctx context.Context, args []string, stdout io.Writer) error {
 	var cf commonFlags
 	fs := newFlagSet("cdr list", &cf)
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(cf)
 	if err != nil {
@@ -139,8 +139,8 @@ func cmdCDRRebuild(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var cf commonFlags
 	fs := newFlagSet("cdr rebuild", &cf)
 	out := fs.String("out", "", "directory of the new CDR store (must not hold one)")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *out == "" {
 		return usageError("--out DIR is required\n" + usage)

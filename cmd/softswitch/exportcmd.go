@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -29,8 +28,8 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	source := fs.String("source", "auto", "where to read the events: auto (the running switch, else the journal) or kafka (the shared events topic; the bundle then has no journal proofs)")
 	var since timeFlag
 	fs.Var(&since, "since", "with --source kafka: RFC 3339 time at or before the call's start; the call's partition is read from there")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *callID == "" || *out == "" {
 		return usageError("--call-id ID and --out DIR are required\n" + usage)
@@ -104,20 +103,23 @@ func callCDR(ctx context.Context, running bool, api adminAPI, cdrDir string, h r
 // bundle, a bad signature, or (with --pubkey) an unsigned bundle or one
 // signed by another key is an error (exit 1) saying which.
 func cmdAuditVerifyBundle(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("audit verify-bundle", flag.ContinueOnError)
+	fs := newVerbFlagSet("audit verify-bundle")
 	pubFile := fs.String("pubkey", "", "the signer's public key (PEM, as keygen writes FILE.pub): the bundle must be signed by it")
 	pubB64 := fs.String("pubkey-b64", "", "the signer's public key as base64 of its 32 bytes (signer_public_key)")
 	const use = "usage: softswitch audit verify-bundle DIR [--pubkey FILE|--pubkey-b64 KEY]"
 	// DIR may come before or after the flags.
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error() + "\n" + use)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	rest := fs.Args()
 	if len(rest) == 0 || rest[0] == "" {
 		return usageError(use)
 	}
 	dir := rest[0]
-	if err := fs.Parse(rest[1:]); err != nil || fs.NArg() != 0 {
+	if err := parseFlags(fs, rest[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
 		return usageError(use)
 	}
 	trusted, err := trustedKey(*pubFile, *pubB64)

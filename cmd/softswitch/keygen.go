@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,10 +18,10 @@ import (
 // `audit verify-bundle --pubkey`. An existing FILE is never overwritten:
 // losing a signing key would leave past bundles unverifiable by key.
 func cmdAuditKeygen(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("audit keygen", flag.ContinueOnError)
+	fs := newVerbFlagSet("audit keygen")
 	out := fs.String("out", "", "file to write the private key to; the public key goes to FILE.pub")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *out == "" || fs.NArg() != 0 {
 		return usageError("usage: softswitch audit keygen --out FILE")

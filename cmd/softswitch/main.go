@@ -1,18 +1,6 @@
 // Command softswitch runs the event-sourced SIP switch and its tools.
-//
-//	softswitch run --config FILE [--sip ADDR] [--http ADDR] [--data DIR]
-//	softswitch cdr list --config FILE [--json]
-//	softswitch cdr rebuild --config FILE --out DIR
-//	softswitch rates import --config FILE --deck NAME --side buy|sell --owner OWNER DECK.csv
-//	softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
-//	softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T] [--json]
-//	softswitch replay --config FILE --call-id ID [--json]
-//	softswitch audit rebuild --config FILE [--from T --to T] [--json]
-//	softswitch audit state --config FILE --at T
-//	softswitch audit verify --config FILE [--from N] [--to N] [--json]
-//	softswitch audit export --config FILE --call-id ID --out DIR [--source auto|kafka]
-//	softswitch audit verify-bundle DIR [--pubkey FILE|--pubkey-b64 KEY]; softswitch audit keygen --out FILE
-//	softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
+// `softswitch` with no arguments lists every verb (verbs below); `softswitch
+// VERB --help` lists the verb's flags.
 package main
 
 import (
@@ -24,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
@@ -39,6 +28,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		var he helpError
+		if errors.As(err, &he) {
+			fmt.Fprint(os.Stdout, string(he)) // VERB --help
+			return
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(os.Stderr, err)
@@ -53,23 +47,57 @@ type usageError string
 
 func (u usageError) Error() string { return string(u) }
 
-const usage = `usage:
-  softswitch run --config FILE [--sip ADDR] [--http ADDR] [--data DIR]
-  softswitch cdr list --config FILE [--json]
-  softswitch cdr rebuild --config FILE --out DIR
-  softswitch rates import --config FILE --deck NAME --side buy|sell --owner carrier:NAME|trunk:NAME|account:USER DECK.csv
-  softswitch settle --config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]
-  softswitch reconcile --config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T]
-      [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]
-  softswitch audit rebuild --config FILE [--from T --to T] [--json]
-  softswitch audit state --config FILE --at T
-  softswitch audit verify --config FILE [--from N] [--to N] [--json]
-  softswitch audit export --config FILE --call-id ID --out DIR [--source auto|kafka]
-  softswitch audit verify-bundle DIR [--pubkey FILE|--pubkey-b64 KEY]
-  softswitch audit keygen --out FILE
-  softswitch calls search --config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--from T] [--to T] [--json]
-  softswitch replay --config FILE --call-id ID [--json]
-` + campaignUsage
+// verbs are the command's verbs with their synopses: every flag a verb's
+// --help lists is in its synopsis (TestUsageListsEveryFlag), except the
+// overrides every verb reading --config takes (commonFlags).
+var verbs = []struct{ name, synopsis string }{
+	{"run", "--config FILE [--sip ADDR] [--http ADDR] [--data DIR]"},
+	{"cdr list", "--config FILE [--json]"},
+	{"cdr rebuild", "--config FILE --out DIR"},
+	{"rates import", "--config FILE --deck NAME --side buy|sell --owner carrier:NAME|trunk:NAME|account:USER DECK.csv"},
+	{"settle", "--config FILE --carrier NAME --from T --to T [--wholesale MVNO] [--json|--csv]"},
+	{"reconcile", "--config FILE --carrier NAME --file CARRIER_CDRS.csv [--from T --to T] [--time-tolerance 2s] [--duration-tolerance 1s] [--amount-tolerance 0.01] [--json]"},
+	{"replay", "--config FILE --call-id ID [--source auto|kafka] [--since T] [--json]"},
+	{"calls search", "--config FILE [--caller N] [--callee N] [--trunk T] [--disposition D] [--sip-call-id ID] [--from T] [--to T] [--limit N] [--json]"},
+	{"audit rebuild", "--config FILE [--from T --to T] [--json]"},
+	{"audit state", "--config FILE --at T"},
+	{"audit verify", "--config FILE [--from N] [--to N] [--anchors FILE] [--index=false] [--recordings=false] [--kafka] [--json]"},
+	{"audit export", "--config FILE --call-id ID --out DIR [--source auto|kafka] [--since T]"},
+	{"audit verify-bundle", "DIR [--pubkey FILE|--pubkey-b64 KEY]"},
+	{"audit keygen", "--out FILE"},
+	{"campaign define", "--config FILE SPEC.json|SPEC.yaml"},
+	{"campaign leads", "--config FILE --name NAME LEADS.csv"},
+	{"campaign start", "--config FILE --name NAME"},
+	{"campaign pause", "--config FILE --name NAME"},
+	{"campaign resume", "--config FILE --name NAME"},
+	{"campaign stop", "--config FILE --name NAME"},
+	{"campaign agent", "--config FILE --name NAME --agent USER --login|--logout"},
+	{"campaign show", "--config FILE [--name NAME]"},
+	{"dnc add", "--config FILE NUMBERS.csv"},
+}
+
+// usage lists every verb; `softswitch VERB --help` lists its flags.
+var usage = func() string {
+	var b strings.Builder
+	b.WriteString("usage:\n")
+	for _, v := range verbs {
+		fmt.Fprintf(&b, "  softswitch %s %s\n", v.name, v.synopsis)
+	}
+	b.WriteString("\nEvery verb that reads --config FILE also takes --data DIR, --http ADDR and --sip ADDR,\n" +
+		"overriding data_dir, http.listen and sip.listen. T is an RFC 3339 time.\n" +
+		"softswitch VERB --help lists the verb's flags.")
+	return b.String()
+}()
+
+// synopsis is a verb's line of the usage.
+func synopsis(verb string) string {
+	for _, v := range verbs {
+		if v.name == verb {
+			return v.synopsis
+		}
+	}
+	return ""
+}
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -139,10 +167,41 @@ type commonFlags struct {
 }
 
 func newFlagSet(name string, c *commonFlags) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs := newVerbFlagSet(name)
 	fs.StringVar(&c.config, "config", "", "path to the YAML config file")
 	fs.StringVar(&c.sip, "sip", "", "override sip.listen (host:port, UDP and TCP)")
 	fs.StringVar(&c.http, "http", "", "override http.listen (host:port)")
 	fs.StringVar(&c.data, "data", "", "override data_dir")
+	return fs
+}
+
+// helpError carries a verb's --help text: main prints it and exits 0.
+type helpError string
+
+func (h helpError) Error() string { return string(h) }
+
+// parseFlags parses a verb's flags: --help is a helpError with the verb's
+// synopsis and every flag; any other error is a usage error (exit 2).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var out strings.Builder
+	fs.SetOutput(&out) // the flag package's own complaint goes in the error
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		return helpError(out.String())
+	}
+	return usageError(err.Error() + "\n" + "usage: softswitch " + fs.Name() + " " + synopsis(fs.Name()))
+}
+
+// newVerbFlagSet is a verb's flag set whose --help prints the verb's
+// synopsis and every flag (to stderr; main exits 0 for it).
+func newVerbFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: softswitch %s %s\n\nflags:\n", name, synopsis(name))
+		fs.PrintDefaults()
+	}
 	return fs
 }

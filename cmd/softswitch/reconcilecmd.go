@@ -32,8 +32,8 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.DurationVar(&o.Duration, "duration-tolerance", o.Duration, "larger duration differences are mismatches")
 	amountTol := fs.String("amount-tolerance", "0.01", "larger amount differences are mismatches (decimal, the file's currency)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	switch {
 	case *carrier == "":

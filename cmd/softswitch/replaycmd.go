@@ -42,8 +42,8 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	source := fs.String("source", "auto", "where to read the log: auto (the running switch, else the journal) or kafka (the shared events topic)")
 	var since timeFlag
 	fs.Var(&since, "since", "with --source kafka: RFC 3339 time at or before the call's start (from its CDR or calls search); the call's partition is read from there instead of from its start")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *callID == "" {
 		return usageError("--call-id ID is required\n" + usage)

@@ -24,8 +24,8 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	var cf commonFlags
 	fs := newFlagSet("run", &cf)
 	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(cf)
 	if err != nil {

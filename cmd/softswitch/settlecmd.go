@@ -29,8 +29,8 @@ func cmdSettle(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	wholesale := fs.String("wholesale", "", "an MVNO hosted by --carrier: only calls to its number ranges (wholesale statement)")
 	asJSON := fs.Bool("json", false, "print the statement as one JSON object")
 	asCSV := fs.Bool("csv", false, "print the lines as CSV, the totals as the last row")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	q, err := settleQuery(*carrier, *from, *to)
 	if err != nil {
