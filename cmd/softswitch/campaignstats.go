@@ -6,7 +6,7 @@ import (
 
 	"softswitch/dialer/stats"
 	"softswitch/dialer/stats/chstats"
-	"softswitch/projections/tail"
+	journaltail "softswitch/projections/tail"
 )
 
 // runCampaignStats folds the dialer's attempts into ClickHouse's
@@ -28,7 +28,7 @@ func (p *pipeline) runCampaignStats(ctx context.Context) {
 	}
 	defer store.Close()
 	b := stats.NewBuilder(store, stats.Config{FlushInterval: p.cfg.ClickHouse.FlushInterval}, log)
-	if err := tail.Run(ctx, "campaign-stats", p.journal, store.Checkpoint, b, log); err != nil && !errors.Is(err, context.Canceled) {
+	if err := journaltail.Run(ctx, "campaign-stats", p.journal, store.Checkpoint, b, log); err != nil && !errors.Is(err, context.Canceled) {
 		log.Warn("campaign statistics stopped", "error", err)
 	}
 }
