@@ -36,6 +36,7 @@ func (c *call) answered(ctx context.Context, timer *time.Timer) {
 	// The answer is durable before the caller hears it.
 	c.record(ctx)
 	b.m.callsAnswered.Add(1)
+	b.m.observeSetup(now.Sub(c.started))
 	hdrs := []sip.Header{sip.NewHeader(hdrAllow, allowed)}
 	if ct := w.res.ContentType(); ct != nil {
 		hdrs = append(hdrs, sip.HeaderClone(ct))

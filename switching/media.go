@@ -356,6 +356,9 @@ func (c *call) mediaStats(final bool, st media.Stats) {
 		if ls.Source.IsValid() {
 			ml.Source = ls.Source.String()
 		}
+		if final && r.Packets > 0 {
+			c.b.m.observeMOS(r.MOS)
+		}
 		legs = append(legs, ml)
 	}
 	c.agg.RecordMediaStats(domain.MediaStats{Final: final, Legs: legs}, c.b.rec.Now())

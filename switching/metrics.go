@@ -2,15 +2,16 @@ package switching
 
 import (
 	"fmt"
-	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"softswitch/internal/metrics"
 	"softswitch/media"
 )
 
-// Metrics are the switch's counters, exposed in the Prometheus text format
-// (https://prometheus.io/docs/instrumenting/exposition_formats/). Atomic
+// Metrics are the switch's counters and distributions, emitted at scrape
+// time to internal/metrics' collector (Prometheus, docs/metrics.md). Atomic
 // counters keep the hot path free of locks.
 type Metrics struct {
 	requests        [methodCount]atomic.Uint64
@@ -54,6 +55,8 @@ type Metrics struct {
 	mediaNoPorts  atomic.Uint64
 	sdpRefused    atomic.Uint64
 	mediaTimeouts atomic.Uint64
+	histOnce      sync.Once
+	hist          histograms
 	// identitiesRefused counts P-Preferred-Identity wishes not among the
 	// subscriber's identities (identity.go).
 	identitiesRefused atomic.Uint64
@@ -84,6 +87,49 @@ func (m *Metrics) observeAppend(d time.Duration, n int) {
 	m.appendBatches.Add(1)
 	m.appendEvents.Add(uint64(n))
 	m.appendNanos.Add(uint64(d.Nanoseconds()))
+	m.hists().appendLatency.Observe(d.Seconds())
+}
+
+// histograms are the distributions /metrics shows (docs/metrics.md).
+type histograms struct {
+	setup, appendLatency, mos *metrics.Histogram
+}
+
+// hists makes the histograms on first use: Metrics' zero value is ready.
+func (m *Metrics) hists() *histograms {
+	m.histOnce.Do(func() {
+		m.hist = histograms{
+			setup: metrics.NewHistogram("softswitch_call_setup_seconds",
+				"Answered calls: from the INVITE's arrival to the answer sent to the caller (durable first).", setupBounds()),
+			appendLatency: metrics.NewHistogram("softswitch_journal_append_latency_seconds",
+				"Durable appends: from the call to its fsync'd acknowledgement (group commit included).", metrics.LatencyBounds()),
+			mos: metrics.NewHistogram("softswitch_call_mos",
+				"Final MOS estimate per leg of anchored calls that carried RTP (E-model, 1.0–4.5; docs/media.md).",
+				[]float64{1.5, 2, 2.5, 3, 3.5, 3.8, 4, 4.2, 4.3, 4.4, 4.5}),
+		}
+	})
+	return &m.hist
+}
+
+// setupBounds are call setup's buckets: a callee rings for seconds, a
+// trunk answers in tens of milliseconds to a minute.
+func setupBounds() []float64 { return []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120} }
+
+// Histograms returns the distributions for the collector.
+func (m *Metrics) Histograms() []*metrics.Histogram {
+	h := m.hists()
+	return []*metrics.Histogram{h.setup, h.appendLatency, h.mos}
+}
+
+// observeSetup records an answered call's setup time.
+func (m *Metrics) observeSetup(d time.Duration) { m.hists().setup.Observe(d.Seconds()) }
+
+// observeMOS records a leg's final MOS; legs without RTP (MOS 0) are not
+// a quality figure.
+func (m *Metrics) observeMOS(mos float64) {
+	if mos > 0 {
+		m.hists().mos.Observe(mos)
+	}
 }
 
 // Malformed counts a message the parser rejected.
@@ -98,8 +144,6 @@ type Gauges struct {
 	AORs        int
 	Bindings    int
 	JournalHead uint64
-	HeapBytes   uint64
-	Goroutines  int
 	// RateDecks is how many rate decks the node's rater holds.
 	RateDecks int
 	// DiskFreeBytes is the journal disk's free space at the last check;
@@ -117,21 +161,15 @@ type Gauges struct {
 	Overload *Overload
 }
 
-// WriteTo writes the metrics in the Prometheus text format.
-func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
-	counter := func(name, help string, v uint64) {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
-	}
-	gauge := func(name, help string, v uint64) {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", name, help, name, name, v)
-	}
-	fmt.Fprintf(w, "# HELP softswitch_sip_requests_total SIP requests received, by method.\n# TYPE softswitch_sip_requests_total counter\n")
+// Emit reports the metrics, with the gauges read at scrape time.
+func (m *Metrics) Emit(emit metrics.Emit, g Gauges) {
+	counter := func(name, help string, v uint64) { emit(metrics.Counter, name, help, float64(v)) }
+	gauge := func(name, help string, v uint64) { emit(metrics.Gauge, name, help, float64(v)) }
 	for i, n := range methodNames {
-		fmt.Fprintf(w, "softswitch_sip_requests_total{method=%q} %d\n", n, m.requests[i].Load())
+		emit(metrics.Counter, "softswitch_sip_requests_total", "SIP requests received, by method.", float64(m.requests[i].Load()), "method", n)
 	}
-	fmt.Fprintf(w, "# HELP softswitch_sip_responses_total SIP responses sent, by class.\n# TYPE softswitch_sip_responses_total counter\n")
 	for c := 1; c <= 6; c++ {
-		fmt.Fprintf(w, "softswitch_sip_responses_total{class=\"%dxx\"} %d\n", c, m.responses[c].Load())
+		emit(metrics.Counter, "softswitch_sip_responses_total", "SIP responses sent, by class.", float64(m.responses[c].Load()), "class", fmt.Sprintf("%dxx", c))
 	}
 	counter("softswitch_sip_malformed_total", "SIP messages that failed to parse or lacked mandatory headers.", m.malformed.Load())
 	counter("softswitch_auth_challenges_total", "Digest challenges sent (401/407).", m.authChallenges.Load())
@@ -160,11 +198,11 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 	counter("softswitch_sdp_refused_total", "SDP bodies refused: 400 for malformed, 488 for unsupported media or no common codec.", m.sdpRefused.Load())
 	counter("softswitch_media_timeouts_total", "Answered calls ended because no RTP came from either side within media.timeout.", m.mediaTimeouts.Load())
 	counter("softswitch_orphan_calls_closed_total", "Calls a previous run left open, closed at start with BYE to each confirmed leg.", m.orphansClosed.Load())
-	m.edge.writeTo(w)
+	m.edge.emit(emit)
 	counter("softswitch_journal_append_errors_total", "Failed event appends.", m.appendErrors.Load())
 	counter("softswitch_journal_append_batches_total", "Event append calls.", m.appendBatches.Load())
 	counter("softswitch_journal_append_events_total", "Events appended.", m.appendEvents.Load())
-	fmt.Fprintf(w, "# HELP softswitch_journal_append_seconds_total Time spent waiting for durable appends.\n# TYPE softswitch_journal_append_seconds_total counter\nsoftswitch_journal_append_seconds_total %.6f\n", float64(m.appendNanos.Load())/1e9)
+	emit(metrics.Counter, "softswitch_journal_append_seconds_total", "Time spent waiting for durable appends.", float64(m.appendNanos.Load())/1e9)
 	gauge("softswitch_active_calls", "Calls in progress.", uint64(g.ActiveCalls))
 	gauge("softswitch_registered_aors", "AORs held by the location service.", uint64(g.AORs))
 	gauge("softswitch_registered_contacts", "Bindings held by the location service.", uint64(g.Bindings))
@@ -185,10 +223,8 @@ func (m *Metrics) WriteTo(w io.Writer, g Gauges) {
 		counter("softswitch_media_port_bind_failures_total", "Port pairs skipped because another process held a port.", p.BindFailures)
 	}
 	if o := g.Overload; o != nil {
-		fmt.Fprintf(w, "# HELP softswitch_sip_queue_delay_seconds Average wait of SIP datagrams in the receive queue (overload measure).\n# TYPE softswitch_sip_queue_delay_seconds gauge\nsoftswitch_sip_queue_delay_seconds %.6f\n", o.Delay().Seconds())
+		emit(metrics.Gauge, "softswitch_sip_queue_delay_seconds", "Average wait of SIP datagrams in the receive queue (overload measure).", o.Delay().Seconds())
 		counter("softswitch_overload_shed_total", "New INVITEs answered 503 because the receive queue was over sip.overload_queue_delay.", o.ShedCount())
 	}
 	gauge("softswitch_rate_decks", "Rate decks (versions) the node rates with, its own and other nodes' publications.", uint64(g.RateDecks))
-	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", g.HeapBytes)
-	gauge("go_goroutines", "Goroutines that currently exist.", uint64(g.Goroutines))
 }

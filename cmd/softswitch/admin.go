@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
@@ -65,7 +64,7 @@ func (a *admin) handler() http.Handler {
 func (a *admin) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
-	mux.HandleFunc("GET /metrics", a.metrics)
+	mux.Handle("GET /metrics", a.metricsHandler())
 	mux.HandleFunc("GET /api/v1/registrations", a.registrations)
 	mux.HandleFunc("GET /api/v1/calls", a.activeCalls)
 	mux.HandleFunc("GET /api/v1/cdrs", a.listCDRs)
@@ -118,23 +117,6 @@ func (a *admin) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ok\n"))
-}
-
-func (a *admin) metrics(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-	aors, bindings := a.loc.Count()
-	evicted, untracked := a.bans.Evicted()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	a.m.WriteTo(w, switching.Gauges{ActiveCalls: a.b2b.Active(), AORs: aors, Bindings: bindings, JournalHead: a.store.Head(),
-		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine(), RateDecks: a.decks.decks.Rater().Decks(),
-		DiskFreeBytes: a.disk.Free(), DiskLow: a.disk.Low(), BanTracked: a.bans.Len(), BanEvicted: evicted, BanUntracked: untracked,
-		Media: a.b2b.MediaStats(), Overload: a.b2b.OverloadState()})
-	a.pipe.writeMetrics(w)
-	if a.dialer != nil {
-		fmt.Fprintf(w, "# HELP softswitch_dialer_foreign_datagrams_total Datagrams the dialer's SIP socket dropped for coming from anywhere but the switch.\n"+
-			"# TYPE softswitch_dialer_foreign_datagrams_total counter\nsoftswitch_dialer_foreign_datagrams_total %d\n", a.dialer.ForeignDropped())
-	}
 }
 
 func (a *admin) registrations(w http.ResponseWriter, r *http.Request) {
