@@ -27,8 +27,9 @@ import (
 // call, takes P(H ≤ e+T | H > e) from them — the share of past calls that
 // lasted past e and ended within T more, T being how soon a call placed
 // now may answer (the 20th percentile of measured times from dialing to an
-// answer: the early answers, not the average one) plus the 2 s an answer
-// waits for an agent. Those probabilities are not rounded into a count of
+// answer: the early answers, not the average one) plus half the 2 s an
+// answer waits for an agent (the other half is margin for the agent's
+// release to reach the dialer). Those probabilities are not rounded into a count of
 // agents: how many of them are free in time is itself random (a Poisson
 // binomial), and the expected abandons are taken over it, so an estimate
 // of two agents "probably" free weighs as it should.

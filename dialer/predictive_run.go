@@ -28,8 +28,11 @@ func (d *Dialer) pacePredictive(ctx context.Context, run campaignRun, comp *comp
 	}
 	st := d.campaigns.paceStats(run.spec.Name, now)
 	// Agents about to be free count too (predictive.go): an answer waits
-	// up to agentAnswerWithin for one.
-	within := d.measures.earlyAnswer(run.spec.Name) + agentAnswerWithin
+	// up to agentAnswerWithin for one, of which half is counted on — the
+	// other half is the margin for an agent's release to reach the dialer
+	// (its BYE, the attempt's end recorded, the switch's call closed) and
+	// for a loaded machine.
+	within := d.measures.earlyAnswer(run.spec.Name) + agentAnswerWithin/2
 	soon := soonFree(d.measures.handles(run.spec.Name), d.busyFor(run.agents, now), within)
 	n := predictiveCalls(paceInputs{idle: idle, ringing: d.ringingOf(run.spec.Name), attempts: st.attempts, answered: st.answered,
 		answeredToday: st.answeredToday, abandonedToday: st.abandonedToday,

@@ -176,7 +176,7 @@ func simulate(t *testing.T, p float64, seed uint64, mode simMode) simResult {
 		case simPredictive:
 			n = predictiveCalls(in)
 		case simPredictiveAHT:
-			in.soonFree = soonFree(handles.v, elapsed, answerDelays.quantile(earlyAnswerQuantile)+grace*time.Second)
+			in.soonFree = soonFree(handles.v, elapsed, answerDelays.quantile(earlyAnswerQuantile)+grace*time.Second/2)
 			n = predictiveCalls(in)
 		}
 		for range n {
