@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"softswitch/api"
 	"softswitch/billing/cdr"
 	"softswitch/dialer"
 	"softswitch/domain"
@@ -62,8 +63,9 @@ func (a *admin) handler() http.Handler {
 
 // routes is the API without its guard: serve handler(), not this.
 func (a *admin) routes() http.Handler {
-	mux := http.NewServeMux()
+	mux := newRouteMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET "+api.Path, a.openAPI)
 	mux.Handle("GET /metrics", a.metricsHandler())
 	mux.HandleFunc("GET /api/v1/registrations", a.registrations)
 	mux.HandleFunc("GET /api/v1/calls", a.activeCalls)
@@ -161,6 +163,9 @@ func (a *admin) listCDRs(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
+	}
+	if list == nil {
+		list = []domain.CDR{} // no CDRs is [], as the contract says, not null
 	}
 	writeJSON(w, http.StatusOK, list)
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"softswitch/api"
 	"softswitch/internal/config"
 )
 
@@ -21,6 +22,10 @@ import (
 // and Prometheus sends a bearer token (`authorization:` in a scrape
 // config) as easily.
 const healthzPath = "/healthz"
+
+// The API's contract (api.Path, /api/openapi.json) is open as /healthz is:
+// it describes the endpoints and holds no secret, and a client or a
+// contract fuzzer reads it before it is handed a token.
 
 // bearerChallenge is the WWW-Authenticate value of a 401 (RFC 6750 §3).
 const bearerChallenge = `Bearer realm="softswitch admin"`
@@ -89,7 +94,7 @@ func (g *adminGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Host "+r.Host+" is not this admin API's (http.listen or http.hostnames)", http.StatusMisdirectedRequest)
 		return
 	}
-	if r.URL.Path == healthzPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if (r.URL.Path == healthzPath || r.URL.Path == api.Path) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		g.next.ServeHTTP(w, r)
 		return
 	}

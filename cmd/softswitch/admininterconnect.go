@@ -25,7 +25,9 @@ type interconnectDoc struct {
 // trunk's health, channels and calls per second.
 func (a *admin) getInterconnect(w http.ResponseWriter, r *http.Request) {
 	d := a.ic.Definitions()
-	doc := interconnectDoc{Carriers: d.Carriers, Trunks: d.Trunks, Routes: d.Routes, DIDs: d.DIDs}
+	// A switch with none of a kind answers [] for it, not null: the
+	// contract (api/openapi.json) promises arrays.
+	doc := interconnectDoc{Carriers: orEmpty(d.Carriers), Trunks: orEmpty(d.Trunks), Routes: orEmpty(d.Routes), DIDs: orEmpty(d.DIDs)}
 	now := time.Now()
 	for _, t := range d.Trunks {
 		doc.Status = append(doc.Status, a.load.Status(t.Name, now))
@@ -58,4 +60,12 @@ func (a *admin) putInterconnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"events": n})
+}
+
+// orEmpty is s, or an empty slice for nil (JSON [] rather than null).
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

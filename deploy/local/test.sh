@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test entry point (called by .ci/run):
-#   1. make sure SIPp and sipvicious are installed (end-to-end tests need
-#      them; sipvicious's venv goes first on PATH)
+#   1. make sure SIPp, sipvicious and schemathesis are installed (end-to-end
+#      tests need them; sipvicious's venv goes first on PATH, schemathesis
+#      is named by $SOFTSWITCH_SCHEMATHESIS)
 #   2. go vet
 #   3. unit tests with the race detector
 #   4. end-to-end tests (build tag e2e): the real binary driven by SIPp;
@@ -22,6 +23,11 @@ echo "== install sipvicious"
 deploy/local/install-sipvicious.sh
 venv=$(deploy/local/install-sipvicious.sh --venv)
 if [[ -x $venv/bin/python3 ]]; then export PATH="$venv/bin:$PATH"; fi
+
+echo "== install schemathesis"
+# Its venv is not put on PATH: its python3 would shadow sipvicious's.
+deploy/local/install-schemathesis.sh
+export SOFTSWITCH_SCHEMATHESIS="$(deploy/local/install-schemathesis.sh --venv)/bin/schemathesis"
 
 echo "== start Kafka and ClickHouse"
 bash deploy/local/up.sh
