@@ -210,6 +210,10 @@ func TestSoonFree(t *testing.T) {
 	for i := range spread {
 		spread[i] = time.Duration(10*(i+1)) * time.Second
 	}
+	short := make([]time.Duration, 20) // 3 s calls
+	for i := range short {
+		short[i] = 3 * time.Second
+	}
 	s := time.Second
 	tests := []struct {
 		name             string
@@ -223,6 +227,7 @@ func TestSoonFree(t *testing.T) {
 		{"past every call measured: unknown, not free", flat, []time.Duration{31 * s}, 5 * s, 0},
 		{"two agents near the end", flat, []time.Duration{27 * s, 28 * s, 2 * s}, 5 * s, 2},
 		{"spread: 2 of the 18 calls longer than 25 s end within 15 s more", spread, []time.Duration{25 * s}, 15 * s, 2.0 / 18},
+		{"calls of seconds: release latency outweighs the prediction", short, []time.Duration{2 * s}, 5 * s, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
