@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,12 +121,31 @@ type SIPp struct {
 // The process is stopped at cleanup if still running.
 func StartSIPp(t testing.TB, scenario string, args ...string) *SIPp {
 	t.Helper()
+	return StartSIPpAt(t, SIPpPlace{}, scenario, args...)
+}
+
+// SIPpPlace is where a SIPp process runs. The zero value is the test's
+// own network namespace on 127.0.0.1.
+type SIPpPlace struct {
+	// Netns runs SIPp inside this network namespace (`ip netns exec`,
+	// which execs SIPp in place: the process is SIPp itself, so Stop and
+	// Kill signal it directly).
+	Netns string
+	// IP is SIPp's local address (-i), which its Via, Contact and SDP
+	// name; "" is 127.0.0.1.
+	IP string
+}
+
+// StartSIPpAt is StartSIPp at place: a SIPp in a network namespace on
+// the namespace's own address, as a phone on another host.
+func StartSIPpAt(t testing.TB, place SIPpPlace, scenario string, args ...string) *SIPp {
+	t.Helper()
 	RequireSIPp(t)
 	port, err := FreeUDPTCPPort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startSIPpOnPort(t, port, scenario, args...)
+	return startSIPpOnPort(t, place, port, scenario, args...)
 }
 
 // StartSIPpOnPort is StartSIPp on a given port, for a peer whose address
@@ -133,11 +153,15 @@ func StartSIPp(t testing.TB, scenario string, args ...string) *SIPp {
 func StartSIPpOnPort(t testing.TB, port int, scenario string, args ...string) *SIPp {
 	t.Helper()
 	RequireSIPp(t)
-	return startSIPpOnPort(t, port, scenario, args...)
+	return startSIPpOnPort(t, SIPpPlace{}, port, scenario, args...)
 }
 
-func startSIPpOnPort(t testing.TB, port int, scenario string, args ...string) *SIPp {
+func startSIPpOnPort(t testing.TB, place SIPpPlace, port int, scenario string, args ...string) *SIPp {
 	t.Helper()
+	ip := place.IP
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
 	path := Scenario(t, scenario)
 	dir := t.TempDir()
 	base := strings.TrimSuffix(filepath.Base(path), ".xml")
@@ -149,7 +173,7 @@ func startSIPpOnPort(t testing.TB, port int, scenario string, args ...string) *S
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &SIPp{t: t, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), done: make(chan struct{})}
+	s := &SIPp{t: t, Port: port, Addr: net.JoinHostPort(ip, strconv.Itoa(port)), done: make(chan struct{})}
 	s.res = SIPpResult{
 		Scenario:   path,
 		MessageLog: filepath.Join(dir, base+".msg.log"),
@@ -158,7 +182,7 @@ func startSIPpOnPort(t testing.TB, port int, scenario string, args ...string) *S
 	}
 	full := []string{
 		"-sf", path,
-		"-i", "127.0.0.1", "-p", strconv.Itoa(port), // loopback only; Via/Contact say 127.0.0.1
+		"-i", ip, "-p", strconv.Itoa(port), // loopback unless placed; Via/Contact say ip
 		"-cp", strconv.Itoa(ctrl), "-mp", strconv.Itoa(media), // never collide with another SIPp
 		"-nostdin",
 		"-trace_msg", "-message_file", s.res.MessageLog,
@@ -168,6 +192,9 @@ func startSIPpOnPort(t testing.TB, port int, scenario string, args ...string) *S
 	}
 	full = append(full, withAuthURI(args)...)
 	cmd := exec.Command("sipp", full...)
+	if place.Netns != "" {
+		cmd = exec.Command("ip", append([]string{"netns", "exec", place.Netns, "sipp"}, full...)...)
+	}
 	cmd.Stdout, cmd.Stderr = &s.stdout, &s.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	s.cmd = cmd
@@ -182,7 +209,7 @@ func startSIPpOnPort(t testing.TB, port int, scenario string, args ...string) *S
 	}()
 	t.Cleanup(func() { s.Stop() })
 	// let it bind before anyone sends to it (bounded: 2s)
-	waitUDPBound(port, 2*time.Second)
+	waitUDPBound(cmd.Process.Pid, port, 2*time.Second)
 	return s
 }
 
@@ -277,6 +304,12 @@ func (s *SIPp) result() SIPpResult {
 // Typical args: "-m", "1", "-s", "6001", "-key", "caller", "6000", sw.SIPAddr.
 func RunSIPp(t testing.TB, ctx context.Context, scenario string, args ...string) SIPpResult {
 	t.Helper()
+	return RunSIPpAt(t, ctx, SIPpPlace{}, scenario, args...)
+}
+
+// RunSIPpAt is RunSIPp at place.
+func RunSIPpAt(t testing.TB, ctx context.Context, place SIPpPlace, scenario string, args ...string) SIPpResult {
+	t.Helper()
 	RequireSIPp(t)
 	port, err := FreeUDPTCPPort()
 	if err != nil {
@@ -286,7 +319,7 @@ func RunSIPp(t testing.TB, ctx context.Context, scenario string, args ...string)
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
 	}
-	p := startSIPpOnPort(t, port, scenario, args...)
+	p := startSIPpOnPort(t, place, port, scenario, args...)
 	select {
 	case <-p.done:
 		return p.result()
@@ -363,12 +396,15 @@ func parseStats(statFile, stdout string) (ok, failed int) {
 }
 
 // waitUDPBound waits until something is bound to UDP port (read from
-// /proc/net/udp, so we never take the port ourselves and race SIPp for it).
-func waitUDPBound(port int, timeout time.Duration) {
+// /proc/<pid>/net/udp, so we never take the port ourselves and race SIPp
+// for it; SIPp's own pid, because /proc/net shows the reader's network
+// namespace and SIPp may run in another).
+func waitUDPBound(pid, port int, timeout time.Duration) {
 	want := fmt.Sprintf(":%04X ", port)
 	deadline := time.Now().Add(timeout)
+	file := "/proc/" + strconv.Itoa(pid) + "/net/udp"
 	for time.Now().Before(deadline) {
-		b, err := os.ReadFile("/proc/net/udp")
+		b, err := os.ReadFile(file)
 		if err != nil {
 			time.Sleep(200 * time.Millisecond) // not Linux: just give it a moment
 			return

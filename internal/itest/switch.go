@@ -3,7 +3,8 @@
 // throw-away config and data directory, drives it with SIPp scenarios from
 // deploy/sipp, and reads the admin API and `softswitch cdr list --json`.
 //
-// Everything talks to 127.0.0.1 only, and every wait is bounded.
+// Everything talks to 127.0.0.1 only, or to network namespaces the test
+// made itself (netns.go, netbridge.go), and every wait is bounded.
 //
 // Environment:
 //
@@ -21,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -82,6 +84,15 @@ type Options struct {
 	// NoAdminToken configures no token at all: the API asks for none and
 	// listens on loopback only.
 	NoAdminToken bool
+	// Netns runs the switch inside this network namespace (`ip netns
+	// exec`, which execs the switch in place, so Kill and Stop signal the
+	// switch itself); "" runs it in the test's own.
+	Netns string
+	// Host is the IP the SIP and admin listeners bind (and media, which
+	// follows sip.listen); default 127.0.0.1. Its ports are picked free
+	// on the test's loopback, which in a fresh namespace is as good as
+	// any.
+	Host string
 }
 
 // DialerSubscriber is the account the dialer calls as in the e2e tests,
@@ -215,6 +226,9 @@ func Start(t testing.TB, opts Options) *Switch {
 	if opts.NoAdminToken {
 		opts.AdminTokens = nil
 	}
+	if opts.Host == "" {
+		opts.Host = "127.0.0.1"
+	}
 	bin := Binary(t)
 	sipPort, err := FreeUDPTCPPort()
 	if err != nil {
@@ -231,9 +245,9 @@ func Start(t testing.TB, opts Options) *Switch {
 		ConfigPath: filepath.Join(dir, "softswitch.yaml"),
 		DataDir:    opts.DataDir,
 		LogPath:    filepath.Join(dir, "softswitch.log"),
-		SIPAddr:    fmt.Sprintf("127.0.0.1:%d", sipPort),
+		SIPAddr:    net.JoinHostPort(opts.Host, strconv.Itoa(sipPort)),
 		SIPPort:    sipPort,
-		HTTPAddr:   fmt.Sprintf("127.0.0.1:%d", httpPort),
+		HTTPAddr:   net.JoinHostPort(opts.Host, strconv.Itoa(httpPort)),
 		Opts:       opts,
 		AdminToken: clientToken(opts.AdminTokens),
 	}
@@ -329,8 +343,12 @@ func (s *Switch) start() {
 	}
 	s.starts++
 	fmt.Fprintf(s.logf, "\n===== itest: start #%d at %s =====\n", s.starts, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(s.Bin, "run", "--config", s.ConfigPath,
-		"--sip", s.SIPAddr, "--http", s.HTTPAddr, "--data", s.DataDir)
+	args := []string{s.Bin, "run", "--config", s.ConfigPath,
+		"--sip", s.SIPAddr, "--http", s.HTTPAddr, "--data", s.DataDir}
+	if s.Opts.Netns != "" {
+		args = append([]string{"ip", "netns", "exec", s.Opts.Netns}, args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout = s.logf
 	cmd.Stderr = s.logf
 	// own process group, so a stray child can never outlive the test
