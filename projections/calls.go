@@ -28,6 +28,33 @@ type ActiveCall struct {
 	// Media is where each relay leg's media goes (call.media_anchored):
 	// "a" faces the caller, "b" the callee; empty when not anchored.
 	Media []CallMedia `json:"media,omitempty"`
+	// Legs are the call's legs with where each goes (the web console shows
+	// both sides of a call and the trunk it left by); Quality is each relay
+	// leg's last media snapshot (call.media_stats, every
+	// media.stats_interval), the live MOS of an anchored call.
+	Legs    []CallLeg    `json:"legs,omitempty"`
+	Quality []LegQuality `json:"quality,omitempty"`
+}
+
+// CallLeg is one leg of an active call as call.leg_started recorded it.
+type CallLeg struct {
+	Leg     string `json:"leg"`
+	Side    string `json:"side"`
+	Peer    string `json:"peer"`
+	Target  string `json:"target,omitempty"`
+	Trunk   string `json:"trunk,omitempty"`
+	Carrier string `json:"carrier,omitempty"`
+	Ended   bool   `json:"ended,omitempty"`
+}
+
+// LegQuality is one relay leg's media quality from the last
+// call.media_stats: "a" faces the caller, "b" the callee.
+type LegQuality struct {
+	Leg      string  `json:"leg"`
+	MOS      float64 `json:"mos"`
+	JitterMs float64 `json:"jitter_ms"`
+	Lost     int64   `json:"lost"`
+	Packets  uint64  `json:"packets"`
 }
 
 // CallMedia is one relay leg of an active call: the switch's RTP address
@@ -85,6 +112,8 @@ func (c *Calls) List() []ActiveCall {
 		cp := *a
 		cp.OpenLegs = slices.Clone(a.OpenLegs)
 		cp.Media = slices.Clone(a.Media)
+		cp.Legs = slices.Clone(a.Legs)
+		cp.Quality = slices.Clone(a.Quality)
 		out = append(out, cp)
 	}
 	c.mu.RUnlock()
@@ -120,7 +149,7 @@ func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
 	id := strings.TrimPrefix(env.Aggregate, "call:")
 	switch env.Type {
 	case domain.TypeCallStarted, domain.TypeCallAnswered, domain.TypeCallEnded, domain.TypeLegStarted, domain.TypeLegEnded,
-		domain.TypeMediaAnchored:
+		domain.TypeMediaAnchored, domain.TypeMediaStats:
 	default:
 		c.mu.Lock()
 		if a := c.calls[id]; a != nil && env.Seq > a.Version {
@@ -152,11 +181,17 @@ func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
 	case domain.LegStarted:
 		if a := c.calls[id]; a != nil && env.Seq > a.Version {
 			a.OpenLegs = append(a.OpenLegs, e.Leg)
+			a.Legs = append(a.Legs, CallLeg{Leg: e.Leg, Side: e.Side, Peer: e.Peer, Target: e.Target, Trunk: e.Trunk, Carrier: e.Carrier})
 			a.Version, a.Last = env.Seq, env.Time
 		}
 	case domain.LegEnded:
 		if a := c.calls[id]; a != nil && env.Seq > a.Version {
 			a.OpenLegs = slices.DeleteFunc(a.OpenLegs, func(l string) bool { return l == e.Leg })
+			for i := range a.Legs {
+				if a.Legs[i].Leg == e.Leg {
+					a.Legs[i].Ended = true
+				}
+			}
 			a.Version, a.Last = env.Seq, env.Time
 		}
 	case domain.MediaAnchored:
@@ -166,6 +201,14 @@ func (c *Calls) Apply(env domain.Envelope, ev domain.Event) error {
 				a.Media[i] = m
 			} else {
 				a.Media = append(a.Media, m)
+			}
+			a.Version, a.Last = env.Seq, env.Time
+		}
+	case domain.MediaStats:
+		if a := c.calls[id]; a != nil && env.Seq > a.Version {
+			a.Quality = a.Quality[:0]
+			for _, l := range e.Legs {
+				a.Quality = append(a.Quality, LegQuality{Leg: l.Leg, MOS: l.MOS, JitterMs: l.JitterMs, Lost: l.Lost, Packets: l.Packets})
 			}
 			a.Version, a.Last = env.Seq, env.Time
 		}
