@@ -65,6 +65,10 @@ type Filter struct {
 	Caller      string
 	Callee      string
 	Disposition string
+	// Number matches a record whose caller or callee is exactly it, and
+	// Trunk one that left by that trunk (the web console's search).
+	Number string
+	Trunk  string
 }
 
 // Match tells whether r passes f, ignoring Limit. Adapters that cannot push
@@ -81,6 +85,10 @@ func (f Filter) Match(r domain.CDR) bool {
 	case f.Callee != "" && r.Callee != f.Callee:
 		return false
 	case f.Disposition != "" && r.Disposition != f.Disposition:
+		return false
+	case f.Number != "" && r.Caller != f.Number && r.Callee != f.Number:
+		return false
+	case f.Trunk != "" && r.Trunk != f.Trunk:
 		return false
 	}
 	return true

@@ -226,14 +226,20 @@ func testListOrder(t *testing.T, o Opener) {
 	}
 }
 
+// viaTrunk is r as if it left by trunk.
+func viaTrunk(r domain.CDR, trunk string) domain.CDR {
+	r.Trunk = trunk
+	return r
+}
+
 func testListFilters(t *testing.T, o Opener) {
 	s := open(t, o)
 	put(t, s, 1,
 		Record("c0", 0, "alice", "bob", domain.DispositionAnswered),
 		Record("c1", time.Minute, "alice", "carol", domain.DispositionBusy),
 		Record("c2", 2*time.Minute, "dave", "bob", domain.DispositionNoAnswer),
-		Record("c3", 3*time.Minute, "alice", "bob", domain.DispositionAnswered),
-		Record("c4", 4*time.Minute, "erin", "bob", domain.DispositionCancelled),
+		viaTrunk(Record("c3", 3*time.Minute, "alice", "bob", domain.DispositionAnswered), "gw1"),
+		viaTrunk(Record("c4", 4*time.Minute, "erin", "carol", domain.DispositionCancelled), "gw2"),
 	)
 	tests := []struct {
 		name string
@@ -247,10 +253,15 @@ func testListFilters(t *testing.T, o Opener) {
 		{"empty window", cdr.Filter{Since: base.Add(10 * time.Minute)}, nil},
 		{"limit", cdr.Filter{Limit: 2}, []string{"c0", "c1"}},
 		{"caller", cdr.Filter{Caller: "alice"}, []string{"c0", "c1", "c3"}},
-		{"callee", cdr.Filter{Callee: "bob"}, []string{"c0", "c2", "c3", "c4"}},
+		{"callee", cdr.Filter{Callee: "bob"}, []string{"c0", "c2", "c3"}},
 		{"disposition", cdr.Filter{Disposition: domain.DispositionAnswered}, []string{"c0", "c3"}},
 		{"combined with limit", cdr.Filter{Caller: "alice", Callee: "bob", Since: base.Add(time.Second), Limit: 1}, []string{"c3"}},
-		{"limit counts matches only", cdr.Filter{Callee: "bob", Limit: 3}, []string{"c0", "c2", "c3"}},
+		{"limit counts matches only", cdr.Filter{Callee: "bob", Limit: 2}, []string{"c0", "c2"}},
+		{"number as caller or callee", cdr.Filter{Number: "carol"}, []string{"c1", "c4"}},
+		{"number with limit", cdr.Filter{Number: "alice", Limit: 2}, []string{"c0", "c1"}},
+		{"trunk", cdr.Filter{Trunk: "gw1"}, []string{"c3"}},
+		{"trunk and number", cdr.Filter{Trunk: "gw2", Number: "erin"}, []string{"c4"}},
+		{"trunk matches nothing", cdr.Filter{Trunk: "gw9"}, nil},
 		{"no match", cdr.Filter{Caller: "mallory"}, nil},
 	}
 	for _, tc := range tests {

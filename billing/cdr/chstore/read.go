@@ -104,6 +104,13 @@ func (s *Store) List(ctx context.Context, f cdr.Filter) ([]domain.CDR, error) {
 	if f.Disposition != "" {
 		add("disposition = ?", f.Disposition)
 	}
+	if f.Number != "" {
+		outer = append(outer, "(caller = ? OR callee = ?)")
+		args = append(args, f.Number, f.Number)
+	}
+	if f.Trunk != "" {
+		add("trunk = ?", f.Trunk)
+	}
 	var q strings.Builder
 	q.WriteString("SELECT " + selectColumns + " FROM (SELECT " + selectColumns + " FROM " + s.table + " FINAL")
 	if len(inner) > 0 {
