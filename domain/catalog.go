@@ -84,6 +84,8 @@ func decodePayload(typ string, version int, payload []byte) (Event, error) {
 		return decodeAs[AuditAnchored](version, payload)
 	case TypeNodeAlive:
 		return decodeAs[NodeAlive](version, payload)
+	case TypeAdminChanged:
+		return decodeAs[AdminChanged](version, payload)
 	case TypeClickToCallRequested:
 		return decodeAs[ClickToCallRequested](version, payload)
 	case TypeClickToCallStep:
@@ -132,7 +134,7 @@ func EventTypes() []string {
 		TypeRouteDefined, TypeRouteRemoved, TypeDIDAssigned, TypeDIDRemoved,
 		TypeRateDeckPublished,
 		TypeAccountCredited, TypeAccountCharged, TypeAccountReservationRequested, TypeAccountReleased,
-		TypeAuditAnchored, TypeNodeAlive,
+		TypeAuditAnchored, TypeNodeAlive, TypeAdminChanged,
 		TypeClickToCallRequested, TypeClickToCallStep, TypeClickToCallEnded,
 		TypeCampaignDefined, TypeCampaignLeadsLoaded, TypeCampaignStateChanged, TypeCampaignAgentChanged,
 		TypeAttemptDecided, TypeAttemptEnded, TypeDNCUpdated,

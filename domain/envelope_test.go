@@ -57,6 +57,7 @@ func TestSealDecodeRoundTrip(t *testing.T) {
 		AccountReleased{Account: "6000", CallID: "c", Reason: "not answered"},
 		AuditAnchored{Position: 42, Chain: "00ff", Verified: 42},
 		NodeAlive{Node: "n1"},
+		AdminChanged{Node: "n1", By: "ops", Method: "POST", Path: "/api/v1/subscribers", Status: 201, Changes: []string{"subscriber.provisioned subscriber:7000"}},
 		ClickToCallRequested{ID: "c2c1", Agent: "6001", Number: "13800138000", By: "api"},
 		ClickToCallStep{ID: "c2c1", Step: StepAgentAnswered, SIPCallID: "x@y"},
 		ClickToCallEnded{ID: "c2c1", Outcome: OutcomeNumberFailed, Code: 486, Reason: "Busy Here"},
