@@ -37,6 +37,8 @@ type admin struct {
 	ic     *projections.Interconnect
 	load   *projections.TrunkLoad
 	icProv *switching.InterconnectProvisioner
+	// x decides routes for the console's route simulation.
+	x *switching.Interconnect
 	// decks publishes rate decks (POST /api/v1/rates/decks).
 	decks    *deckPublisher
 	balances *projections.Balances
@@ -58,7 +60,7 @@ type admin struct {
 // handler is what the admin listener serves: routes behind the guard
 // (adminauth.go: Host check, bearer tokens, CSRF and content types).
 func (a *admin) handler() http.Handler {
-	return newAdminGuard(a.cfg.HTTP, a.log, a.routes())
+	return newAdminGuard(a.cfg.HTTP, a.log, a.auditWrites(a.routes()))
 }
 
 // routes is the API without its guard: serve handler(), not this.
@@ -90,6 +92,7 @@ func (a *admin) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/campaigns/{name}/agents/{agent}/{action}", a.campaignAgent)
 	mux.HandleFunc("POST /api/v1/campaigns/{name}/{action}", a.campaignAction)
 	mux.HandleFunc("POST /api/v1/dnc", a.updateDNC)
+	a.consoleRoutes(mux)
 	// Profiles are how performance targets get met: measured, not guessed.
 	// The guard asks a write token for everything under /debug/.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
@@ -130,7 +133,12 @@ func (a *admin) activeCalls(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *admin) listCDRs(w http.ResponseWriter, r *http.Request) {
-	f := cdr.Filter{Caller: r.URL.Query().Get("caller"), Callee: r.URL.Query().Get("callee"), Disposition: r.URL.Query().Get("disposition")}
+	f := cdr.Filter{Caller: r.URL.Query().Get("caller"), Callee: r.URL.Query().Get("callee"), Disposition: r.URL.Query().Get("disposition"),
+		Number: r.URL.Query().Get("number"), Trunk: r.URL.Query().Get("trunk")}
+	if msg := dispositionError(f.Disposition); msg != "" {
+		fieldError(w, "disposition", msg)
+		return
+	}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

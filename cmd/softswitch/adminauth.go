@@ -36,7 +36,8 @@ const bearerChallenge = `Bearer realm="softswitch admin"`
 //     in http.hostnames), else 421: a web page that rebinds its own DNS
 //     name to the switch's address (DNS rebinding) still sends its own
 //     name, so it never reaches a handler;
-//  2. /healthz is open;
+//  2. /healthz is open, and so are the web console's static files
+//     (console.go: no data in them; the pages ask for a token);
 //  3. a bearer token from http.tokens or $SOFTSWITCH_ADMIN_TOKEN, compared
 //     in constant time, else 401; a read token may only read (GET, HEAD),
 //     else 403; /debug/ (pprof, forced GC) needs a write token even to GET,
@@ -94,7 +95,7 @@ func (g *adminGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Host "+r.Host+" is not this admin API's (http.listen or http.hostnames)", http.StatusMisdirectedRequest)
 		return
 	}
-	if (r.URL.Path == healthzPath || r.URL.Path == api.Path) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if (r.URL.Path == healthzPath || r.URL.Path == api.Path) && (r.Method == http.MethodGet || r.Method == http.MethodHead) || isConsoleAsset(r) {
 		g.next.ServeHTTP(w, r)
 		return
 	}
@@ -137,7 +138,7 @@ func (g *adminGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// never the token.
 		g.log.Info("admin http: write", "token", tok.name, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 	}
-	g.next.ServeHTTP(w, r)
+	g.next.ServeHTTP(w, withCaller(r, tok, len(g.tokens) == 0))
 }
 
 // authenticate finds the token of an Authorization header: 200 and the

@@ -202,7 +202,7 @@ func run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return fmt.Errorf("dialer: %w", err)
 	}
 	dialerDone := runDialer(ctx, dial)
-	admin := &admin{dialer: dial, cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, disk: disk, bans: bans, log: log}
+	admin := &admin{dialer: dial, cfg: cfg, ready: server.Ready(), m: m, loc: loc, calls: calls, subs: subs, prov: prov, pipe: pipe, ic: ic, load: load, icProv: icProv, x: x, decks: newDeckPublisher(rec, decks), balances: balances, journal: store, store: store, b2b: b2b, disk: disk, bans: bans, log: log}
 	httpSrv := &http.Server{Handler: admin.handler(), ReadHeaderTimeout: 5 * time.Second}
 	hl, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {

@@ -19,6 +19,9 @@ cd "$(dirname "$0")/../.."
 echo "== install SIPp"
 deploy/local/install-sipp.sh
 
+echo "== install chromium and chromedriver (the web console's browser test)"
+deploy/local/install-chromium.sh
+
 echo "== install sipvicious"
 deploy/local/install-sipvicious.sh
 venv=$(deploy/local/install-sipvicious.sh --venv)
