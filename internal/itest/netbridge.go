@@ -1,9 +1,12 @@
 package itest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -59,6 +62,7 @@ func NewBridge(t *testing.T) *Bridge {
 	if err != nil {
 		t.Fatalf("itest: %v", err)
 	}
+	sweepStale(t)
 	b := &Bridge{
 		Name: "ssbr" + tag,
 		net:  fmt.Sprintf("10.%d.%d", bridgeSecondOctet, x),
@@ -67,6 +71,8 @@ func NewBridge(t *testing.T) *Bridge {
 	b.Gateway = b.net + ".1"
 	ip(t, "link", "add", b.Name, "type", "bridge")
 	t.Cleanup(func() { ipCleanup(t, "link", "del", b.Name) })
+	// The alias names the owner for sweepStale: link names are too short.
+	ip(t, "link", "set", "dev", b.Name, "alias", ownerAlias+strconv.Itoa(os.Getpid()))
 	ip(t, "addr", "add", b.Gateway+"/24", "dev", b.Name)
 	ip(t, "link", "set", b.Name, "up")
 	return b
@@ -83,6 +89,91 @@ func RequireNetns(t *testing.T) {
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Fatalf("itest: ip (iproute2) is needed for network namespaces: %v", err)
+	}
+}
+
+// Names that tie a namespace or bridge to the test process that made it:
+// "softswitch-itest-<pid>-..." for a namespace (as Isolated's), the alias
+// "softswitch-itest pid=<pid>" for a bridge.
+const (
+	netnsPrefix = "softswitch-itest-"
+	ownerAlias  = "softswitch-itest pid="
+)
+
+// sweepStale deletes the namespaces (killing what runs in them) and
+// bridges of test processes that are gone. t.Cleanup deletes them when a
+// test ends, but not when its process dies first: killed, or panicking at
+// -timeout. A live owner's are left alone, so runs at once (CI and a
+// developer) never touch each other's.
+func sweepStale(t *testing.T) {
+	t.Helper()
+	var nss []struct {
+		Name string `json:"name"`
+	}
+	if err := ipJSON(&nss, "netns", "list"); err != nil {
+		t.Fatalf("itest: %v", err)
+	}
+	for _, ns := range nss {
+		rest, ok := strings.CutPrefix(ns.Name, netnsPrefix)
+		pid, err := strconv.Atoi(strings.Split(rest, "-")[0])
+		if ok && err == nil && !alive(pid) {
+			t.Logf("itest: deleting network namespace %s of a test process that is gone", ns.Name)
+			killIn(ns.Name)
+			ipCleanup(t, "netns", "del", ns.Name)
+		}
+	}
+	var links []struct {
+		Name  string `json:"ifname"`
+		Alias string `json:"ifalias"`
+	}
+	if err := ipJSON(&links, "link", "show", "type", "bridge"); err != nil {
+		t.Fatalf("itest: %v", err)
+	}
+	for _, l := range links {
+		rest, ok := strings.CutPrefix(l.Alias, ownerAlias)
+		if pid, err := strconv.Atoi(rest); ok && err == nil && !alive(pid) {
+			t.Logf("itest: deleting bridge %s of a test process that is gone", l.Name)
+			ipCleanup(t, "link", "del", l.Name)
+		}
+	}
+}
+
+// alive reports whether a process pid exists (EPERM: it does, not ours).
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// ipJSON runs `ip -j args...` (bounded) and decodes its output into v.
+func ipJSON(v any, args ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ip", append([]string{"-j"}, args...)...).Output()
+	if err != nil {
+		return fmt.Errorf("ip -j %s: %w", strings.Join(args, " "), err)
+	}
+	if len(bytes.TrimSpace(out)) == 0 {
+		return nil // no namespaces: ip prints nothing, not []
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		return fmt.Errorf("ip -j %s: %w", strings.Join(args, " "), err)
+	}
+	return nil
+}
+
+// killIn kills every process in network namespace ns (bounded); the
+// test process only ever holds sockets there, it never runs in one.
+func killIn(ns string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ip", "netns", "pids", ns).Output()
+	if err != nil {
+		return
+	}
+	for _, f := range strings.Fields(string(out)) {
+		if pid, err := strconv.Atoi(f); err == nil && pid > 1 && pid != os.Getpid() {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
 	}
 }
 
@@ -121,25 +212,15 @@ func (b *Bridge) AddHost(t *testing.T) Host {
 	b.hosts++
 	i := b.hosts
 	h := Host{
-		Netns: "softswitch-itest-" + b.tag + "-" + strconv.Itoa(i),
+		Netns: netnsPrefix + strconv.Itoa(os.Getpid()) + "-" + b.tag + "-" + strconv.Itoa(i),
 		IP:    b.net + "." + strconv.Itoa(10+i),
 	}
 	outer := "ssv" + b.tag + strconv.Itoa(i)
 	ip(t, "netns", "add", h.Netns)
 	t.Cleanup(func() {
-		// A test stopped by its deadline cannot stop what it started;
-		// whatever runs in the namespace is this test's. The test
-		// process itself only holds sockets there (Forward), it never
-		// runs in it.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if out, err := exec.CommandContext(ctx, "ip", "netns", "pids", h.Netns).Output(); err == nil {
-			for _, f := range strings.Fields(string(out)) {
-				if pid, err := strconv.Atoi(f); err == nil && pid > 1 && pid != os.Getpid() {
-					_ = syscall.Kill(pid, syscall.SIGKILL)
-				}
-			}
-		}
+		// Whatever still runs in the namespace is this test's (a switch
+		// or SIPp a failed test did not stop).
+		killIn(h.Netns)
 		ipCleanup(t, "netns", "del", h.Netns)
 	})
 	ip(t, "-n", h.Netns, "link", "set", "lo", "up")
