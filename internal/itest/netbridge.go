@@ -53,6 +53,7 @@ const bridgeSecondOctet = 203
 func NewBridge(t *testing.T) *Bridge {
 	t.Helper()
 	RequireNetns(t)
+	sweepStale(t) // first: a stale bridge's subnet is free again
 	raw := make([]byte, 3)
 	if _, err := rand.Read(raw); err != nil {
 		t.Fatalf("itest: random tag: %v", err)
@@ -62,7 +63,6 @@ func NewBridge(t *testing.T) *Bridge {
 	if err != nil {
 		t.Fatalf("itest: %v", err)
 	}
-	sweepStale(t)
 	b := &Bridge{
 		Name: "ssbr" + tag,
 		net:  fmt.Sprintf("10.%d.%d", bridgeSecondOctet, x),
