@@ -11,6 +11,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+
+	"softswitch/projections/tail"
 )
 
 // HandlerName names the builder's handler in the router and its logs.
@@ -90,11 +92,5 @@ func Run(ctx context.Context, sub message.Subscriber, topic string, b Consumer, 
 	wg.Wait()
 
 	// ctx is done by now; the last flush still deserves a bounded chance.
-	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
-	defer cancel()
-	closeErr := b.Close(closeCtx)
-	if closeErr != nil {
-		closeErr = fmt.Errorf("cdr: final flush: %w", closeErr)
-	}
-	return errors.Join(runErr, closeErr)
+	return errors.Join(runErr, tail.FinalFlush(ctx, "cdr", b))
 }

@@ -51,16 +51,22 @@ func Run(ctx context.Context, name string, store eventstore.Store, startFrom fun
 	stopLoop()
 	wg.Wait()
 
-	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
-	defer cancel()
-	closeErr := c.Close(closeCtx)
-	if closeErr != nil {
-		closeErr = fmt.Errorf("%s: final flush: %w", name, closeErr)
-	}
+	closeErr := FinalFlush(ctx, name, c)
 	if errors.Is(runErr, context.Canceled) || errors.Is(runErr, eventstore.ErrClosed) {
 		runErr = nil // the ordinary way to stop
 	}
 	return errors.Join(runErr, closeErr)
+}
+
+// FinalFlush closes c once ctx has ended: the last flush still deserves a
+// bounded chance (closeTimeout), whatever stopped the consumer.
+func FinalFlush(ctx context.Context, name string, c interface{ Close(context.Context) error }) error {
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
+	defer cancel()
+	if err := c.Close(closeCtx); err != nil {
+		return fmt.Errorf("%s: final flush: %w", name, err)
+	}
+	return nil
 }
 
 func run(ctx context.Context, name string, store eventstore.Store, startFrom func(context.Context) (uint64, error), c Consumer, logger *slog.Logger) error {

@@ -2,18 +2,15 @@ package chstore_test
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"softswitch/billing/cdr/chstore"
 	"softswitch/domain"
+	"softswitch/internal/testenv"
 )
 
 // queriesDoc is the one home of the billing SQL; the test runs what the
@@ -143,43 +140,9 @@ func TestBillingQueries(t *testing.T) {
 			if !ok {
 				t.Fatalf("no query %q in %s", tc.name, queriesDoc)
 			}
-			if got := runQuery(t, ctx, inDB, q); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			if got := testenv.QueryRows(t, ctx, inDB, q, time.DateOnly); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Fatalf("\n got %q\nwant %q", got, tc.want)
 			}
 		})
 	}
-}
-
-// runQuery returns each result row as its values joined by spaces.
-func runQuery(t *testing.T, ctx context.Context, conn driver.Conn, q string) []string {
-	t.Helper()
-	rows, err := conn.Query(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	types := rows.ColumnTypes()
-	for rows.Next() {
-		dest := make([]any, len(types))
-		for i, ct := range types {
-			dest[i] = reflect.New(ct.ScanType()).Interface()
-		}
-		if err := rows.Scan(dest...); err != nil {
-			t.Fatal(err)
-		}
-		vals := make([]string, len(dest))
-		for i, d := range dest {
-			v := reflect.ValueOf(d).Elem().Interface()
-			if tm, ok := v.(time.Time); ok {
-				v = tm.Format(time.DateOnly)
-			}
-			vals[i] = fmt.Sprint(v)
-		}
-		out = append(out, strings.Join(vals, " "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

@@ -2,9 +2,7 @@ package chstats_test
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -180,44 +178,9 @@ func TestCampaignQueries(t *testing.T) {
 			if !ok {
 				t.Fatalf("no query %q in %s", tc.name, queriesDoc)
 			}
-			if got := run(t, ctx, inDB, q); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			if got := testenv.QueryRows(t, ctx, inDB, q, "2006-01-02 15:04"); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Fatalf("\n got %q\nwant %q", got, tc.want)
 			}
 		})
 	}
-}
-
-// run returns each result row as its values joined by spaces, times as
-// "2006-01-02 15:04".
-func run(t *testing.T, ctx context.Context, c driver.Conn, q string) []string {
-	t.Helper()
-	rows, err := c.Query(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	types := rows.ColumnTypes()
-	for rows.Next() {
-		dest := make([]any, len(types))
-		for i, ct := range types {
-			dest[i] = reflect.New(ct.ScanType()).Interface()
-		}
-		if err := rows.Scan(dest...); err != nil {
-			t.Fatal(err)
-		}
-		vals := make([]string, len(dest))
-		for i, d := range dest {
-			v := reflect.ValueOf(d).Elem().Interface()
-			if tm, ok := v.(time.Time); ok {
-				v = tm.UTC().Format("2006-01-02 15:04")
-			}
-			vals[i] = fmt.Sprint(v)
-		}
-		out = append(out, strings.Join(vals, " "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
