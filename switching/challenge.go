@@ -16,7 +16,7 @@ import (
 // unauthenticated INVITEs evicts the oldest entries, never grows memory.
 type challenges struct {
 	mu    sync.Mutex
-	byKey map[string]*domain.SIPTransaction
+	byKey map[string]*challenge
 	// ring holds the keys in insertion order; next is the slot to reuse.
 	ring []string
 	next int
@@ -27,8 +27,22 @@ type challenges struct {
 const challengeKeep = 8192
 
 func newChallenges() *challenges {
-	return &challenges{byKey: map[string]*domain.SIPTransaction{}, ring: make([]string, challengeKeep)}
+	return &challenges{byKey: map[string]*challenge{}, ring: make([]string, challengeKeep)}
 }
+
+// challenge is one remembered round; acked is closed when its ACK comes.
+type challenge struct {
+	t     domain.SIPTransaction
+	acked chan struct{}
+}
+
+// challengeAckWait is how long the INVITE that answers a challenge waits
+// for that challenge's ACK to be recorded. The caller sent the ACK first
+// (RFC 3261 §17.1.1.3: on the 407), but the switch reads its socket on
+// several goroutines, so under load the INVITE can be handled first; a
+// short wait keeps the ACK on the ladder. A caller that never ACKs costs
+// its INVITE this much once.
+const challengeAckWait = 20 * time.Millisecond
 
 func callerKeyOf(req *sip.Request) string {
 	cid, from := req.CallID(), req.From()
@@ -52,7 +66,7 @@ func (c *challenges) add(req *sip.Request, t domain.SIPTransaction) {
 	}
 	c.ring[c.next] = key
 	c.next = (c.next + 1) % len(c.ring)
-	c.byKey[key] = &t
+	c.byKey[key] = &challenge{t: t, acked: make(chan struct{})}
 }
 
 // ack records the ACK of a challenge (RFC 3261 §17.1.1.3: the ACK of a
@@ -64,33 +78,49 @@ func (c *challenges) ack(req *sip.Request, at time.Time) bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t := c.byKey[key]
-	if t == nil || t.CSeq != cs.SeqNo || !t.Ack.IsZero() {
+	e := c.byKey[key]
+	if e == nil || e.t.CSeq != cs.SeqNo || !e.t.Ack.IsZero() {
 		return false
 	}
-	t.Ack = at
-	if src := req.Source(); src != t.Peer {
-		t.AckPeer = src
+	e.t.Ack = at
+	if src := req.Source(); src != e.t.Peer {
+		e.t.AckPeer = src
 	}
+	close(e.acked)
 	return true
 }
 
-// take returns and forgets the challenge of a caller key.
-func (c *challenges) take(key string) (domain.SIPTransaction, bool) {
+// take returns and forgets the challenge of a caller key, waiting up to
+// wait for its ACK when that has not been recorded yet.
+func (c *challenges) take(key string, wait time.Duration) (domain.SIPTransaction, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.byKey[key]
-	if t == nil {
+	e := c.byKey[key]
+	if e == nil {
+		c.mu.Unlock()
 		return domain.SIPTransaction{}, false
 	}
-	delete(c.byKey, key)
-	return *t, true
+	if e.t.Ack.IsZero() && wait > 0 {
+		c.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-e.acked:
+		case <-t.C:
+		}
+		t.Stop()
+		c.mu.Lock()
+	}
+	if c.byKey[key] == e {
+		delete(c.byKey, key)
+	}
+	tx := e.t
+	c.mu.Unlock()
+	return tx, true
 }
 
 // TakeChallenge returns the challenge round that preceded an INVITE of
 // the caller key (Call-ID and From tag), if one was remembered.
 func (g *Guard) TakeChallenge(key string) (domain.SIPTransaction, bool) {
-	return g.challenges.take(key)
+	return g.challenges.take(key, challengeAckWait)
 }
 
 // AckChallenge records the ACK of a challenge; false when it matched none.
