@@ -58,12 +58,14 @@ func (l *edgeListener) Accept() (net.Conn, error) {
 		backoff = 0
 		src := addrPort(c.RemoteAddr())
 		if limit := l.admit(src.Addr()); limit != "" {
-			_ = c.Close()
+			// Counted before the close, so whoever sees the connection
+			// refused also finds it counted.
 			if limit == "total" {
 				l.e.m.edge.tcpRefusedTotal.Add(1)
 			} else {
 				l.e.m.edge.tcpRefusedSource.Add(1)
 			}
+			_ = c.Close()
 			if ok, held := l.refuseLog.allow(l.e.now()); ok {
 				l.e.log.Warn("sip tcp connection refused over the cap (logged at most every 10s)",
 					"source", src.Addr().String(), "limit", limit, "refusals_not_logged", held)
