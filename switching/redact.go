@@ -11,7 +11,9 @@ const redactedValue = `"` + domain.Redacted + `"`
 
 // redactCredentials returns t with the credentials in its captured SIP
 // messages (audit.capture: full) redacted: the digest `response` of every
-// Authorization and Proxy-Authorization header. With the nonce, realm and
+// Authorization and Proxy-Authorization header, and the `rspauth` of every
+// Authentication-Info and Proxy-Authentication-Info (RFC 7616 §3.5: the
+// server's proof, a digest over the same HA1, as guessable offline). With the nonce, realm and
 // URI beside it, a digest response is enough to guess a weak password
 // offline, and a trunk's response is our own password's; the log is kept
 // for years and shown to auditors, so it must not hold them. Who
@@ -27,7 +29,7 @@ func redactCredentials(t domain.SIPTransaction) domain.SIPTransaction {
 // other byte alone: other headers, the body, line endings. A folded
 // header (continuation lines) is joined into one line.
 func redactAuthHeaders(msg string) string {
-	if msg == "" || !strings.Contains(strings.ToLower(msg), "authorization") {
+	if lower := strings.ToLower(msg); msg == "" || !strings.Contains(lower, "authorization") && !strings.Contains(lower, "authentication-info") {
 		return msg
 	}
 	head, body, sep := msg, "", ""
@@ -44,7 +46,8 @@ func redactAuthHeaders(msg string) string {
 	out := make([]string, 0, len(lines))
 	for i := 0; i < len(lines); i++ {
 		name, value, ok := strings.Cut(lines[i], ":")
-		if !ok || i == 0 || !isAuthHeader(strings.TrimSpace(name)) {
+		info := ok && isAuthInfoHeader(strings.TrimSpace(name))
+		if !ok || i == 0 || !info && !isAuthHeader(strings.TrimSpace(name)) {
 			out = append(out, lines[i])
 			continue
 		}
@@ -53,6 +56,10 @@ func redactAuthHeaders(msg string) string {
 			i++
 			value += " " + strings.TrimSpace(lines[i])
 		}
+		if info {
+			out = append(out, name+": "+redactParams(strings.TrimSpace(value), "rspauth"))
+			continue
+		}
 		out = append(out, name+": "+redactCredentialsValue(strings.TrimSpace(value)))
 	}
 	return strings.Join(out, eol) + sep + body
@@ -60,6 +67,10 @@ func redactAuthHeaders(msg string) string {
 
 func isAuthHeader(name string) bool {
 	return strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization")
+}
+
+func isAuthInfoHeader(name string) bool {
+	return strings.EqualFold(name, "Authentication-Info") || strings.EqualFold(name, "Proxy-Authentication-Info")
 }
 
 // redactCredentialsValue redacts the `response` parameter of Digest
@@ -71,16 +82,23 @@ func redactCredentialsValue(v string) string {
 	if !strings.EqualFold(scheme, "Digest") {
 		return scheme + " " + domain.Redacted
 	}
+	return scheme + " " + redactParams(params, "response")
+}
+
+// redactParams redacts the parameter named secret in a comma-separated
+// auth-param list and keeps the others; a list that does not parse loses
+// everything.
+func redactParams(params, secret string) string {
 	ps, ok := splitAuthParams(params)
 	if !ok {
-		return scheme + " " + domain.Redacted
+		return domain.Redacted
 	}
 	for i, p := range ps {
-		if n, _, _ := strings.Cut(p, "="); strings.EqualFold(strings.TrimSpace(n), "response") {
+		if n, _, _ := strings.Cut(p, "="); strings.EqualFold(strings.TrimSpace(n), secret) {
 			ps[i] = strings.TrimSpace(n) + "=" + redactedValue
 		}
 	}
-	return scheme + " " + strings.Join(ps, ", ")
+	return strings.Join(ps, ", ")
 }
 
 // splitAuthParams splits `a="x, y", b=z` at the commas outside quoted
