@@ -25,7 +25,9 @@ import (
 // admin is the HTTP admin API: health, metrics, registrations, calls,
 // CDRs and subscriber provisioning.
 type admin struct {
-	cfg   *config.Config
+	cfg *config.Config
+	// guard is handler()'s guard, whose refusals /metrics counts.
+	guard *adminGuard
 	ready <-chan struct{}
 	m     *switching.Metrics
 	loc   *projections.Location
@@ -60,7 +62,8 @@ type admin struct {
 // handler is what the admin listener serves: routes behind the guard
 // (adminauth.go: Host check, bearer tokens, CSRF and content types).
 func (a *admin) handler() http.Handler {
-	return newAdminGuard(a.cfg.HTTP, a.log, a.auditWrites(a.routes()))
+	a.guard = newAdminGuard(a.cfg.HTTP, a.log, a.auditWrites(a.routes()))
+	return a.guard
 }
 
 // routes is the API without its guard: serve handler(), not this.

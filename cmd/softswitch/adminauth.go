@@ -13,6 +13,7 @@ import (
 
 	"softswitch/api"
 	"softswitch/internal/config"
+	"softswitch/internal/metrics"
 )
 
 // healthzPath is the one path open without a token: a liveness/readiness
@@ -60,6 +61,29 @@ type adminGuard struct {
 	// lastRefusal (unix ns) limits refusal log lines to one a second, so
 	// a token-guessing client cannot flood the log.
 	lastRefusal atomic.Int64
+	// refused counts every refusal by reason (refusalReasons), logged or
+	// not: softswitch_admin_refused_total.
+	refused [len(refusalReasons)]atomic.Uint64
+}
+
+// refusalReasons are the guard's refusals: the why of refuse and the
+// reason label of softswitch_admin_refused_total.
+var refusalReasons = [...]struct{ why, label string }{
+	{"host not this API's", "host"},
+	{"no valid token", "no_token"},
+	{"invalid token", "invalid_token"},
+	{"read token on a write", "read_only"},
+	{"cross-origin browser request", "cross_origin"},
+	{"content type", "content_type"},
+}
+
+// emit reports the refusals for /metrics.
+func (g *adminGuard) emit(emit metrics.Emit) {
+	for i, r := range refusalReasons {
+		emit(metrics.Counter, "softswitch_admin_refused_total",
+			"Admin API requests refused by the guard (421 host, 401 token, 403 scope or cross-origin, 415 content type), by reason.",
+			float64(g.refused[i].Load()), "reason", r.label)
+	}
 }
 
 // adminToken keeps a token's SHA-256 only: comparing fixed-size digests
@@ -167,6 +191,11 @@ func (g *adminGuard) authenticate(header string) (adminToken, int) {
 
 // refuse logs a refused request, at most once a second.
 func (g *adminGuard) refuse(r *http.Request, why, token string) {
+	for i, rr := range refusalReasons {
+		if rr.why == why {
+			g.refused[i].Add(1)
+		}
+	}
 	now := time.Now().UnixNano()
 	last := g.lastRefusal.Load()
 	if now-last < int64(time.Second) || !g.lastRefusal.CompareAndSwap(last, now) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"softswitch/internal/config"
+	"softswitch/internal/metrics"
 )
 
 const (
@@ -122,6 +124,18 @@ func TestAdminGuardTokens(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, g) })
+	}
+	// Every refusal is counted by reason, logged or not (the log keeps
+	// one a second).
+	got := map[string]float64{}
+	g.(*adminGuard).emit(func(_ metrics.Kind, name, _ string, v float64, labels ...string) {
+		if name == "softswitch_admin_refused_total" && len(labels) == 2 {
+			got[labels[1]] = v
+		}
+	})
+	want := map[string]float64{"host": 4, "no_token": 6, "invalid_token": 2, "read_only": 5, "cross_origin": 2, "content_type": 6}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("refusals counted %v, want %v", got, want)
 	}
 	for _, tok := range []string{testWriteToken, testReadToken} {
 		if strings.Contains(logs.String(), tok) {

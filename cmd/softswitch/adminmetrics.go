@@ -26,7 +26,7 @@ func (a *admin) metricsHandler() http.Handler {
 			reg.MustRegister(
 				collectors.NewGoCollector(),
 				collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-				&metrics.Collector{Sources: []metrics.Source{a.emitSwitch, a.pipe.emitMetrics, a.emitDialer},
+				&metrics.Collector{Sources: []metrics.Source{a.emitSwitch, a.pipe.emitMetrics, a.emitDialer, a.emitGuard},
 					Histograms: a.m.Histograms(), Summaries: []func() metrics.Quantiles{a.pipe.cdrLatency}, Log: a.log},
 			)
 			h = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogPromLogger{a}, ErrorHandling: promhttp.ContinueOnError})
@@ -52,6 +52,13 @@ func (a *admin) emitDialer(emit metrics.Emit) {
 	}
 	emit(metrics.Counter, "softswitch_dialer_foreign_datagrams_total",
 		"Datagrams the dialer's SIP socket dropped for coming from anywhere but the switch.", float64(a.dialer.ForeignDropped()))
+}
+
+// emitGuard reports the admin guard's refusals.
+func (a *admin) emitGuard(emit metrics.Emit) {
+	if a.guard != nil {
+		a.guard.emit(emit)
+	}
 }
 
 // slogPromLogger hands promhttp's error lines to the switch's logger.
