@@ -294,6 +294,43 @@ func TestE2EProgressiveCampaign(t *testing.T) {
 		postJSON(t, sw, "/api/v1/campaigns/night/stop", "", 200)
 	})
 
+	t.Run("frequency caps count across campaigns", func(t *testing.T) {
+		// One callee in two campaigns: the second may not call it within
+		// the minute the first did (default caps, 1 per minute per callee
+		// across every campaign).
+		const number = "13800770001"
+		count := func() (n int) {
+			for _, inv := range answer.invites(t) {
+				if strings.HasSuffix(inv["dialled"], number[1:]) {
+					n++
+				}
+			}
+			return n
+		}
+		postJSON(t, sw, "/api/v1/campaigns", campaignJSON("cap-a", []string{"6001"}, ""), 201)
+		postCSV(t, sw, "/api/v1/campaigns/cap-a/leads", "number\n"+number+"\n", 200)
+		postJSON(t, sw, "/api/v1/campaigns/cap-a/start", "", 200)
+		itest.Eventually(t, 20*time.Second, "cap-a's call done", func() bool {
+			return getCampaign(t, sw, "cap-a").Counters["done"] == 1
+		})
+		postJSON(t, sw, "/api/v1/campaigns", campaignJSON("cap-b", []string{"6002"}, ""), 201)
+		postCSV(t, sw, "/api/v1/campaigns/cap-b/leads", "number\n"+number+"\n", 200)
+		postJSON(t, sw, "/api/v1/campaigns/cap-b/start", "", 200)
+		itest.Eventually(t, 10*time.Second, "cap-b's decision", func() bool {
+			return getCampaign(t, sw, "cap-b").Counters["frequency_capped"] >= 1
+		})
+		time.Sleep(time.Second) // a few pacing ticks more
+		if c := getCampaign(t, sw, "cap-b").Counters; c["dialed"] != 0 || count() != 1 {
+			t.Fatalf("cap-b %v; the gateway saw the number %d times, want once (cap-a's)", c, count())
+		}
+		d := campaignEvents(t, sw, "cap-b", "campaign.attempt_decided")[0]
+		if d["reason"] != "frequency_cap" || d["cap_rule"] == nil || d["retry_at"] == nil {
+			t.Fatalf("cap-b's decision %v, want frequency_cap with its rule and the retry time", d)
+		}
+		postJSON(t, sw, "/api/v1/campaigns/cap-b/stop", "", 200)
+		waitNoActiveCalls(t, sw)
+	})
+
 	t.Run("preview: the agent asks for each lead", func(t *testing.T) {
 		postJSON(t, sw, "/api/v1/campaigns", strings.Replace(campaignJSON("prev", []string{"6003"}, ""), "progressive", "preview", 1), 201)
 		postCSV(t, sw, "/api/v1/campaigns/prev/leads", "number,name\n13800888001,Wang\n13900888002,Zhao\n", 200)
