@@ -100,16 +100,7 @@ func (d *Dialer) leaveMessage(ctx context.Context, spec domain.CampaignSpec, ses
 		end.Reason = "dialer stopped"
 		return
 	}
-	playCtx, stop := context.WithTimeout(ctx, machinePromptLimit)
-	defer stop()
-	go func() {
-		select {
-		case <-callee.bye:
-			stop()
-		case <-playCtx.Done():
-		}
-	}()
-	if _, err := sess.Play(playCtx, media.B, d.cfg.Prompts[spec.MachinePrompt]); err != nil {
+	if _, err := playToCallee(ctx, sess, callee, d.cfg.Prompts[spec.MachinePrompt], machinePromptLimit); err != nil {
 		end.Reason = "answering machine: message cut short: " + err.Error()
 		return
 	}

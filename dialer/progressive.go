@@ -444,7 +444,18 @@ func (d *Dialer) playAbandon(ctx context.Context, spec domain.CampaignSpec, sess
 	if spec.AbandonPrompt == "" || !ok {
 		return
 	}
-	playCtx, stop := context.WithTimeout(ctx, abandonPromptLimit)
+	if n, err := playToCallee(ctx, sess, callee, pcm, abandonPromptLimit); n > 0 {
+		end.Reason += "; message played"
+		if err != nil {
+			end.Reason += " in part"
+		}
+	}
+}
+
+// playToCallee plays pcm to the callee's side of sess for at most limit,
+// stopping when the callee hangs up; Play's count and error.
+func playToCallee(ctx context.Context, sess *media.Session, callee *leg, pcm []int16, limit time.Duration) (int, error) {
+	playCtx, stop := context.WithTimeout(ctx, limit)
 	defer stop()
 	go func() {
 		select {
@@ -453,12 +464,7 @@ func (d *Dialer) playAbandon(ctx context.Context, spec domain.CampaignSpec, sess
 		case <-playCtx.Done():
 		}
 	}()
-	if n, err := sess.Play(playCtx, media.B, pcm); n > 0 {
-		end.Reason += "; message played"
-		if err != nil {
-			end.Reason += " in part"
-		}
-	}
+	return sess.Play(playCtx, media.B, pcm)
 }
 
 // amdLimit bounds detection in wall-clock time: app_amd's 5 s of audio,
