@@ -9,6 +9,7 @@
 #   install-schemathesis.sh          install when missing
 #   install-schemathesis.sh --venv   print the venv's directory
 set -euo pipefail
+source "$(dirname "$0")/lib-venv.sh"
 
 # The e2e test names its checks as this version spells them (`run --help`).
 version=4.32.5
@@ -20,14 +21,6 @@ if [[ -x $venv/bin/schemathesis ]] && [[ $("$venv/bin/python3" -c 'import import
   exit 0
 fi
 
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
-  # Debian ships venv and ensurepip apart from python3.
-  SUDO=()
-  [[ $(id -u) -ne 0 ]] && SUDO=(sudo -n)
-  "${SUDO[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq python3-venv
-fi
-rm -rf "$venv"
-python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
+venv_create "$venv"
+venv_pip "$venv" "schemathesis==$version"
 "$venv/bin/schemathesis" --version && echo "install-schemathesis.sh: schemathesis $version in $venv"

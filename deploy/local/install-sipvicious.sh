@@ -8,6 +8,7 @@
 #   install-sipvicious.sh          install when missing
 #   install-sipvicious.sh --venv   print the venv's directory
 set -euo pipefail
+source "$(dirname "$0")/lib-venv.sh"
 
 version=0.3.8
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/softswitch/sipvicious-venv"
@@ -18,14 +19,6 @@ if python3 -c 'import sipvicious' 2>/dev/null || "$venv/bin/python3" -c 'import 
   exit 0
 fi
 
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
-  # Debian ships venv and ensurepip apart from python3.
-  SUDO=()
-  [[ $(id -u) -ne 0 ]] && SUDO=(sudo -n)
-  "${SUDO[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq python3-venv
-fi
-rm -rf "$venv"
-python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "sipvicious==$version"
+venv_create "$venv"
+venv_pip "$venv" "sipvicious==$version"
 "$venv/bin/python3" -c 'import sipvicious' && echo "install-sipvicious.sh: sipvicious $version in $venv"
